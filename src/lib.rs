@@ -1,0 +1,16 @@
+//! `communities`: the static site generator of the Leicestershire Communities website.
+//!
+//! Data flows one way: `content` (load and parse) -> `site` (the model) -> `render` (Tera)
+//! -> `output` (write), driven by `pipeline`. Every layer reports problems as
+//! `diagnostics::Diagnostic`.
+
+pub mod config;
+pub mod content;
+pub mod diagnostics;
+pub mod markdown;
+pub mod models;
+pub mod output;
+pub mod pipeline;
+pub mod render;
+pub mod site;
+pub mod yaml;

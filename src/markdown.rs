@@ -1,0 +1,300 @@
+//! Markdown to HTML with pulldown-cmark: heading ids and the table of contents, internal links
+//! resolved to page URLs, and the plain text of the page for summaries and search.
+
+use std::collections::HashSet;
+use std::path::{Component, Path};
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
+
+use crate::diagnostics::{Diagnostic, line_col};
+
+/// A heading of the page, for its table of contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub html: String,
+    pub toc: Vec<Heading>,
+    /// The text without markup, for search and descriptions.
+    pub text: String,
+}
+
+/// Where a Markdown body sits, for resolving its relative links and reporting at file lines.
+pub struct Context<'a> {
+    /// The file, relative to the site root, for diagnostics.
+    pub path: &'a Path,
+    /// The page's own path relative to `content/` (forward slashes).
+    pub content_path: &'a str,
+    /// The file line the body starts on.
+    pub first_line: usize,
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Renders a page body. `resolve` maps a content path (`case-studies/a.md`, or a file such
+/// as `resources/kit/plan.pdf`) to its URL on the site, or `None` when there is no such thing.
+pub fn render(
+    body: &str,
+    ctx: &Context,
+    resolve: &dyn Fn(&str) -> Option<String>,
+) -> (Rendered, Vec<Diagnostic>) {
+    let mut problems = Vec::new();
+    let mut events: Vec<Event> = Vec::new();
+    let mut text = String::new();
+    let mut toc = Vec::new();
+    let mut used_ids = HashSet::new();
+    // Index in `events` of the open heading, with its explicit id if one was written.
+    let mut open_heading: Option<(usize, Option<String>)> = None;
+    let mut heading_text = String::new();
+
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        let event = match event {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest_url = match resolve_link(&dest_url, ctx.content_path, resolve) {
+                    Ok(Some(url)) => CowStr::from(url),
+                    Ok(None) => dest_url,
+                    Err(message) => {
+                        let (line, column) = line_col(body, range.start);
+                        problems.push(
+                            Diagnostic::error(ctx.path, ctx.first_line + line - 1, column, message)
+                                .with_hint("link to a page by its file, e.g. [Botcheston](@/case-studies/botcheston.md)"),
+                        );
+                        dest_url
+                    }
+                };
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
+            }
+            Event::Start(Tag::Heading { ref id, .. }) => {
+                open_heading = Some((events.len(), id.as_ref().map(|i| i.to_string())));
+                heading_text.clear();
+                event
+            }
+            Event::End(TagEnd::Heading(level)) => {
+                if let Some((start, explicit)) = open_heading.take() {
+                    let base = explicit.unwrap_or_else(|| heading_id(&heading_text));
+                    let id = unique_id(&base, &mut used_ids);
+                    if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
+                        *slot = Some(CowStr::from(id.clone()));
+                    }
+                    toc.push(Heading {
+                        level: heading_level(level),
+                        id,
+                        title: heading_text.trim().to_string(),
+                    });
+                }
+                push_separator(&mut text);
+                event
+            }
+            Event::Text(ref t) | Event::Code(ref t) => {
+                if open_heading.is_some() {
+                    heading_text.push_str(t);
+                }
+                text.push_str(t);
+                event
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                push_separator(&mut text);
+                event
+            }
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::CodeBlock) => {
+                push_separator(&mut text);
+                event
+            }
+            other => other,
+        };
+        events.push(event);
+    }
+
+    let mut html = String::with_capacity(body.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    (
+        Rendered {
+            html,
+            toc,
+            text: text.trim_end().to_string(),
+        },
+        problems,
+    )
+}
+
+fn push_separator(text: &mut String) {
+    if !text.is_empty() && !text.ends_with(' ') {
+        text.push(' ');
+    }
+}
+
+fn heading_level(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+/// An id made from a heading's text: "What changed?" -> `what-changed`.
+pub fn heading_id(text: &str) -> String {
+    let id = slug::slugify(text);
+    if id.is_empty() { "section".to_string() } else { id }
+}
+
+/// `base`, or `base-1`, `base-2`... whichever is not taken yet.
+fn unique_id(base: &str, used: &mut HashSet<String>) -> String {
+    let mut candidate = base.to_string();
+    let mut n = 1;
+    while !used.insert(candidate.clone()) {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    candidate
+}
+
+/// Resolves an internal link: `@/a/b.md#x` from `content/`, or a relative path to a `.md`
+/// file. External links, anchors and other paths are left as written (`Ok(None)`).
+fn resolve_link(
+    dest: &str,
+    from: &str,
+    resolve: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<String>, String> {
+    let (path, anchor) = match dest.split_once('#') {
+        Some((path, anchor)) => (path, Some(anchor)),
+        None => (dest, None),
+    };
+    let target = if let Some(rest) = path.strip_prefix("@/") {
+        normalise(rest)
+    } else if path.ends_with(".md") && !path.contains("://") && !path.starts_with('/') {
+        let dir = from.rsplit_once('/').map_or("", |(dir, _)| dir);
+        normalise(&format!("{dir}/{path}"))
+    } else {
+        return Ok(None);
+    };
+    let Some(target) = target else {
+        return Err(format!("the link {dest:?} points outside the content folder"));
+    };
+    match resolve(&target) {
+        Some(url) => Ok(Some(match anchor {
+            Some(anchor) => format!("{url}#{anchor}"),
+            None => url,
+        })),
+        None => Err(format!("the link {dest:?} points to content/{target}, which does not exist")),
+    }
+}
+
+/// Folds `.` and `..` out of a content path; `None` when it would climb out of `content/`.
+fn normalise(path: &str) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for component in Path::new(path).components() {
+        match component {
+            Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            Component::ParentDir => {
+                parts.pop()?;
+            }
+            Component::CurDir => {}
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> Context<'static> {
+        Context {
+            path: Path::new("content/case-studies/a.md"),
+            content_path: "case-studies/a.md",
+            first_line: 5,
+        }
+    }
+
+    fn resolver(path: &str) -> Option<String> {
+        match path {
+            "case-studies/b.md" => Some("/case-studies/b/".into()),
+            "resources/kit/index.md" => Some("/resources/kit/".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn headings_get_unique_ids_and_a_toc() {
+        let (out, problems) = render("## Hello\n\n## Hello\n\n### Next {#custom}\n", &ctx(), &resolver);
+        assert!(problems.is_empty());
+        assert!(out.html.contains("<h2 id=\"hello\">Hello</h2>"));
+        assert!(out.html.contains("<h2 id=\"hello-1\">Hello</h2>"));
+        assert!(out.html.contains("<h3 id=\"custom\">Next</h3>"));
+        let ids: Vec<_> = out.toc.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["hello", "hello-1", "custom"]);
+    }
+
+    #[test]
+    fn internal_links_resolve_with_anchor() {
+        let (out, problems) = render(
+            "[b](@/case-studies/b.md#x) [c](b.md) [k](../resources/kit/index.md) [e](https://example.org/a.md)",
+            &ctx(),
+            &resolver,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(out.html.contains("href=\"/case-studies/b/#x\""));
+        assert!(out.html.contains("href=\"/case-studies/b/\""));
+        assert!(out.html.contains("href=\"/resources/kit/\""));
+        assert!(out.html.contains("href=\"https://example.org/a.md\""));
+    }
+
+    #[test]
+    fn missing_link_target_is_reported_at_its_file_line() {
+        let (_, problems) = render("Intro\n\nSee [x](@/case-studies/nope.md).\n", &ctx(), &resolver);
+        assert_eq!(problems.len(), 1);
+        assert_eq!((problems[0].line, problems[0].column), (7, 5));
+        assert!(problems[0].message.contains("content/case-studies/nope.md"));
+    }
+
+    #[test]
+    fn links_cannot_climb_out_of_content() {
+        let (_, problems) = render("[x](@/../secret.md)", &ctx(), &resolver);
+        assert!(problems[0].message.contains("outside the content folder"));
+    }
+
+    #[test]
+    fn tables_footnotes_tasks_and_strikethrough_are_on() {
+        let (out, _) = render(
+            "| a |\n|---|\n| b |\n\n- [x] done\n\n~~old~~ note[^1]\n\n[^1]: foot\n",
+            &ctx(),
+            &resolver,
+        );
+        assert!(out.html.contains("<table>"));
+        assert!(out.html.contains("checkbox"));
+        assert!(out.html.contains("<del>old</del>"));
+        assert!(out.html.contains("footnote"));
+    }
+
+    #[test]
+    fn plain_text_keeps_words_apart() {
+        let (out, _) = render("## Title\n\nOne *two*\nthree\n\n- four\n- five\n", &ctx(), &resolver);
+        assert_eq!(out.text, "Title One two three four five");
+    }
+}

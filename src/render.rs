@@ -1,0 +1,693 @@
+//! Rendering the site model through the Tera templates of the theme.
+//!
+//! The theme in this repository's `themes/default/` is compiled into the binary; a site's own
+//! `themes/default/` overrides it one file at a time. The data every page shares (site, menus,
+//! taxonomies, page summaries) is turned into template values once and shared by reference.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::NaiveDate;
+use include_dir::{Dir, include_dir};
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::{Context, Kwargs, Map, State, Tera, Value};
+
+use crate::content::Meta;
+use crate::diagnostics::Diagnostic;
+use crate::models::{self, AREAS, Kind, RESOURCE_KINDS};
+use crate::output::Sink;
+use crate::site::{Page, Site};
+
+/// The default theme, as it is in this repository.
+pub static THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
+
+pub const THEME_DIR: &str = "themes/default";
+
+/// Loads the templates: the built-in ones, each replaced by the site's own file of the same
+/// name where there is one.
+pub fn load_templates(root: &Path, base_path: &str) -> Result<Tera, Vec<Diagnostic>> {
+    let mut templates: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(dir) = THEME.get_dir("templates") {
+        for file in dir.files() {
+            let name = template_name(file.path());
+            templates.insert(name, file.contents_utf8().unwrap_or_default().to_string());
+        }
+    }
+    let mut problems = Vec::new();
+    let own = root.join(THEME_DIR).join("templates");
+    for entry in walkdir::WalkDir::new(&own).sort_by_file_name().into_iter().flatten() {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(&own).unwrap_or(entry.path());
+        let name = crate::diagnostics::display_path(rel);
+        match std::fs::read_to_string(entry.path()) {
+            Ok(text) => {
+                templates.insert(name, text);
+            }
+            Err(error) => problems.push(Diagnostic::error(
+                template_path(&name),
+                1,
+                1,
+                format!("this template cannot be read: {error}"),
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut tera = Tera::new();
+    tera.autoescape_on(vec![".html", ".xml"]);
+    let base = base_path.to_string();
+    tera.register_function("url", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+        let path: &str = kwargs.must_get("path")?;
+        Ok(if path.starts_with('/') && !path.starts_with("//") {
+            format!("{base}{path}")
+        } else {
+            path.to_string()
+        })
+    });
+    tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        .map_err(|e| vec![template_error(&e)])?;
+    Ok(tera)
+}
+
+fn template_name(path: &Path) -> String {
+    let rel = path.strip_prefix("templates").unwrap_or(path);
+    crate::diagnostics::display_path(rel)
+}
+
+fn template_path(name: &str) -> PathBuf {
+    Path::new(THEME_DIR).join("templates").join(name)
+}
+
+/// A Tera error as a diagnostic at the template's file, line and column.
+pub fn template_error(error: &tera::Error) -> Diagnostic {
+    match error.kind() {
+        tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
+            let span = report.span();
+            Diagnostic::error(
+                template_path(report.filename()),
+                span.start_line,
+                span.start_col + 1,
+                format!("template error: {}", report.message()),
+            )
+        }
+        _ => {
+            let mut message = error.to_string();
+            let mut source = std::error::Error::source(error);
+            while let Some(inner) = source {
+                message = format!("{message}: {inner}");
+                source = inner.source();
+            }
+            Diagnostic::error(Path::new(THEME_DIR).join("templates"), 1, 1, format!("template error: {message}"))
+        }
+    }
+}
+
+/// Every output page the site has, so that all of them, or some of them, can be rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Job {
+    /// A page's own HTML; for a listing section, its first listing page.
+    Page(usize),
+    /// Listing page `n` (2 and up) of a section.
+    SectionPage(usize, usize),
+    TaxonomyIndex(usize),
+    /// Listing page `n` (1 and up) of a term.
+    Term(usize, usize, usize),
+    NotFound,
+}
+
+/// Renders jobs in parallel into the sink. Every distinct template error is reported once.
+pub fn render(site: &Site, tera: &Tera, jobs: &[Job], sink: &dyn Sink) -> Vec<Diagnostic> {
+    let shared = Shared::new(site);
+    let problems = Mutex::new(BTreeSet::new());
+    jobs.par_iter().for_each(|job| {
+        let (path, result) = shared.render_job(tera, *job);
+        let outcome = result
+            .map_err(|e| template_error(&e))
+            .and_then(|html| {
+                sink.write(&path, html.as_bytes()).map_err(|e| {
+                    Diagnostic::error(&path, 1, 1, format!("cannot write the output file: {e}"))
+                })
+            });
+        if let Err(problem) = outcome {
+            problems.lock().unwrap_or_else(|p| p.into_inner()).insert(problem);
+        }
+    });
+    problems.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter().collect()
+}
+
+/// All jobs of a site.
+pub fn all_jobs(site: &Site) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for (i, page) in site.pages.iter().enumerate() {
+        jobs.push(Job::Page(i));
+        if paginates(page) {
+            for n in 2..=page_count(page.children.len(), site.config.page_size) {
+                jobs.push(Job::SectionPage(i, n));
+            }
+        }
+    }
+    for (t, taxonomy) in site.taxonomies.iter().enumerate() {
+        jobs.push(Job::TaxonomyIndex(t));
+        for (k, term) in taxonomy.terms.iter().enumerate() {
+            for n in 1..=page_count(term.pages.len(), site.config.page_size) {
+                jobs.push(Job::Term(t, k, n));
+            }
+        }
+    }
+    jobs.push(Job::NotFound);
+    jobs
+}
+
+/// The site paths the generated listing pages take, for checking that no page takes them too.
+pub fn generated_urls(site: &Site) -> Vec<String> {
+    all_jobs(site)
+        .into_iter()
+        .filter(|j| !matches!(j, Job::Page(_) | Job::NotFound))
+        .map(|j| job_url(site, j))
+        .collect()
+}
+
+fn job_url(site: &Site, job: Job) -> String {
+    match job {
+        Job::Page(i) => site.pages[i].url().to_string(),
+        Job::SectionPage(i, n) => listing_url(site.pages[i].url(), n),
+        Job::TaxonomyIndex(t) => site.taxonomies[t].url.clone(),
+        Job::Term(t, k, n) => listing_url(&site.taxonomies[t].terms[k].url, n),
+        Job::NotFound => "/404.html".to_string(),
+    }
+}
+
+fn listing_url(first: &str, n: usize) -> String {
+    if n <= 1 { first.to_string() } else { format!("{first}page/{n}/") }
+}
+
+fn page_count(items: usize, page_size: usize) -> usize {
+    items.div_ceil(page_size).max(1)
+}
+
+/// Sections shown with `section.html` list their pages a page at a time.
+fn paginates(page: &Page) -> bool {
+    page.source.is_section && !page.is_home() && page.source.kind == Kind::Page
+}
+
+fn template_for(page: &Page) -> &'static str {
+    if page.is_home() {
+        return "home.html";
+    }
+    match page.source.kind {
+        Kind::CaseStudy => "case-study.html",
+        Kind::Resource => "resource.html",
+        Kind::ReportYear => "report-year.html",
+        Kind::ReportSection => "report-section.html",
+        Kind::Page if page.source.is_section => "section.html",
+        Kind::Page => "page.html",
+    }
+}
+
+/// The output file of a site path: `/a/` -> `a/index.html`.
+pub fn output_path(url: &str) -> String {
+    let trimmed = url.trim_start_matches('/');
+    if trimmed.is_empty() || trimmed.ends_with('/') {
+        format!("{trimmed}index.html")
+    } else {
+        trimmed.to_string()
+    }
+}
+
+#[derive(Serialize)]
+struct DateView {
+    iso: String,
+    display: String,
+}
+
+fn date_view(date: Option<NaiveDate>) -> Option<DateView> {
+    date.map(|d| DateView {
+        iso: d.format("%Y-%m-%d").to_string(),
+        display: d.format("%-d %B %Y").to_string(),
+    })
+}
+
+#[derive(Serialize)]
+struct TermView<'a> {
+    value: &'a str,
+    name: &'a str,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct LinkView<'a> {
+    title: &'a str,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct AttachmentView<'a> {
+    title: &'a str,
+    url: String,
+    file_type: String,
+    size: String,
+}
+
+#[derive(Serialize)]
+struct PaginationView {
+    current: usize,
+    total: usize,
+    previous: Option<String>,
+    next: Option<String>,
+    pages: Vec<PaginationLink>,
+}
+
+#[derive(Serialize)]
+struct PaginationLink {
+    number: usize,
+    url: String,
+    current: bool,
+}
+
+/// Template values built once per run and shared by every page rendered.
+struct Shared<'a> {
+    site: &'a Site,
+    site_value: Value,
+    taxonomy_values: Vec<Value>,
+    /// A short view of each page, for listings and links.
+    summaries: Vec<Value>,
+    /// Site path -> URL for every copied file, to link attachments and images.
+    files: HashMap<&'a Path, &'a str>,
+}
+
+impl<'a> Shared<'a> {
+    fn new(site: &'a Site) -> Self {
+        let files = site
+            .assets
+            .iter()
+            .map(|a| (a.source.as_path(), a.url.as_str()))
+            .collect();
+        let mut shared = Shared {
+            site,
+            site_value: Value::none(),
+            taxonomy_values: Vec::new(),
+            summaries: Vec::new(),
+            files,
+        };
+        shared.summaries = site
+            .pages
+            .par_iter()
+            .map(|page| shared.summary(page))
+            .collect();
+        shared.taxonomy_values = shared.taxonomy_values();
+        shared.site_value = shared.site_value();
+        shared
+    }
+
+    fn link(&self, site_path: &str) -> String {
+        self.site.config.link(site_path)
+    }
+
+    fn site_value(&self) -> Value {
+        let config = &self.site.config;
+        let menus: BTreeMap<&str, Vec<LinkView>> = config
+            .menus
+            .iter()
+            .map(|(name, links)| {
+                let links = links
+                    .iter()
+                    .map(|l| LinkView {
+                        title: &l.name,
+                        url: self.link(&l.url),
+                    })
+                    .collect();
+                (name.as_str(), links)
+            })
+            .collect();
+        let mut map = Map::new();
+        map.insert("title".into(), config.title.clone().into());
+        map.insert("description".into(), config.description.clone().into());
+        map.insert("language".into(), config.language.clone().into());
+        map.insert("base_url".into(), config.base_url.to_string().into());
+        map.insert("base_path".into(), config.base_path().to_string().into());
+        map.insert("menus".into(), Value::from_serializable(&menus));
+        map.insert("taxonomies".into(), self.taxonomy_values.clone().into());
+        Value::from(map)
+    }
+
+    fn taxonomy_values(&self) -> Vec<Value> {
+        self.site
+            .taxonomies
+            .iter()
+            .map(|t| {
+                let mut map = Map::new();
+                map.insert("name".into(), t.def.name.into());
+                map.insert("slug".into(), t.def.slug.into());
+                map.insert("url".into(), self.link(&t.url).into());
+                map.insert(
+                    "terms".into(),
+                    t.terms
+                        .iter()
+                        .map(|term| {
+                            let mut m = Map::new();
+                            m.insert("value".into(), term.value.clone().into());
+                            m.insert("name".into(), term.name.clone().into());
+                            m.insert("url".into(), self.link(&term.url).into());
+                            m.insert("count".into(), term.pages.len().into());
+                            Value::from(m)
+                        })
+                        .collect::<Vec<_>>()
+                        .into(),
+                );
+                Value::from(map)
+            })
+            .collect()
+    }
+
+    fn terms(&self, field: &str, meta: &Meta) -> Vec<TermView<'_>> {
+        let Some(taxonomy) = self.site.taxonomies.iter().find(|t| t.def.field == field) else {
+            return Vec::new();
+        };
+        meta.terms(field)
+            .into_iter()
+            .filter_map(|value| taxonomy.terms.iter().find(|term| term.value == value))
+            .map(|term| TermView {
+                value: &term.value,
+                name: &term.name,
+                url: self.link(&term.url),
+            })
+            .collect()
+    }
+
+    fn summary(&self, page: &Page) -> Value {
+        let meta = &page.source.meta;
+        let mut map = Map::new();
+        map.insert("title".into(), meta.title.clone().into());
+        map.insert("url".into(), self.link(page.url()).into());
+        map.insert("summary".into(), meta.summary.clone().into());
+        map.insert("date".into(), Value::from_serializable(&date_view(meta.date)));
+        map.insert("kind".into(), Value::from_serializable(&page.source.kind));
+        map.insert("kind_name".into(), kind_label(page).into());
+        map.insert(
+            "area".into(),
+            meta.area
+                .as_deref()
+                .map(|a| models::display_name(Some(AREAS), a).to_string())
+                .into(),
+        );
+        map.insert("year".into(), meta.year.clone().into());
+        map.insert("figures".into(), Value::from_serializable(&meta.figures));
+        Value::from(map)
+    }
+
+    fn summaries_of(&self, indices: &[usize]) -> Value {
+        indices
+            .iter()
+            .map(|&i| self.summaries[i].clone())
+            .collect::<Vec<_>>()
+            .into()
+    }
+
+    /// The URL of a file named in front matter: beside the page, or under `static/` for `/x`.
+    fn file_url(&self, page: &Page, name: &str) -> Option<String> {
+        let path = match name.strip_prefix('/') {
+            Some(rest) => Path::new("static").join(rest),
+            None => page.source.dir().join(name),
+        };
+        self.source_url(&path)
+    }
+
+    fn source_url(&self, path: &Path) -> Option<String> {
+        if let Some(url) = self.files.get(path) {
+            return Some(self.link(url));
+        }
+        path.strip_prefix("static")
+            .ok()
+            .map(|rest| self.link(&format!("/{}", crate::diagnostics::display_path(rest))))
+    }
+
+    fn page_value(&self, index: usize) -> Value {
+        let page = &self.site.pages[index];
+        let meta = &page.source.meta;
+        let Some(mut map) = self.summaries[index].clone().into_map() else {
+            return Value::none();
+        };
+        let config = &self.site.config;
+        map.insert("permalink".into(), config.permalink(page.url()).into());
+        map.insert("content".into(), Value::safe_string(&page.rendered.html));
+        map.insert("toc".into(), Value::from_serializable(&page.rendered.toc));
+        map.insert("updated".into(), Value::from_serializable(&date_view(meta.updated)));
+        map.insert("draft".into(), meta.draft.into());
+        map.insert(
+            "image".into(),
+            meta.image.as_deref().and_then(|i| self.file_url(page, i)).into(),
+        );
+        map.insert("image_alt".into(), meta.image_alt.clone().into());
+        for taxonomy in &self.site.taxonomies {
+            let key = if taxonomy.def.field == "area" { "areas" } else { taxonomy.def.field };
+            map.insert(
+                key.into(),
+                Value::from_serializable(&self.terms(taxonomy.def.field, meta)),
+            );
+        }
+        map.insert(
+            "assets".into(),
+            meta.assets
+                .iter()
+                .map(|a| models::display_name(Some(models::ASSETS), a).to_string())
+                .collect::<Vec<_>>()
+                .into(),
+        );
+        map.insert("organisation".into(), meta.organisation.clone().into());
+        map.insert("funding".into(), meta.funding.clone().into());
+        map.insert(
+            "resource_kind".into(),
+            meta.resource_kind
+                .as_deref()
+                .map(|k| models::display_name(Some(RESOURCE_KINDS), k).to_string())
+                .into(),
+        );
+        map.insert("audience".into(), meta.audience.clone().into());
+        let attachments: Vec<AttachmentView> = meta
+            .attachments
+            .iter()
+            .map(|a| AttachmentView {
+                title: &a.title,
+                url: self.source_url(&a.source).unwrap_or_default(),
+                file_type: file_type(&a.file),
+                size: human_size(a.size),
+            })
+            .collect();
+        map.insert("attachments".into(), Value::from_serializable(&attachments));
+        map.insert("source_url".into(), meta.source_url.clone().into());
+        map.insert("published_by".into(), meta.published_by.clone().into());
+        map.insert("contacts".into(), Value::from_serializable(&meta.contacts));
+        let breadcrumbs: Vec<LinkView> = self
+            .site
+            .ancestors(index)
+            .into_iter()
+            .map(|i| {
+                let p = &self.site.pages[i];
+                LinkView {
+                    title: if p.is_home() { "Home" } else { &p.source.meta.title },
+                    url: self.link(p.url()),
+                }
+            })
+            .collect();
+        map.insert("breadcrumbs".into(), Value::from_serializable(&breadcrumbs));
+        map.insert(
+            "previous".into(),
+            page.previous.map(|i| self.summaries[i].clone()).into(),
+        );
+        map.insert("next".into(), page.next.map(|i| self.summaries[i].clone()).into());
+        map.insert("related".into(), self.summaries_of(&page.related));
+        map.insert("subsections".into(), self.summaries_of(&page.subsections));
+        Value::from(map)
+    }
+
+    fn context(&self, current_url: &str) -> Context {
+        let mut context = Context::new();
+        context.insert_value("site", self.site_value.clone());
+        context.insert("current_url", &self.link(current_url));
+        context
+    }
+
+    fn pagination(&self, first_url: &str, current: usize, total: usize) -> PaginationView {
+        let url = |n: usize| self.link(&listing_url(first_url, n));
+        PaginationView {
+            current,
+            total,
+            previous: (current > 1).then(|| url(current - 1)),
+            next: (current < total).then(|| url(current + 1)),
+            pages: (1..=total)
+                .map(|n| PaginationLink {
+                    number: n,
+                    url: url(n),
+                    current: n == current,
+                })
+                .collect(),
+        }
+    }
+
+    fn render_job(&self, tera: &Tera, job: Job) -> (String, tera::TeraResult<String>) {
+        let site = self.site;
+        let url = job_url(site, job);
+        let mut context = self.context(&url);
+        let template = match job {
+            Job::Page(i) | Job::SectionPage(i, _) => {
+                let page = &site.pages[i];
+                context.insert_value("page", self.page_value(i));
+                if paginates(page) {
+                    let n = if let Job::SectionPage(_, n) = job { n } else { 1 };
+                    let size = site.config.page_size;
+                    let shown: Vec<usize> = page.children.iter().copied().skip((n - 1) * size).take(size).collect();
+                    context.insert_value("pages", self.summaries_of(&shown));
+                    let total = page_count(page.children.len(), size);
+                    context.insert("pagination", &self.pagination(page.url(), n, total));
+                } else {
+                    context.insert_value("pages", self.summaries_of(&page.children));
+                    context.insert_value("pagination", Value::none());
+                }
+                if page.is_home() {
+                    self.home_context(&mut context);
+                }
+                template_for(page)
+            }
+            Job::TaxonomyIndex(t) => {
+                let taxonomy = &site.taxonomies[t];
+                context.insert_value("taxonomy", self.taxonomy_value(t));
+                context.insert_value("page", self.listing_page(taxonomy.def.name, &[]));
+                "taxonomy.html"
+            }
+            Job::Term(t, k, n) => {
+                let taxonomy = &site.taxonomies[t];
+                let term = &taxonomy.terms[k];
+                let size = site.config.page_size;
+                let shown: Vec<usize> = term.pages.iter().copied().skip((n - 1) * size).take(size).collect();
+                context.insert_value("taxonomy", self.taxonomy_value(t));
+                context.insert_value("term", self.term_value(t, k));
+                context.insert_value("pages", self.summaries_of(&shown));
+                let total = page_count(term.pages.len(), size);
+                context.insert("pagination", &self.pagination(&term.url, n, total));
+                let crumbs = [LinkView {
+                    title: taxonomy.def.name,
+                    url: self.link(&taxonomy.url),
+                }];
+                context.insert_value("page", self.listing_page(&term.name, &crumbs));
+                "term.html"
+            }
+            Job::NotFound => {
+                context.insert_value("page", self.listing_page("Page not found", &[]));
+                "404.html"
+            }
+        };
+        (output_path(&url), tera.render(template, &context))
+    }
+
+    /// The `page` value of a generated page: a title and breadcrumbs below home.
+    fn listing_page(&self, title: &str, crumbs: &[LinkView]) -> Value {
+        let mut breadcrumbs = vec![LinkView {
+            title: "Home",
+            url: self.link("/"),
+        }];
+        breadcrumbs.extend(crumbs.iter().map(|c| LinkView {
+            title: c.title,
+            url: c.url.clone(),
+        }));
+        let mut map = Map::new();
+        map.insert("title".into(), title.into());
+        map.insert("summary".into(), Value::none());
+        map.insert("breadcrumbs".into(), Value::from_serializable(&breadcrumbs));
+        Value::from(map)
+    }
+
+    fn taxonomy_value(&self, t: usize) -> Value {
+        self.taxonomy_values[t].clone()
+    }
+
+    fn term_value(&self, t: usize, k: usize) -> Value {
+        let term = &self.site.taxonomies[t].terms[k];
+        let mut map = Map::new();
+        map.insert("value".into(), term.value.clone().into());
+        map.insert("name".into(), term.name.clone().into());
+        map.insert("url".into(), self.link(&term.url).into());
+        map.insert("count".into(), term.pages.len().into());
+        Value::from(map)
+    }
+
+    /// What the home page shows besides its own text.
+    fn home_context(&self, context: &mut Context) {
+        let site = self.site;
+        let case_studies = site.pages_of_kind(Kind::CaseStudy);
+        context.insert_value("latest_case_studies", self.summaries_of(&case_studies[..case_studies.len().min(3)]));
+        let resources = site.pages_of_kind(Kind::Resource);
+        context.insert_value("featured_resources", self.summaries_of(&resources[..resources.len().min(3)]));
+        let latest_report = (0..site.pages.len())
+            .filter(|&i| site.pages[i].source.kind == Kind::ReportYear)
+            .max_by(|&a, &b| site.pages[a].source.meta.year.cmp(&site.pages[b].source.meta.year));
+        context.insert_value("report", latest_report.map(|i| self.summaries[i].clone()).into());
+    }
+}
+
+fn kind_label(page: &Page) -> String {
+    match page.source.kind {
+        Kind::Resource => page
+            .source
+            .meta
+            .resource_kind
+            .as_deref()
+            .map_or("Resource", |k| models::display_name(Some(RESOURCE_KINDS), k))
+            .to_string(),
+        Kind::CaseStudy => "Case study".to_string(),
+        Kind::ReportYear => "Annual report".to_string(),
+        Kind::ReportSection => "Annual report section".to_string(),
+        Kind::Page => "Page".to_string(),
+    }
+}
+
+/// "PDF" from "plan.pdf".
+fn file_type(file: &str) -> String {
+    Path::new(file)
+        .extension()
+        .map(|e| e.to_string_lossy().to_uppercase())
+        .unwrap_or_else(|| "File".to_string())
+}
+
+/// File sizes as GOV.UK writes them: "240 KB", "1.2 MB".
+fn human_size(bytes: u64) -> String {
+    const KB: u64 = 1024;
+    const MB: u64 = 1024 * 1024;
+    match bytes {
+        b if b < KB => format!("{b} bytes"),
+        b if b < MB => format!("{} KB", b.div_ceil(KB)),
+        b => format!("{:.1} MB", b as f64 / MB as f64),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_paths_are_pretty() {
+        assert_eq!(output_path("/"), "index.html");
+        assert_eq!(output_path("/a/b/"), "a/b/index.html");
+        assert_eq!(output_path("/404.html"), "404.html");
+    }
+
+    #[test]
+    fn sizes_read_like_govuk() {
+        assert_eq!(human_size(900), "900 bytes");
+        assert_eq!(human_size(240 * 1024), "240 KB");
+        assert_eq!(human_size(1_300_000), "1.2 MB");
+        assert_eq!(file_type("plan.pdf"), "PDF");
+    }
+
+    #[test]
+    fn listing_urls_number_from_two() {
+        assert_eq!(listing_url("/case-studies/", 1), "/case-studies/");
+        assert_eq!(listing_url("/case-studies/", 2), "/case-studies/page/2/");
+        assert_eq!(page_count(0, 10), 1);
+        assert_eq!(page_count(21, 10), 3);
+    }
+}

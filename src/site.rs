@@ -1,0 +1,422 @@
+//! The site model: published pages with their rendered Markdown, the sections that list them,
+//! taxonomies, related pages and report order, all by index so that rendering can share them.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::content::{Source, content_relative, url_segment};
+use crate::diagnostics::{Diagnostic, display_path};
+use crate::markdown::{self, Rendered};
+use crate::models::{Kind, TAXONOMIES, TaxonomyDef, display_name};
+
+/// How many related case studies a case study shows.
+const RELATED_COUNT: usize = 3;
+
+#[derive(Debug)]
+pub struct Page {
+    pub source: Source,
+    pub rendered: Rendered,
+    /// The section (an `_index.md` page) whose listing shows this page.
+    pub parent: Option<usize>,
+    /// For section pages: the pages they list, in listing order.
+    pub children: Vec<usize>,
+    /// For section pages: the sections directly below.
+    pub subsections: Vec<usize>,
+    pub related: Vec<usize>,
+    pub previous: Option<usize>,
+    pub next: Option<usize>,
+}
+
+impl Page {
+    pub fn url(&self) -> &str {
+        &self.source.url
+    }
+
+    pub fn is_home(&self) -> bool {
+        self.source.content_path == "_index.md"
+    }
+}
+
+#[derive(Debug)]
+pub struct Term {
+    pub value: String,
+    pub name: String,
+    pub url: String,
+    pub pages: Vec<usize>,
+}
+
+#[derive(Debug)]
+pub struct Taxonomy {
+    pub def: &'static TaxonomyDef,
+    pub url: String,
+    pub terms: Vec<Term>,
+}
+
+/// A file copied into the output as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asset {
+    /// Relative to the site root.
+    pub source: PathBuf,
+    /// Its site path, e.g. `/resources/kit/plan.pdf`.
+    pub url: String,
+}
+
+#[derive(Debug)]
+pub struct Site {
+    pub config: Config,
+    /// Published pages, sorted by URL.
+    pub pages: Vec<Page>,
+    pub taxonomies: Vec<Taxonomy>,
+    pub assets: Vec<Asset>,
+}
+
+impl Site {
+    /// Builds the model from parsed sources. Drafts are dropped unless `drafts` is set.
+    pub fn build(
+        config: Config,
+        sources: Vec<Source>,
+        asset_paths: &[PathBuf],
+        drafts: bool,
+    ) -> (Site, Vec<Diagnostic>) {
+        let mut problems = Vec::new();
+        let (mut published, left_out): (Vec<Source>, Vec<Source>) =
+            sources.into_iter().partition(|s| drafts || !s.meta.draft);
+        published.sort_by(|a, b| a.url.cmp(&b.url).then_with(|| a.path.cmp(&b.path)));
+        problems.extend(url_collisions(&published));
+
+        let assets = place_assets(&published, asset_paths);
+        let mut targets: HashMap<&str, String> = published
+            .iter()
+            .map(|s| (s.content_path.as_str(), config.link(&s.url)))
+            .collect();
+        let asset_paths_rel: Vec<(String, String)> = assets
+            .iter()
+            .filter(|a| a.source.starts_with("content"))
+            .map(|a| (content_relative(&a.source), config.link(&a.url)))
+            .collect();
+        for (path, url) in &asset_paths_rel {
+            targets.insert(path.as_str(), url.clone());
+        }
+        let drafts_left_out: BTreeSet<&str> = left_out.iter().map(|s| s.content_path.as_str()).collect();
+
+        let rendered: Vec<(Rendered, Vec<Diagnostic>)> = published
+            .par_iter()
+            .map(|source| {
+                let ctx = markdown::Context {
+                    path: &source.path,
+                    content_path: &source.content_path,
+                    first_line: source.body_line,
+                };
+                let (rendered, mut link_problems) =
+                    markdown::render(&source.body, &ctx, &|path| targets.get(path).cloned());
+                for p in &mut link_problems {
+                    if let Some(target) = drafts_left_out.iter().find(|d| p.message.contains(&format!("content/{d},")))
+                    {
+                        p.message = format!("this links to content/{target}, which is a draft and not published");
+                        p.hint = Some("publish that page (remove `draft: true`) or remove the link".into());
+                    }
+                }
+                (rendered, link_problems)
+            })
+            .collect();
+
+        let mut pages: Vec<Page> = Vec::with_capacity(published.len());
+        for (source, (rendered, link_problems)) in published.into_iter().zip(rendered) {
+            problems.extend(link_problems);
+            pages.push(Page {
+                source,
+                rendered,
+                parent: None,
+                children: Vec::new(),
+                subsections: Vec::new(),
+                related: Vec::new(),
+                previous: None,
+                next: None,
+            });
+        }
+        link_sections(&mut pages);
+        link_report_order(&mut pages);
+        let taxonomies = build_taxonomies(&pages);
+        link_related(&mut pages);
+        (
+            Site {
+                config,
+                pages,
+                taxonomies,
+                assets,
+            },
+            problems,
+        )
+    }
+
+    pub fn home(&self) -> Option<usize> {
+        self.pages.iter().position(Page::is_home)
+    }
+
+    /// The chain of sections above a page, from home down to its parent.
+    pub fn ancestors(&self, index: usize) -> Vec<usize> {
+        let mut chain = Vec::new();
+        let mut current = self.pages[index].parent;
+        while let Some(i) = current {
+            chain.push(i);
+            current = self.pages[i].parent;
+        }
+        chain.reverse();
+        chain
+    }
+
+    /// Pages of a kind, in the order their own section lists them.
+    pub fn pages_of_kind(&self, kind: Kind) -> Vec<usize> {
+        let mut found: Vec<usize> = (0..self.pages.len())
+            .filter(|&i| self.pages[i].source.kind == kind && !self.pages[i].source.is_section)
+            .collect();
+        found.sort_by(|&a, &b| listing_order(&self.pages[a], &self.pages[b]));
+        found
+    }
+}
+
+/// Two pages (or a page and a section) on one URL: every file involved is reported.
+fn url_collisions(sorted: &[Source]) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for pair in sorted.windows(2) {
+        if pair[0].url == pair[1].url {
+            for (this, other) in [(&pair[0], &pair[1]), (&pair[1], &pair[0])] {
+                problems.push(
+                    Diagnostic::error(
+                        &this.path,
+                        1,
+                        1,
+                        format!(
+                            "this page and {} would both be published at {}",
+                            display_path(&other.path),
+                            this.url
+                        ),
+                    )
+                    .with_hint("give one of them a different file name or `slug`"),
+                );
+            }
+        }
+    }
+    problems
+}
+
+/// Where each content file goes: files of a page bundle go beside the page (following its
+/// slug); other files keep their place relative to `content/`.
+fn place_assets(pages: &[Source], asset_paths: &[PathBuf]) -> Vec<Asset> {
+    let bundles: HashMap<PathBuf, &str> = pages
+        .iter()
+        .filter(|p| p.is_bundle)
+        .map(|p| (p.dir(), p.url.as_str()))
+        .collect();
+    let mut assets: Vec<Asset> = asset_paths
+        .iter()
+        .map(|path| {
+            let bundle = path
+                .ancestors()
+                .skip(1)
+                .find_map(|dir| bundles.get(dir).map(|url| (dir, *url)));
+            let url = match bundle {
+                Some((dir, url)) => {
+                    let inner = path.strip_prefix(dir).unwrap_or(path);
+                    format!("{url}{}", display_path(inner))
+                }
+                None => {
+                    let rel = content_relative(path);
+                    let mut segments: Vec<String> = rel.split('/').map(str::to_string).collect();
+                    let file = segments.pop().unwrap_or_default();
+                    let dirs: Vec<String> = segments.iter().map(|s| url_segment(s)).collect();
+                    if dirs.is_empty() {
+                        format!("/{file}")
+                    } else {
+                        format!("/{}/{file}", dirs.join("/"))
+                    }
+                }
+            };
+            Asset {
+                source: path.clone(),
+                url,
+            }
+        })
+        .collect();
+    assets.sort_by(|a, b| a.url.cmp(&b.url));
+    assets
+}
+
+/// Case studies newest first; everything else by weight, then title.
+pub fn listing_order(a: &Page, b: &Page) -> Ordering {
+    let (a, b) = (&a.source, &b.source);
+    if a.kind == Kind::CaseStudy && b.kind == Kind::CaseStudy {
+        b.meta
+            .date
+            .cmp(&a.meta.date)
+            .then_with(|| a.meta.title.cmp(&b.meta.title))
+    } else {
+        a.meta
+            .weight
+            .cmp(&b.meta.weight)
+            .then_with(|| a.meta.title.cmp(&b.meta.title))
+    }
+    .then_with(|| a.url.cmp(&b.url))
+}
+
+/// Each page's parent is the nearest folder above it with an `_index.md`.
+fn link_sections(pages: &mut [Page]) {
+    let sections: HashMap<String, usize> = pages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.source.is_section)
+        .map(|(i, p)| (parent_dir(&p.source.content_path), i))
+        .collect();
+    for i in 0..pages.len() {
+        let source = &pages[i].source;
+        // A section or a bundle is listed by the folder above its own folder.
+        let mut dir = if source.is_section || source.is_bundle {
+            let own = parent_dir(&source.content_path);
+            if own.is_empty() {
+                continue;
+            }
+            parent_dir(&own)
+        } else {
+            parent_dir(&source.content_path)
+        };
+        loop {
+            if let Some(&section) = sections.get(&dir) {
+                pages[i].parent = Some(section);
+                break;
+            }
+            if dir.is_empty() {
+                break;
+            }
+            dir = parent_dir(&dir);
+        }
+    }
+    for i in 0..pages.len() {
+        if let Some(parent) = pages[i].parent {
+            if pages[i].source.is_section {
+                pages[parent].subsections.push(i);
+            } else {
+                pages[parent].children.push(i);
+            }
+        }
+    }
+    let order: Vec<(usize, Vec<usize>, Vec<usize>)> = (0..pages.len())
+        .filter(|&i| pages[i].source.is_section)
+        .map(|i| {
+            let mut children = pages[i].children.clone();
+            children.sort_by(|&a, &b| listing_order(&pages[a], &pages[b]));
+            let mut subsections = pages[i].subsections.clone();
+            subsections.sort_by(|&a, &b| listing_order(&pages[a], &pages[b]));
+            (i, children, subsections)
+        })
+        .collect();
+    for (i, children, subsections) in order {
+        pages[i].children = children;
+        pages[i].subsections = subsections;
+    }
+}
+
+/// `a/b/c.md` -> `a/b`; `c.md` -> "".
+fn parent_dir(path: &str) -> String {
+    path.rsplit_once('/').map_or(String::new(), |(dir, _)| dir.to_string())
+}
+
+/// Sections of an annual report link to the previous and next section in report order.
+fn link_report_order(pages: &mut [Page]) {
+    let years: Vec<usize> = (0..pages.len())
+        .filter(|&i| pages[i].source.kind == Kind::ReportYear)
+        .collect();
+    for year in years {
+        let sections: Vec<usize> = pages[year]
+            .children
+            .iter()
+            .copied()
+            .filter(|&c| pages[c].source.kind == Kind::ReportSection)
+            .collect();
+        for (n, &section) in sections.iter().enumerate() {
+            pages[section].previous = n.checked_sub(1).map(|p| sections[p]);
+            pages[section].next = sections.get(n + 1).copied();
+        }
+    }
+}
+
+fn build_taxonomies(pages: &[Page]) -> Vec<Taxonomy> {
+    TAXONOMIES
+        .iter()
+        .map(|def| {
+            let mut terms: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+            for (i, page) in pages.iter().enumerate() {
+                for value in page.source.meta.terms(def.field) {
+                    terms.entry(value.to_string()).or_default().push(i);
+                }
+            }
+            let url = format!("/{}/", def.slug);
+            let mut terms: Vec<Term> = terms
+                .into_iter()
+                .map(|(value, mut members)| {
+                    members.sort_by(|&a, &b| newest_first(&pages[a], &pages[b]));
+                    Term {
+                        name: display_name(def.choices, &value).to_string(),
+                        url: format!("{url}{}/", url_segment(&value)),
+                        value,
+                        pages: members,
+                    }
+                })
+                .collect();
+            // Fixed vocabularies keep the order of their table; free tags go alphabetically.
+            if let Some(choices) = def.choices {
+                terms.sort_by_key(|t| choices.iter().position(|c| c.value == t.value));
+            }
+            Taxonomy { def, url, terms }
+        })
+        .collect()
+}
+
+fn newest_first(a: &Page, b: &Page) -> Ordering {
+    b.source
+        .meta
+        .date
+        .cmp(&a.source.meta.date)
+        .then_with(|| a.source.meta.title.cmp(&b.source.meta.title))
+        .then_with(|| a.source.url.cmp(&b.source.url))
+}
+
+/// Each case study's related case studies: the most shared taxonomy terms, newest first on ties.
+fn link_related(pages: &mut [Page]) {
+    let case_studies: Vec<usize> = (0..pages.len())
+        .filter(|&i| pages[i].source.kind == Kind::CaseStudy && !pages[i].source.is_section)
+        .collect();
+    let mut by_term: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for &i in &case_studies {
+        for def in TAXONOMIES {
+            for value in pages[i].source.meta.terms(def.field) {
+                by_term.entry((def.field, value)).or_default().push(i);
+            }
+        }
+    }
+    let related: Vec<(usize, Vec<usize>)> = case_studies
+        .par_iter()
+        .map(|&i| {
+            let mut scores: HashMap<usize, u32> = HashMap::new();
+            for def in TAXONOMIES {
+                for value in pages[i].source.meta.terms(def.field) {
+                    for &other in &by_term[&(def.field, value)] {
+                        if other != i {
+                            *scores.entry(other).or_default() += 1;
+                        }
+                    }
+                }
+            }
+            let mut ranked: Vec<(usize, u32)> = scores.into_iter().collect();
+            ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| newest_first(&pages[a.0], &pages[b.0])));
+            (i, ranked.into_iter().take(RELATED_COUNT).map(|(j, _)| j).collect())
+        })
+        .collect();
+    for (i, list) in related {
+        pages[i].related = list;
+    }
+}
+
