@@ -55,8 +55,9 @@ impl Config {
     pub fn load(root: &Path, base_url_override: Option<&str>) -> Result<Config, Diagnostic> {
         let path = Path::new(CONFIG_FILE);
         let text = std::fs::read_to_string(root.join(path)).map_err(|e| {
-            Diagnostic::error(path, 1, 1, format!("cannot read {CONFIG_FILE}: {e}"))
-                .with_hint("every site needs a site.yaml at its root with at least `title:` and `base_url:`")
+            Diagnostic::error(path, 1, 1, format!("cannot read {CONFIG_FILE}: {e}")).with_hint(
+                "every site needs a site.yaml at its root with at least `title:` and `base_url:`",
+            )
         })?;
         Self::parse(&text, base_url_override)
     }
@@ -71,11 +72,17 @@ impl Config {
             } else {
                 line_of_key(text, "base_url")
             };
-            Diagnostic::error(path, line, 1, message)
-                .with_hint("write the full address the site is published at, e.g. https://example.org/")
+            Diagnostic::error(path, line, 1, message).with_hint(
+                "write the full address the site is published at, e.g. https://example.org/",
+            )
         })?;
         if raw.page_size == 0 {
-            return Err(Diagnostic::error(path, line_of_key(text, "page_size"), 1, "page_size must be at least 1"));
+            return Err(Diagnostic::error(
+                path,
+                line_of_key(text, "page_size"),
+                1,
+                "page_size must be at least 1",
+            ));
         }
         Ok(Config {
             title: raw.title,
@@ -109,9 +116,12 @@ impl Config {
 }
 
 fn parse_base_url(text: &str) -> Result<url::Url, String> {
-    let mut url = url::Url::parse(text).map_err(|e| format!("base_url {text:?} is not a web address ({e})"))?;
+    let mut url = url::Url::parse(text)
+        .map_err(|e| format!("base_url {text:?} is not a web address ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("base_url {text:?} must start with https:// or http://"));
+        return Err(format!(
+            "base_url {text:?} must start with https:// or http://"
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(format!("base_url {text:?} must not have a ? or # part"));
@@ -124,7 +134,9 @@ fn parse_base_url(text: &str) -> Result<url::Url, String> {
 }
 
 fn line_of_key(text: &str, key: &str) -> usize {
-    text.lines().position(|l| l.starts_with(key)).map_or(1, |i| i + 1)
+    text.lines()
+        .position(|l| l.starts_with(key))
+        .map_or(1, |i| i + 1)
 }
 
 #[cfg(test)]
@@ -133,23 +145,35 @@ mod tests {
 
     #[test]
     fn base_path_and_links_follow_the_base_url() {
-        let c = Config::parse("title: T\nbase_url: https://example.org/communities\n", None).unwrap();
+        let c = Config::parse(
+            "title: T\nbase_url: https://example.org/communities\n",
+            None,
+        )
+        .unwrap();
         assert_eq!(c.base_path(), "/communities");
         assert_eq!(c.link("/about/"), "/communities/about/");
         assert_eq!(c.link("https://x.org/"), "https://x.org/");
-        assert_eq!(c.permalink("/about/"), "https://example.org/communities/about/");
+        assert_eq!(
+            c.permalink("/about/"),
+            "https://example.org/communities/about/"
+        );
         assert_eq!(c.language, "en-GB");
     }
 
     #[test]
     fn base_url_override_wins() {
-        let c = Config::parse("title: T\nbase_url: https://example.org/\n", Some("https://preview.example.net/x/")).unwrap();
+        let c = Config::parse(
+            "title: T\nbase_url: https://example.org/\n",
+            Some("https://preview.example.net/x/"),
+        )
+        .unwrap();
         assert_eq!(c.link("/"), "/x/");
     }
 
     #[test]
     fn unknown_config_keys_are_errors_with_a_line() {
-        let err = Config::parse("title: T\nbase_url: https://example.org/\ntitel: x\n", None).unwrap_err();
+        let err = Config::parse("title: T\nbase_url: https://example.org/\ntitel: x\n", None)
+            .unwrap_err();
         assert_eq!(err.line, 3);
         assert!(err.message.contains("titel"));
     }

@@ -37,14 +37,23 @@ pub fn discover(root: &Path) -> (ContentFiles, Vec<Diagnostic>) {
             Err(error) => {
                 let path = error.path().unwrap_or(&content).to_path_buf();
                 let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-                problems.push(Diagnostic::error(rel, 1, 1, format!("this file cannot be read: {error}")));
+                problems.push(Diagnostic::error(
+                    rel,
+                    1,
+                    1,
+                    format!("this file cannot be read: {error}"),
+                ));
                 continue;
             }
         };
         if !entry.file_type().is_file() {
             continue;
         }
-        let rel = entry.path().strip_prefix(root).unwrap_or(entry.path()).to_path_buf();
+        let rel = entry
+            .path()
+            .strip_prefix(root)
+            .unwrap_or(entry.path())
+            .to_path_buf();
         if rel.extension().is_some_and(|e| e == "md") {
             files.pages.push(rel);
         } else {
@@ -153,7 +162,10 @@ pub struct Source {
 impl Source {
     /// The folder that page-relative paths (images, attachments) are resolved against.
     pub fn dir(&self) -> PathBuf {
-        self.path.parent().map(Path::to_path_buf).unwrap_or_default()
+        self.path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
     }
 }
 
@@ -165,7 +177,12 @@ pub fn parse_file(root: &Path, path: &Path) -> (Option<Source>, Vec<Diagnostic>)
         Err(error) => {
             return (
                 None,
-                vec![Diagnostic::error(path, 1, 1, format!("this file cannot be read: {error}"))],
+                vec![Diagnostic::error(
+                    path,
+                    1,
+                    1,
+                    format!("this file cannot be read: {error}"),
+                )],
             );
         }
     };
@@ -192,8 +209,9 @@ pub fn parse_bytes(root: &Path, path: &Path, bytes: &[u8]) -> (Option<Source>, V
         return (
             None,
             vec![
-                Diagnostic::error(path, 1, 1, "this file is empty")
-                    .with_hint("start it with front matter: a line `---`, then `title: ...`, then `---`"),
+                Diagnostic::error(path, 1, 1, "this file is empty").with_hint(
+                    "start it with front matter: a line `---`, then `title: ...`, then `---`",
+                ),
             ],
         );
     }
@@ -207,7 +225,10 @@ pub fn parse_bytes(root: &Path, path: &Path, bytes: &[u8]) -> (Option<Source>, V
     };
     let content_path = content_relative(path);
     let kind = Kind::for_path(&content_path);
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let is_section = file_name == "_index.md";
     let is_bundle = file_name == "index.md";
     let mut checker = Checker {
@@ -219,8 +240,13 @@ pub fn parse_bytes(root: &Path, path: &Path, bytes: &[u8]) -> (Option<Source>, V
     if is_section && meta.slug.is_some() {
         let (line, column) = doc.key_position("slug");
         checker.problems.push(
-            Diagnostic::error(path, line, column, "`slug` has no effect in a section's _index.md")
-                .with_hint("rename the folder to change the section's web address"),
+            Diagnostic::error(
+                path,
+                line,
+                column,
+                "`slug` has no effect in a section's _index.md",
+            )
+            .with_hint("rename the folder to change the section's web address"),
         );
     }
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -271,15 +297,13 @@ fn split_front_matter(text: &str) -> Result<(&str, usize, &str, usize), Located>
     }
     let start = first.len();
     let mut offset = start;
-    let mut line = 2;
-    for l in lines {
+    for (line, l) in (2..).zip(lines) {
         if l.trim_end() == "---" {
             let front = &text[start..offset];
             let body = &text[offset + l.len()..];
             return Ok((front, 2, body, line + 1));
         }
         offset += l.len();
-        line += 1;
     }
     Err(Located {
         line: 1,
@@ -365,13 +389,18 @@ impl Checker<'_, '_> {
         let mut meta = Meta::default();
         for (key, _) in &self.doc.map {
             let Some(key) = key.as_str() else {
-                let shown = yaml::scalar_text(key).unwrap_or_else(|| yaml::describe(key).to_string());
+                let shown =
+                    yaml::scalar_text(key).unwrap_or_else(|| yaml::describe(key).to_string());
                 self.error_at_key(&shown, format!("`{shown}` is not a field name"), None);
                 continue;
             };
             if !names.contains(&key) {
                 let hint = did_you_mean(key, names.iter().copied()).or_else(|| {
-                    Some(format!("a {} can have these fields: {}", kind.name(), names.join(", ")))
+                    Some(format!(
+                        "a {} can have these fields: {}",
+                        kind.name(),
+                        names.join(", ")
+                    ))
                 });
                 self.error_at_key(
                     key,
@@ -398,7 +427,12 @@ impl Checker<'_, '_> {
                 Some(value) => self.field(def, value, &mut meta),
             }
         }
-        if meta.image.is_some() && meta.image_alt.as_deref().is_none_or(|a| a.trim().is_empty()) {
+        if meta.image.is_some()
+            && meta
+                .image_alt
+                .as_deref()
+                .is_none_or(|a| a.trim().is_empty())
+        {
             self.error_at_key(
                 "image",
                 "`image` is set but `image_alt` is missing".to_string(),
@@ -440,9 +474,12 @@ impl Checker<'_, '_> {
                     } else {
                         let suggestion = slug::slugify(&text);
                         let hint = if suggestion.is_empty() {
-                            "use lower-case letters, digits and hyphens, e.g. village-hall".to_string()
+                            "use lower-case letters, digits and hyphens, e.g. village-hall"
+                                .to_string()
                         } else {
-                            format!("use lower-case letters, digits and hyphens, e.g. slug: {suggestion}")
+                            format!(
+                                "use lower-case letters, digits and hyphens, e.g. slug: {suggestion}"
+                            )
                         };
                         self.error_at_key(
                             name,
@@ -469,7 +506,9 @@ impl Checker<'_, '_> {
                         self.error_at_key(
                             name,
                             format!("the year {text:?} is not a report year"),
-                            Some("write the financial year in quotes, e.g. year: \"2020-21\"".into()),
+                            Some(
+                                "write the financial year in quotes, e.g. year: \"2020-21\"".into(),
+                            ),
                         );
                     }
                 }
@@ -538,7 +577,11 @@ impl Checker<'_, '_> {
     fn wrong_type(&mut self, def: &FieldDef, found: &Value, wanted: &str) {
         self.error_at_key(
             def.name,
-            format!("`{}` must be {wanted}, but it is {}", def.name, yaml::describe(found)),
+            format!(
+                "`{}` must be {wanted}, but it is {}",
+                def.name,
+                yaml::describe(found)
+            ),
             Some(format!("`{}` is {}", def.name, def.help)),
         );
     }
@@ -569,7 +612,11 @@ impl Checker<'_, '_> {
             };
             self.error_at_key(
                 def.name,
-                format!("`{}` must be a list, but it is {}", def.name, yaml::describe(value)),
+                format!(
+                    "`{}` must be a list, but it is {}",
+                    def.name,
+                    yaml::describe(value)
+                ),
                 Some(hint),
             );
             return None;
@@ -608,7 +655,10 @@ impl Checker<'_, '_> {
         self.error_at_value(
             def.name,
             text,
-            format!("{text:?} is not an allowed value of `{}` (allowed: {allowed})", def.name),
+            format!(
+                "{text:?} is not an allowed value of `{}` (allowed: {allowed})",
+                def.name
+            ),
             hint,
         );
         false
@@ -622,9 +672,16 @@ impl Checker<'_, '_> {
                 let message = if is_iso_date_shape(text.trim()) {
                     format!("`{}` is {text}, which is not a real date", def.name)
                 } else {
-                    format!("`{}` must be a date written YYYY-MM-DD, but it is {text:?}", def.name)
+                    format!(
+                        "`{}` must be a date written YYYY-MM-DD, but it is {text:?}",
+                        def.name
+                    )
                 };
-                self.error_at_key(def.name, message, Some(format!("`{}` is {}", def.name, def.help)));
+                self.error_at_key(
+                    def.name,
+                    message,
+                    Some(format!("`{}` is {}", def.name, def.help)),
+                );
                 None
             }
         }
@@ -646,7 +703,12 @@ impl Checker<'_, '_> {
             let Value::Mapping(map) = item else {
                 self.error_at_key(
                     def.name,
-                    format!("each item of `{}` must have fields ({}), but one is {}", def.name, required.join(", "), yaml::describe(item)),
+                    format!(
+                        "each item of `{}` must have fields ({}), but one is {}",
+                        def.name,
+                        required.join(", "),
+                        yaml::describe(item)
+                    ),
                     Some(format!("`{}` is {}", def.name, def.help)),
                 );
                 continue;
@@ -673,18 +735,30 @@ impl Checker<'_, '_> {
                     None => self.error_at_value(
                         def.name,
                         key,
-                        format!("`{key}` in `{}` must be text, but it is {}", def.name, yaml::describe(field_value)),
+                        format!(
+                            "`{key}` in `{}` must be text, but it is {}",
+                            def.name,
+                            yaml::describe(field_value)
+                        ),
                         None,
                     ),
                 }
             }
-            let missing: Vec<&str> = required.iter().copied().filter(|k| !record.contains_key(*k)).collect();
+            let missing: Vec<&str> = required
+                .iter()
+                .copied()
+                .filter(|k| !record.contains_key(*k))
+                .collect();
             if !missing.is_empty() {
                 let needle = record.values().next().cloned().unwrap_or_default();
                 self.error_at_value(
                     def.name,
                     &needle,
-                    format!("an item of `{}` is missing {}", def.name, missing.join(" and ")),
+                    format!(
+                        "an item of `{}` is missing {}",
+                        def.name,
+                        missing.join(" and ")
+                    ),
                     Some(format!("`{}` is {}", def.name, def.help)),
                 );
                 continue;
@@ -752,7 +826,9 @@ fn is_iso_date_shape(text: &str) -> bool {
     b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 /// "2020-21": a financial year, the second part the year after the first.
@@ -774,7 +850,10 @@ pub fn resolve_file(root: &Path, dir: &Path, name: &str) -> Option<PathBuf> {
         None => (dir.to_path_buf(), name),
     };
     let rel = Path::new(rel);
-    if rel.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
+    if rel
+        .components()
+        .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
         return None;
     }
     let candidate = base.join(rel);
@@ -809,13 +888,25 @@ mod tests {
 
     #[test]
     fn urls_are_pretty_and_slug_replaces_the_last_segment() {
-        assert_eq!(page_url("case-studies/botcheston.md", None), "/case-studies/botcheston/");
-        assert_eq!(page_url("case-studies/botcheston.md", Some("b")), "/case-studies/b/");
+        assert_eq!(
+            page_url("case-studies/botcheston.md", None),
+            "/case-studies/botcheston/"
+        );
+        assert_eq!(
+            page_url("case-studies/botcheston.md", Some("b")),
+            "/case-studies/b/"
+        );
         assert_eq!(page_url("resources/kit/index.md", None), "/resources/kit/");
-        assert_eq!(page_url("resources/kit/index.md", Some("tools")), "/resources/tools/");
+        assert_eq!(
+            page_url("resources/kit/index.md", Some("tools")),
+            "/resources/tools/"
+        );
         assert_eq!(page_url("_index.md", None), "/");
         assert_eq!(page_url("about.md", None), "/about/");
-        assert_eq!(page_url("Case Studies/Café Day.md", None), "/case-studies/cafe-day/");
+        assert_eq!(
+            page_url("Case Studies/Café Day.md", None),
+            "/case-studies/cafe-day/"
+        );
     }
 
     #[test]
@@ -836,7 +927,10 @@ mod tests {
         );
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].line, 5);
-        assert_eq!(problems[0].hint.as_deref(), Some("did you mean \"principles\"?"));
+        assert_eq!(
+            problems[0].hint.as_deref(),
+            Some("did you mean \"principles\"?")
+        );
     }
 
     #[test]
@@ -847,9 +941,15 @@ mod tests {
         );
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert_eq!((problems[0].line, problems[0].column), (5, 7));
-        assert_eq!(problems[0].hint.as_deref(), Some("did you mean \"charnwood\"?"));
+        assert_eq!(
+            problems[0].hint.as_deref(),
+            Some("did you mean \"charnwood\"?")
+        );
         assert_eq!(problems[1].line, 8);
-        assert_eq!(problems[1].hint.as_deref(), Some("did you mean \"participation\"?"));
+        assert_eq!(
+            problems[1].hint.as_deref(),
+            Some("did you mean \"participation\"?")
+        );
     }
 
     #[test]
@@ -858,7 +958,10 @@ mod tests {
             "content/case-studies/a.md",
             "---\ntitle: A\nsummary: s\ndate: 2021-01-01\narea: Hinckley and Bosworth\n---\n",
         );
-        assert_eq!(problems[0].hint.as_deref(), Some("did you mean \"hinckley-and-bosworth\"?"));
+        assert_eq!(
+            problems[0].hint.as_deref(),
+            Some("did you mean \"hinckley-and-bosworth\"?")
+        );
     }
 
     #[test]
@@ -881,7 +984,10 @@ mod tests {
     fn text_where_a_list_is_needed_suggests_the_list_form() {
         let (_, problems) = parse("content/about.md", "---\ntitle: A\ntags: parks\n---\n");
         assert!(problems[0].message.contains("must be a list"));
-        assert_eq!(problems[0].hint.as_deref(), Some("write it as a list, e.g. tags: [parks]"));
+        assert_eq!(
+            problems[0].hint.as_deref(),
+            Some("write it as a list, e.g. tags: [parks]")
+        );
     }
 
     #[test]

@@ -96,7 +96,11 @@ fn report(result: Result<Summary, Vec<Diagnostic>>, verb: &str) -> ExitCode {
             let errors = problems.iter().filter(|p| p.is_error()).count();
             eprintln!(
                 "{} found; nothing was written",
-                if errors == 1 { "1 error".to_string() } else { format!("{errors} errors") }
+                if errors == 1 {
+                    "1 error".to_string()
+                } else {
+                    format!("{errors} errors")
+                }
             );
             ExitCode::FAILURE
         }

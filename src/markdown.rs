@@ -118,7 +118,9 @@ pub fn render(
                 push_separator(&mut text);
                 event
             }
-            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::CodeBlock) => {
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::CodeBlock,
+            ) => {
                 push_separator(&mut text);
                 event
             }
@@ -159,7 +161,11 @@ fn heading_level(level: HeadingLevel) -> u8 {
 /// An id made from a heading's text: "What changed?" -> `what-changed`.
 pub fn heading_id(text: &str) -> String {
     let id = slug::slugify(text);
-    if id.is_empty() { "section".to_string() } else { id }
+    if id.is_empty() {
+        "section".to_string()
+    } else {
+        id
+    }
 }
 
 /// `base`, or `base-1`, `base-2`... whichever is not taken yet.
@@ -193,14 +199,18 @@ fn resolve_link(
         return Ok(None);
     };
     let Some(target) = target else {
-        return Err(format!("the link {dest:?} points outside the content folder"));
+        return Err(format!(
+            "the link {dest:?} points outside the content folder"
+        ));
     };
     match resolve(&target) {
         Some(url) => Ok(Some(match anchor {
             Some(anchor) => format!("{url}#{anchor}"),
             None => url,
         })),
-        None => Err(format!("the link {dest:?} points to content/{target}, which does not exist")),
+        None => Err(format!(
+            "the link {dest:?} points to content/{target}, which does not exist"
+        )),
     }
 }
 
@@ -242,7 +252,11 @@ mod tests {
 
     #[test]
     fn headings_get_unique_ids_and_a_toc() {
-        let (out, problems) = render("## Hello\n\n## Hello\n\n### Next {#custom}\n", &ctx(), &resolver);
+        let (out, problems) = render(
+            "## Hello\n\n## Hello\n\n### Next {#custom}\n",
+            &ctx(),
+            &resolver,
+        );
         assert!(problems.is_empty());
         assert!(out.html.contains("<h2 id=\"hello\">Hello</h2>"));
         assert!(out.html.contains("<h2 id=\"hello-1\">Hello</h2>"));
@@ -267,7 +281,11 @@ mod tests {
 
     #[test]
     fn missing_link_target_is_reported_at_its_file_line() {
-        let (_, problems) = render("Intro\n\nSee [x](@/case-studies/nope.md).\n", &ctx(), &resolver);
+        let (_, problems) = render(
+            "Intro\n\nSee [x](@/case-studies/nope.md).\n",
+            &ctx(),
+            &resolver,
+        );
         assert_eq!(problems.len(), 1);
         assert_eq!((problems[0].line, problems[0].column), (7, 5));
         assert!(problems[0].message.contains("content/case-studies/nope.md"));
@@ -294,7 +312,11 @@ mod tests {
 
     #[test]
     fn plain_text_keeps_words_apart() {
-        let (out, _) = render("## Title\n\nOne *two*\nthree\n\n- four\n- five\n", &ctx(), &resolver);
+        let (out, _) = render(
+            "## Title\n\nOne *two*\nthree\n\n- four\n- five\n",
+            &ctx(),
+            &resolver,
+        );
         assert_eq!(out.text, "Title One two three four five");
     }
 }

@@ -112,38 +112,110 @@ const fn required(name: &'static str, ty: FieldType, help: &'static str) -> Fiel
 }
 
 const TITLE: FieldDef = required("title", FieldType::Text, "the page's title");
-const SUMMARY: FieldDef = field("summary", FieldType::Text, "one or two sentences about the page");
-const DATE: FieldDef = field("date", FieldType::Date, "a date written YYYY-MM-DD, e.g. 2021-03-31");
+const SUMMARY: FieldDef = field(
+    "summary",
+    FieldType::Text,
+    "one or two sentences about the page",
+);
+const DATE: FieldDef = field(
+    "date",
+    FieldType::Date,
+    "a date written YYYY-MM-DD, e.g. 2021-03-31",
+);
 
 pub const COMMON_FIELDS: &[FieldDef] = &[
     TITLE,
     SUMMARY,
     DATE,
-    field("updated", FieldType::Date, "the date of the last real change, YYYY-MM-DD"),
-    field("draft", FieldType::Bool, "true to keep the page off the published site"),
-    field("slug", FieldType::Slug, "the last part of the page's web address, e.g. village-hall"),
-    field("aliases", FieldType::TextList, "old web addresses that should lead here, e.g. /old/page/"),
+    field(
+        "updated",
+        FieldType::Date,
+        "the date of the last real change, YYYY-MM-DD",
+    ),
+    field(
+        "draft",
+        FieldType::Bool,
+        "true to keep the page off the published site",
+    ),
+    field(
+        "slug",
+        FieldType::Slug,
+        "the last part of the page's web address, e.g. village-hall",
+    ),
+    field(
+        "aliases",
+        FieldType::TextList,
+        "old web addresses that should lead here, e.g. /old/page/",
+    ),
     field("tags", FieldType::TextList, "a list of short topic words"),
-    field("weight", FieldType::Integer, "a whole number; lower numbers are listed first"),
-    field("image", FieldType::ImagePath, "a picture file beside the page, or a path under static/"),
-    field("image_alt", FieldType::Text, "a short description of the picture for people who cannot see it"),
+    field(
+        "weight",
+        FieldType::Integer,
+        "a whole number; lower numbers are listed first",
+    ),
+    field(
+        "image",
+        FieldType::ImagePath,
+        "a picture file beside the page, or a path under static/",
+    ),
+    field(
+        "image_alt",
+        FieldType::Text,
+        "a short description of the picture for people who cannot see it",
+    ),
 ];
 
 pub const CASE_STUDY_FIELDS: &[FieldDef] = &[
-    required("summary", FieldType::Text, "one or two sentences about the project"),
-    required("date", FieldType::Date, "a date written YYYY-MM-DD, e.g. 2021-03-31"),
-    field("area", FieldType::OneOf(AREAS), "the district the project is in"),
-    field("principles", FieldType::ManyOf(PRINCIPLES), "a list of the principles it shows"),
-    field("approaches", FieldType::ManyOf(APPROACHES), "a list of the approaches it used"),
-    field("outcomes", FieldType::ManyOf(OUTCOMES), "a list of the outcomes it worked towards"),
-    field("assets", FieldType::ManyOf(ASSETS), "a list of the kinds of assets it built on"),
+    required(
+        "summary",
+        FieldType::Text,
+        "one or two sentences about the project",
+    ),
+    required(
+        "date",
+        FieldType::Date,
+        "a date written YYYY-MM-DD, e.g. 2021-03-31",
+    ),
+    field(
+        "area",
+        FieldType::OneOf(AREAS),
+        "the district the project is in",
+    ),
+    field(
+        "principles",
+        FieldType::ManyOf(PRINCIPLES),
+        "a list of the principles it shows",
+    ),
+    field(
+        "approaches",
+        FieldType::ManyOf(APPROACHES),
+        "a list of the approaches it used",
+    ),
+    field(
+        "outcomes",
+        FieldType::ManyOf(OUTCOMES),
+        "a list of the outcomes it worked towards",
+    ),
+    field(
+        "assets",
+        FieldType::ManyOf(ASSETS),
+        "a list of the kinds of assets it built on",
+    ),
     field("organisation", FieldType::Text, "who ran the project"),
     field("funding", FieldType::Text, "how it was funded"),
 ];
 
 pub const RESOURCE_FIELDS: &[FieldDef] = &[
-    required("summary", FieldType::Text, "one or two sentences about the resource"),
-    field("kind", FieldType::OneOf(RESOURCE_KINDS), "what sort of resource it is"),
+    required(
+        "summary",
+        FieldType::Text,
+        "one or two sentences about the resource",
+    ),
+    field(
+        "kind",
+        FieldType::OneOf(RESOURCE_KINDS),
+        "what sort of resource it is",
+    ),
     field("audience", FieldType::TextList, "a list of who it is for"),
     field(
         "attachments",
@@ -153,12 +225,20 @@ pub const RESOURCE_FIELDS: &[FieldDef] = &[
         },
         "a list of downloads, each with file (beside the page) and title",
     ),
-    field("source_url", FieldType::Text, "the web address it was first published at"),
+    field(
+        "source_url",
+        FieldType::Text,
+        "the web address it was first published at",
+    ),
     field("published_by", FieldType::Text, "who published it"),
 ];
 
 pub const REPORT_FIELDS: &[FieldDef] = &[
-    field("year", FieldType::ReportYear, "the report's year, written like \"2020-21\""),
+    field(
+        "year",
+        FieldType::ReportYear,
+        "the report's year, written like \"2020-21\"",
+    ),
     field(
         "figures",
         FieldType::Records {
@@ -212,7 +292,11 @@ impl Kind {
             Kind::ReportYear | Kind::ReportSection => REPORT_FIELDS,
         };
         let mut all = own.to_vec();
-        all.extend(COMMON_FIELDS.iter().filter(|c| !own.iter().any(|o| o.name == c.name)));
+        all.extend(
+            COMMON_FIELDS
+                .iter()
+                .filter(|c| !own.iter().any(|o| o.name == c.name)),
+        );
         all
     }
 
@@ -285,11 +369,20 @@ mod tests {
 
     #[test]
     fn kind_is_decided_by_folder() {
-        assert_eq!(Kind::for_path("case-studies/botcheston.md"), Kind::CaseStudy);
+        assert_eq!(
+            Kind::for_path("case-studies/botcheston.md"),
+            Kind::CaseStudy
+        );
         assert_eq!(Kind::for_path("case-studies/_index.md"), Kind::Page);
         assert_eq!(Kind::for_path("resources/toolkit/index.md"), Kind::Resource);
-        assert_eq!(Kind::for_path("annual-report/2020-21/_index.md"), Kind::ReportYear);
-        assert_eq!(Kind::for_path("annual-report/2020-21/grants.md"), Kind::ReportSection);
+        assert_eq!(
+            Kind::for_path("annual-report/2020-21/_index.md"),
+            Kind::ReportYear
+        );
+        assert_eq!(
+            Kind::for_path("annual-report/2020-21/grants.md"),
+            Kind::ReportSection
+        );
         assert_eq!(Kind::for_path("annual-report/_index.md"), Kind::Page);
         assert_eq!(Kind::for_path("about.md"), Kind::Page);
     }
@@ -305,7 +398,10 @@ mod tests {
 
     #[test]
     fn display_names_come_from_the_tables() {
-        assert_eq!(display_name(Some(AREAS), "hinckley-and-bosworth"), "Hinckley and Bosworth");
+        assert_eq!(
+            display_name(Some(AREAS), "hinckley-and-bosworth"),
+            "Hinckley and Bosworth"
+        );
         assert_eq!(display_name(None, "volunteering"), "volunteering");
     }
 }

@@ -73,7 +73,8 @@ impl Sink for DirSink {
 
 /// The file that marks a folder as one this tool made, and so one it may replace.
 pub const MARKER: &str = ".communities-output";
-const MARKER_TEXT: &str = "This folder is written by `communities build`; it is replaced on every build.\n";
+const MARKER_TEXT: &str =
+    "This folder is written by `communities build`; it is replaced on every build.\n";
 
 /// A build's fresh output folder, beside the real one until `commit` swaps it in.
 pub struct Staging {
@@ -91,13 +92,16 @@ impl Staging {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        std::fs::create_dir_all(parent).map_err(|e| refuse(&output, &format!("its folder cannot be made: {e}")))?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| refuse(&output, &format!("its folder cannot be made: {e}")))?;
         let staging = parent.join(format!(".{name}.building-{}", std::process::id()));
         if staging.exists() {
             std::fs::remove_dir_all(&staging).map_err(|e| refuse(&staging, &e.to_string()))?;
         }
-        std::fs::create_dir(&staging).map_err(|e| refuse(&staging, &format!("cannot be made: {e}")))?;
-        std::fs::write(staging.join(MARKER), MARKER_TEXT).map_err(|e| refuse(&staging, &e.to_string()))?;
+        std::fs::create_dir(&staging)
+            .map_err(|e| refuse(&staging, &format!("cannot be made: {e}")))?;
+        std::fs::write(staging.join(MARKER), MARKER_TEXT)
+            .map_err(|e| refuse(&staging, &e.to_string()))?;
         Ok(Staging {
             output,
             staging,
@@ -118,7 +122,10 @@ impl Staging {
     pub fn commit(mut self) -> io::Result<()> {
         let old = self.staging.with_file_name(format!(
             "{}.old",
-            self.staging.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+            self.staging
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
         ));
         let had_output = self.output.exists();
         if had_output {
@@ -148,7 +155,12 @@ impl Drop for Staging {
 }
 
 fn refuse(output: &Path, why: &str) -> Diagnostic {
-    Diagnostic::error(output, 1, 1, format!("cannot build into {}: {why}", display_path(output)))
+    Diagnostic::error(
+        output,
+        1,
+        1,
+        format!("cannot build into {}: {why}", display_path(output)),
+    )
 }
 
 /// An absolute path with `.` and `..` folded, following links in the part that exists.
@@ -183,13 +195,19 @@ pub fn check_output_location(root: &Path, output: &Path) -> Result<PathBuf, Diag
     let root = absolute(root).map_err(|e| refuse(&shown, &e.to_string()))?;
     let out = absolute(output).map_err(|e| refuse(&shown, &e.to_string()))?;
     if root.starts_with(&out) {
-        return Err(refuse(&shown, "it is the site folder or contains it, so building would delete the site")
-            .with_hint("choose a folder inside the site, e.g. --output public"));
+        return Err(refuse(
+            &shown,
+            "it is the site folder or contains it, so building would delete the site",
+        )
+        .with_hint("choose a folder inside the site, e.g. --output public"));
     }
     for source in ["content", "themes", "static"] {
         if out.starts_with(root.join(source)) {
-            return Err(refuse(&shown, &format!("it is inside {source}/, which holds the site's sources"))
-                .with_hint("choose a folder of its own, e.g. --output public"));
+            return Err(refuse(
+                &shown,
+                &format!("it is inside {source}/, which holds the site's sources"),
+            )
+            .with_hint("choose a folder of its own, e.g. --output public"));
         }
     }
     if out.is_file() {
@@ -221,14 +239,20 @@ mod tests {
         let first = Staging::prepare(root, &output).unwrap();
         std::fs::write(first.dir().join("a.html"), "one").unwrap();
         first.commit().unwrap();
-        assert_eq!(std::fs::read_to_string(output.join("a.html")).unwrap(), "one");
+        assert_eq!(
+            std::fs::read_to_string(output.join("a.html")).unwrap(),
+            "one"
+        );
 
         let abandoned = Staging::prepare(root, &output).unwrap();
         let staging_dir = abandoned.dir().to_path_buf();
         std::fs::write(staging_dir.join("a.html"), "two").unwrap();
         drop(abandoned);
         assert!(!staging_dir.exists());
-        assert_eq!(std::fs::read_to_string(output.join("a.html")).unwrap(), "one");
+        assert_eq!(
+            std::fs::read_to_string(output.join("a.html")).unwrap(),
+            "one"
+        );
     }
 
     #[test]

@@ -24,7 +24,8 @@ pub struct Options {
 
 impl Options {
     pub fn output_dir(&self) -> PathBuf {
-        self.root.join(self.output.as_deref().unwrap_or(Path::new("public")))
+        self.root
+            .join(self.output.as_deref().unwrap_or(Path::new("public")))
     }
 }
 
@@ -40,7 +41,9 @@ pub struct Summary {
 pub fn load(options: &Options) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
     let root = &options.root;
     let mut problems = Diagnostics::new();
-    let config = Config::load(root, options.base_url.as_deref()).map_err(|d| problems.push(d)).ok();
+    let config = Config::load(root, options.base_url.as_deref())
+        .map_err(|d| problems.push(d))
+        .ok();
 
     let (files, walk_problems) = content::discover(root);
     problems.extend(walk_problems);
@@ -69,7 +72,8 @@ pub fn load(options: &Options) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic
 
 /// A page whose URL a generated listing (a taxonomy or a listing page) also takes.
 fn generated_url_collisions(site: &Site) -> Vec<Diagnostic> {
-    let generated: std::collections::HashSet<String> = render::generated_urls(site).into_iter().collect();
+    let generated: std::collections::HashSet<String> =
+        render::generated_urls(site).into_iter().collect();
     site.pages
         .iter()
         .filter(|p| generated.contains(p.url()))
@@ -78,7 +82,10 @@ fn generated_url_collisions(site: &Site) -> Vec<Diagnostic> {
                 &p.source.path,
                 1,
                 1,
-                format!("this page would be published at {}, which the site uses for a listing", p.url()),
+                format!(
+                    "this page would be published at {}, which the site uses for a listing",
+                    p.url()
+                ),
             )
             .with_hint("rename the file or set a different `slug`")
         })
@@ -100,10 +107,20 @@ fn static_files(root: &Path, site: &Site) -> BTreeMap<String, StaticFile> {
         }
     }
     for base in [Path::new(THEME_DIR).join("static"), PathBuf::from("static")] {
-        for entry in walkdir::WalkDir::new(root.join(&base)).sort_by_file_name().into_iter().flatten() {
+        for entry in walkdir::WalkDir::new(root.join(&base))
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+        {
             if entry.file_type().is_file() {
-                let rel = entry.path().strip_prefix(root.join(&base)).unwrap_or(entry.path());
-                files.insert(display_path(rel), StaticFile::Disk(entry.path().to_path_buf()));
+                let rel = entry
+                    .path()
+                    .strip_prefix(root.join(&base))
+                    .unwrap_or(entry.path());
+                files.insert(
+                    display_path(rel),
+                    StaticFile::Disk(entry.path().to_path_buf()),
+                );
             }
         }
     }
@@ -127,8 +144,11 @@ fn write_site(root: &Path, site: &Site, sink: &dyn Sink) -> Result<usize, Vec<Di
     let jobs = render::all_jobs(site);
     let mut problems = render::render(site, &tera, &jobs, sink);
     let statics = static_files(root, site);
-    let page_outputs: std::collections::HashSet<String> =
-        site.pages.iter().map(|p| render::output_path(p.url())).collect();
+    let page_outputs: std::collections::HashSet<String> = site
+        .pages
+        .iter()
+        .map(|p| render::output_path(p.url()))
+        .collect();
     let copy_problems: Vec<Diagnostic> = statics
         .par_iter()
         .filter_map(|(path, file)| {
@@ -148,9 +168,9 @@ fn write_site(root: &Path, site: &Site, sink: &dyn Sink) -> Result<usize, Vec<Di
                 StaticFile::BuiltIn(bytes) => sink.write(path, bytes),
                 StaticFile::Disk(from) => sink.copy(path, from),
             };
-            result
-                .err()
-                .map(|e| Diagnostic::error(&source, 1, 1, format!("this file cannot be copied: {e}")))
+            result.err().map(|e| {
+                Diagnostic::error(&source, 1, 1, format!("this file cannot be copied: {e}"))
+            })
         })
         .collect();
     problems.extend(copy_problems);
@@ -174,7 +194,12 @@ pub fn build(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
     let pages = write_site(&options.root, &site, &sink)?;
     let shown = display_path(&output);
     staging.commit().map_err(|e| {
-        vec![Diagnostic::error(&output, 1, 1, format!("cannot put the new site in place at {shown}: {e}"))]
+        vec![Diagnostic::error(
+            &output,
+            1,
+            1,
+            format!("cannot put the new site in place at {shown}: {e}"),
+        )]
     })?;
     Ok(Summary {
         pages,

@@ -37,7 +37,11 @@ pub fn load_templates(root: &Path, base_path: &str) -> Result<Tera, Vec<Diagnost
     }
     let mut problems = Vec::new();
     let own = root.join(THEME_DIR).join("templates");
-    for entry in walkdir::WalkDir::new(&own).sort_by_file_name().into_iter().flatten() {
+    for entry in walkdir::WalkDir::new(&own)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
         if !entry.file_type().is_file() {
             continue;
         }
@@ -61,14 +65,17 @@ pub fn load_templates(root: &Path, base_path: &str) -> Result<Tera, Vec<Diagnost
     let mut tera = Tera::new();
     tera.autoescape_on(vec![".html", ".xml"]);
     let base = base_path.to_string();
-    tera.register_function("url", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
-        let path: &str = kwargs.must_get("path")?;
-        Ok(if path.starts_with('/') && !path.starts_with("//") {
-            format!("{base}{path}")
-        } else {
-            path.to_string()
-        })
-    });
+    tera.register_function(
+        "url",
+        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let path: &str = kwargs.must_get("path")?;
+            Ok(if path.starts_with('/') && !path.starts_with("//") {
+                format!("{base}{path}")
+            } else {
+                path.to_string()
+            })
+        },
+    );
     tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
         .map_err(|e| vec![template_error(&e)])?;
     Ok(tera)
@@ -102,7 +109,12 @@ pub fn template_error(error: &tera::Error) -> Diagnostic {
                 message = format!("{message}: {inner}");
                 source = inner.source();
             }
-            Diagnostic::error(Path::new(THEME_DIR).join("templates"), 1, 1, format!("template error: {message}"))
+            Diagnostic::error(
+                Path::new(THEME_DIR).join("templates"),
+                1,
+                1,
+                format!("template error: {message}"),
+            )
         }
     }
 }
@@ -126,18 +138,23 @@ pub fn render(site: &Site, tera: &Tera, jobs: &[Job], sink: &dyn Sink) -> Vec<Di
     let problems = Mutex::new(BTreeSet::new());
     jobs.par_iter().for_each(|job| {
         let (path, result) = shared.render_job(tera, *job);
-        let outcome = result
-            .map_err(|e| template_error(&e))
-            .and_then(|html| {
-                sink.write(&path, html.as_bytes()).map_err(|e| {
-                    Diagnostic::error(&path, 1, 1, format!("cannot write the output file: {e}"))
-                })
-            });
+        let outcome = result.map_err(|e| template_error(&e)).and_then(|html| {
+            sink.write(&path, html.as_bytes()).map_err(|e| {
+                Diagnostic::error(&path, 1, 1, format!("cannot write the output file: {e}"))
+            })
+        });
         if let Err(problem) = outcome {
-            problems.lock().unwrap_or_else(|p| p.into_inner()).insert(problem);
+            problems
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(problem);
         }
     });
-    problems.into_inner().unwrap_or_else(|p| p.into_inner()).into_iter().collect()
+    problems
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .collect()
 }
 
 /// All jobs of a site.
@@ -183,7 +200,11 @@ fn job_url(site: &Site, job: Job) -> String {
 }
 
 fn listing_url(first: &str, n: usize) -> String {
-    if n <= 1 { first.to_string() } else { format!("{first}page/{n}/") }
+    if n <= 1 {
+        first.to_string()
+    } else {
+        format!("{first}page/{n}/")
+    }
 }
 
 fn page_count(items: usize, page_size: usize) -> usize {
@@ -385,7 +406,10 @@ impl<'a> Shared<'a> {
         map.insert("title".into(), meta.title.clone().into());
         map.insert("url".into(), self.link(page.url()).into());
         map.insert("summary".into(), meta.summary.clone().into());
-        map.insert("date".into(), Value::from_serializable(&date_view(meta.date)));
+        map.insert(
+            "date".into(),
+            Value::from_serializable(&date_view(meta.date)),
+        );
         map.insert("kind".into(), Value::from_serializable(&page.source.kind));
         map.insert("kind_name".into(), kind_label(page).into());
         map.insert(
@@ -436,15 +460,25 @@ impl<'a> Shared<'a> {
         map.insert("permalink".into(), config.permalink(page.url()).into());
         map.insert("content".into(), Value::safe_string(&page.rendered.html));
         map.insert("toc".into(), Value::from_serializable(&page.rendered.toc));
-        map.insert("updated".into(), Value::from_serializable(&date_view(meta.updated)));
+        map.insert(
+            "updated".into(),
+            Value::from_serializable(&date_view(meta.updated)),
+        );
         map.insert("draft".into(), meta.draft.into());
         map.insert(
             "image".into(),
-            meta.image.as_deref().and_then(|i| self.file_url(page, i)).into(),
+            meta.image
+                .as_deref()
+                .and_then(|i| self.file_url(page, i))
+                .into(),
         );
         map.insert("image_alt".into(), meta.image_alt.clone().into());
         for taxonomy in &self.site.taxonomies {
-            let key = if taxonomy.def.field == "area" { "areas" } else { taxonomy.def.field };
+            let key = if taxonomy.def.field == "area" {
+                "areas"
+            } else {
+                taxonomy.def.field
+            };
             map.insert(
                 key.into(),
                 Value::from_serializable(&self.terms(taxonomy.def.field, meta)),
@@ -489,7 +523,11 @@ impl<'a> Shared<'a> {
             .map(|i| {
                 let p = &self.site.pages[i];
                 LinkView {
-                    title: if p.is_home() { "Home" } else { &p.source.meta.title },
+                    title: if p.is_home() {
+                        "Home"
+                    } else {
+                        &p.source.meta.title
+                    },
                     url: self.link(p.url()),
                 }
             })
@@ -499,7 +537,10 @@ impl<'a> Shared<'a> {
             "previous".into(),
             page.previous.map(|i| self.summaries[i].clone()).into(),
         );
-        map.insert("next".into(), page.next.map(|i| self.summaries[i].clone()).into());
+        map.insert(
+            "next".into(),
+            page.next.map(|i| self.summaries[i].clone()).into(),
+        );
         map.insert("related".into(), self.summaries_of(&page.related));
         map.insert("subsections".into(), self.summaries_of(&page.subsections));
         Value::from(map)
@@ -538,9 +579,19 @@ impl<'a> Shared<'a> {
                 let page = &site.pages[i];
                 context.insert_value("page", self.page_value(i));
                 if paginates(page) {
-                    let n = if let Job::SectionPage(_, n) = job { n } else { 1 };
+                    let n = if let Job::SectionPage(_, n) = job {
+                        n
+                    } else {
+                        1
+                    };
                     let size = site.config.page_size;
-                    let shown: Vec<usize> = page.children.iter().copied().skip((n - 1) * size).take(size).collect();
+                    let shown: Vec<usize> = page
+                        .children
+                        .iter()
+                        .copied()
+                        .skip((n - 1) * size)
+                        .take(size)
+                        .collect();
                     context.insert_value("pages", self.summaries_of(&shown));
                     let total = page_count(page.children.len(), size);
                     context.insert("pagination", &self.pagination(page.url(), n, total));
@@ -563,7 +614,13 @@ impl<'a> Shared<'a> {
                 let taxonomy = &site.taxonomies[t];
                 let term = &taxonomy.terms[k];
                 let size = site.config.page_size;
-                let shown: Vec<usize> = term.pages.iter().copied().skip((n - 1) * size).take(size).collect();
+                let shown: Vec<usize> = term
+                    .pages
+                    .iter()
+                    .copied()
+                    .skip((n - 1) * size)
+                    .take(size)
+                    .collect();
                 context.insert_value("taxonomy", self.taxonomy_value(t));
                 context.insert_value("term", self.term_value(t, k));
                 context.insert_value("pages", self.summaries_of(&shown));
@@ -619,13 +676,28 @@ impl<'a> Shared<'a> {
     fn home_context(&self, context: &mut Context) {
         let site = self.site;
         let case_studies = site.pages_of_kind(Kind::CaseStudy);
-        context.insert_value("latest_case_studies", self.summaries_of(&case_studies[..case_studies.len().min(3)]));
+        context.insert_value(
+            "latest_case_studies",
+            self.summaries_of(&case_studies[..case_studies.len().min(3)]),
+        );
         let resources = site.pages_of_kind(Kind::Resource);
-        context.insert_value("featured_resources", self.summaries_of(&resources[..resources.len().min(3)]));
+        context.insert_value(
+            "featured_resources",
+            self.summaries_of(&resources[..resources.len().min(3)]),
+        );
         let latest_report = (0..site.pages.len())
             .filter(|&i| site.pages[i].source.kind == Kind::ReportYear)
-            .max_by(|&a, &b| site.pages[a].source.meta.year.cmp(&site.pages[b].source.meta.year));
-        context.insert_value("report", latest_report.map(|i| self.summaries[i].clone()).into());
+            .max_by(|&a, &b| {
+                site.pages[a]
+                    .source
+                    .meta
+                    .year
+                    .cmp(&site.pages[b].source.meta.year)
+            });
+        context.insert_value(
+            "report",
+            latest_report.map(|i| self.summaries[i].clone()).into(),
+        );
     }
 }
 
@@ -636,7 +708,9 @@ fn kind_label(page: &Page) -> String {
             .meta
             .resource_kind
             .as_deref()
-            .map_or("Resource", |k| models::display_name(Some(RESOURCE_KINDS), k))
+            .map_or("Resource", |k| {
+                models::display_name(Some(RESOURCE_KINDS), k)
+            })
             .to_string(),
         Kind::CaseStudy => "Case study".to_string(),
         Kind::ReportYear => "Annual report".to_string(),

@@ -101,7 +101,8 @@ impl Site {
         for (path, url) in &asset_paths_rel {
             targets.insert(path.as_str(), url.clone());
         }
-        let drafts_left_out: BTreeSet<&str> = left_out.iter().map(|s| s.content_path.as_str()).collect();
+        let drafts_left_out: BTreeSet<&str> =
+            left_out.iter().map(|s| s.content_path.as_str()).collect();
 
         let rendered: Vec<(Rendered, Vec<Diagnostic>)> = published
             .par_iter()
@@ -114,10 +115,16 @@ impl Site {
                 let (rendered, mut link_problems) =
                     markdown::render(&source.body, &ctx, &|path| targets.get(path).cloned());
                 for p in &mut link_problems {
-                    if let Some(target) = drafts_left_out.iter().find(|d| p.message.contains(&format!("content/{d},")))
+                    if let Some(target) = drafts_left_out
+                        .iter()
+                        .find(|d| p.message.contains(&format!("content/{d},")))
                     {
-                        p.message = format!("this links to content/{target}, which is a draft and not published");
-                        p.hint = Some("publish that page (remove `draft: true`) or remove the link".into());
+                        p.message = format!(
+                            "this links to content/{target}, which is a draft and not published"
+                        );
+                        p.hint = Some(
+                            "publish that page (remove `draft: true`) or remove the link".into(),
+                        );
                     }
                 }
                 (rendered, link_problems)
@@ -271,8 +278,8 @@ fn link_sections(pages: &mut [Page]) {
         .filter(|(_, p)| p.source.is_section)
         .map(|(i, p)| (parent_dir(&p.source.content_path), i))
         .collect();
-    for i in 0..pages.len() {
-        let source = &pages[i].source;
+    for page in pages.iter_mut() {
+        let source = &page.source;
         // A section or a bundle is listed by the folder above its own folder.
         let mut dir = if source.is_section || source.is_bundle {
             let own = parent_dir(&source.content_path);
@@ -285,7 +292,7 @@ fn link_sections(pages: &mut [Page]) {
         };
         loop {
             if let Some(&section) = sections.get(&dir) {
-                pages[i].parent = Some(section);
+                page.parent = Some(section);
                 break;
             }
             if dir.is_empty() {
@@ -321,7 +328,8 @@ fn link_sections(pages: &mut [Page]) {
 
 /// `a/b/c.md` -> `a/b`; `c.md` -> "".
 fn parent_dir(path: &str) -> String {
-    path.rsplit_once('/').map_or(String::new(), |(dir, _)| dir.to_string())
+    path.rsplit_once('/')
+        .map_or(String::new(), |(dir, _)| dir.to_string())
 }
 
 /// Sections of an annual report link to the previous and next section in report order.
@@ -411,12 +419,21 @@ fn link_related(pages: &mut [Page]) {
                 }
             }
             let mut ranked: Vec<(usize, u32)> = scores.into_iter().collect();
-            ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| newest_first(&pages[a.0], &pages[b.0])));
-            (i, ranked.into_iter().take(RELATED_COUNT).map(|(j, _)| j).collect())
+            ranked.sort_by(|a, b| {
+                b.1.cmp(&a.1)
+                    .then_with(|| newest_first(&pages[a.0], &pages[b.0]))
+            });
+            (
+                i,
+                ranked
+                    .into_iter()
+                    .take(RELATED_COUNT)
+                    .map(|(j, _)| j)
+                    .collect(),
+            )
         })
         .collect();
     for (i, list) in related {
         pages[i].related = list;
     }
 }
-

@@ -73,7 +73,11 @@ impl<'a> Document<'a> {
             if i > start && starts_top_level_key(line) {
                 break;
             }
-            let search_from = if i == start { line.find(':').map_or(0, |c| c + 1) } else { 0 };
+            let search_from = if i == start {
+                line.find(':').map_or(0, |c| c + 1)
+            } else {
+                0
+            };
             if let Some(col) = line[search_from..].find(needle) {
                 let column = line[..search_from + col].chars().count() + 1;
                 return (self.first_line + i, column);
@@ -99,7 +103,9 @@ impl<'a> Document<'a> {
 }
 
 fn starts_top_level_key(line: &str) -> bool {
-    line.chars().next().is_some_and(|c| !c.is_whitespace() && c != '-' && c != '#')
+    line.chars()
+        .next()
+        .is_some_and(|c| !c.is_whitespace() && c != '-' && c != '#')
 }
 
 /// Parses a whole YAML file (such as `site.yaml`) straight into a typed value.
@@ -109,10 +115,13 @@ pub fn parse_typed<T: DeserializeOwned>(source: &str, path: &Path) -> Result<T, 
 
 /// A YAML error as a diagnostic at its own line of the file, with the usual causes explained
 /// in words for people who have never heard of YAML.
-fn syntax_error(error: &serde_yaml::Error, source: &str, first_line: usize, path: &Path) -> Diagnostic {
-    let (line, column) = error
-        .location()
-        .map_or((1, 1), |l| (l.line(), l.column()));
+fn syntax_error(
+    error: &serde_yaml::Error,
+    source: &str,
+    first_line: usize,
+    path: &Path,
+) -> Diagnostic {
+    let (line, column) = error.location().map_or((1, 1), |l| (l.line(), l.column()));
     let raw = error.to_string();
     // serde_yaml appends " at line N column M"; the diagnostic already says where.
     let message = raw.split(" at line ").next().unwrap_or(&raw).to_string();
@@ -128,7 +137,9 @@ fn syntax_error(error: &serde_yaml::Error, source: &str, first_line: usize, path
 }
 
 fn explain(message: &str, source: &str, offending: &str) -> Option<String> {
-    if source.contains('\t') && (message.contains("tab") || message.contains("cannot start any token")) {
+    if source.contains('\t')
+        && (message.contains("tab") || message.contains("cannot start any token"))
+    {
         return Some("YAML does not allow tab characters for indenting: use spaces instead".into());
     }
     if message.contains("mapping values are not allowed") {
@@ -150,7 +161,9 @@ fn explain(message: &str, source: &str, offending: &str) -> Option<String> {
         );
     }
     if message.contains("recursion limit") || message.contains("repetition limit") {
-        return Some("the front matter is nested or repeated too deeply to be real page data".into());
+        return Some(
+            "the front matter is nested or repeated too deeply to be real page data".into(),
+        );
     }
     None
 }
@@ -214,7 +227,12 @@ mod tests {
 
     #[test]
     fn positions_of_keys_and_list_items() {
-        let doc = Document::parse("title: x\nprinciples:\n  - prevention\n  - particpation\ntags: [a]\n", 2, path()).unwrap();
+        let doc = Document::parse(
+            "title: x\nprinciples:\n  - prevention\n  - particpation\ntags: [a]\n",
+            2,
+            path(),
+        )
+        .unwrap();
         assert_eq!(doc.key_position("principles"), (3, 1));
         assert_eq!(doc.value_position("principles", "particpation"), (5, 5));
         assert_eq!(doc.value_position("tags", "a"), (6, 8));
@@ -224,7 +242,11 @@ mod tests {
     fn alias_bombs_are_refused() {
         let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
         for i in 0..12 {
-            let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("l{}", i - 1)
+            };
             bomb.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
         }
         assert!(Document::parse(&bomb, 2, path()).is_err());
