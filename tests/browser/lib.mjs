@@ -1,0 +1,75 @@
+// Shared set-up of the browser tests: build a site with the project's binary, serve the
+// output on 127.0.0.1, and drive Debian's Chromium with playwright-core.
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtempSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, extname, resolve, normalize, sep } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const projectRoot = resolve(import.meta.dirname, '..', '..');
+
+/** The binary under test: COMMUNITIES_BIN, or the debug build that `cargo test` made. */
+export function binary() {
+  return process.env.COMMUNITIES_BIN ?? join(projectRoot, 'target', 'debug', 'communities');
+}
+
+/** Builds `root` (default: this repo's own site) into a fresh folder and returns its path. */
+export function buildSite({ root = projectRoot, args = [] } = {}) {
+  const output = join(mkdtempSync(join(tmpdir(), 'communities-site-')), 'public');
+  execFileSync(binary(), ['build', '--root', root, '--output', output, ...args], { stdio: 'inherit' });
+  return output;
+}
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.xml': 'application/xml',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.pdf': 'application/pdf',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/**
+ * Serves a built site on 127.0.0.1 as a static host would: `/a/` -> `a/index.html`, the
+ * site's 404.html for anything missing. `basePath` ("/communities") serves it under a subpath.
+ */
+export async function serveDir(dir, { basePath = '' } = {}) {
+  const server = createServer((req, res) => {
+    let path = decodeURIComponent(new URL(req.url, 'http://127.0.0.1').pathname);
+    if (basePath && path.startsWith(basePath)) path = path.slice(basePath.length) || '/';
+    let file = normalize(join(dir, path));
+    if (!file.startsWith(dir + sep) && file !== dir) file = join(dir, '404.html');
+    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+    let status = 200;
+    if (!existsSync(file)) {
+      file = join(dir, '404.html');
+      status = 404;
+    }
+    res.writeHead(status, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const url = `http://127.0.0.1:${server.address().port}${basePath}`;
+  return { url, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+/** Debian's Chromium, headless, with no network traffic of its own. */
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
