@@ -63,7 +63,8 @@ pub fn discover(root: &Path) -> (ContentFiles, Vec<Diagnostic>) {
     (files, problems)
 }
 
-fn is_ignored(name: &std::ffi::OsStr) -> bool {
+/// Hidden files and editor leftovers, which the build never reads.
+pub fn is_ignored(name: &std::ffi::OsStr) -> bool {
     let name = name.to_string_lossy();
     name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.starts_with("#")
 }

@@ -1,10 +1,10 @@
 //! Writing the built site: into a fresh folder beside the output, swapped in only when the
 //! whole build succeeded, so that a failed build leaves the previous output as it was.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::diagnostics::{Diagnostic, display_path};
 
@@ -42,14 +42,7 @@ impl DirSink {
     }
 
     fn target(&self, path: &str) -> io::Result<PathBuf> {
-        let rel = Path::new(path);
-        if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("{path:?} is not a plain path inside the output"),
-            ));
-        }
-        let target = self.dir.join(rel);
+        let target = self.dir.join(plain(path)?);
         if let Some(parent) = target.parent() {
             let mut created = self.created.lock().unwrap_or_else(|p| p.into_inner());
             if !created.contains(parent) {
@@ -68,6 +61,52 @@ impl Sink for DirSink {
 
     fn copy(&self, path: &str, from: &Path) -> io::Result<()> {
         std::fs::copy(from, self.target(path)?).map(|_| ())
+    }
+}
+
+/// `path` as a relative path that stays inside the output.
+fn plain(path: &str) -> io::Result<&Path> {
+    let rel = Path::new(path);
+    if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{path:?} is not a plain path inside the output"),
+        ));
+    }
+    Ok(rel)
+}
+
+/// The files of a built site held in memory, by output path: what `serve` serves.
+pub type Files = HashMap<String, Arc<[u8]>>;
+
+/// Keeps everything in memory, for `serve`.
+#[derive(Default)]
+pub struct MemorySink {
+    files: Mutex<Files>,
+}
+
+impl MemorySink {
+    pub fn into_files(self) -> Files {
+        self.files.into_inner().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn insert(&self, path: &str, bytes: Arc<[u8]>) -> io::Result<()> {
+        plain(path)?;
+        self.files
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(path.to_string(), bytes);
+        Ok(())
+    }
+}
+
+impl Sink for MemorySink {
+    fn write(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
+        self.insert(path, Arc::from(bytes))
+    }
+
+    fn copy(&self, path: &str, from: &Path) -> io::Result<()> {
+        self.insert(path, Arc::from(std::fs::read(from)?))
     }
 }
 
@@ -262,5 +301,9 @@ mod tests {
         assert!(sink.write("../escape.html", b"x").is_err());
         assert!(sink.write("/abs.html", b"x").is_err());
         assert!(sink.write("a/b/index.html", b"x").is_ok());
+        let memory = MemorySink::default();
+        assert!(memory.write("../escape.html", b"x").is_err());
+        assert!(memory.write("a/index.html", b"x").is_ok());
+        assert_eq!(memory.into_files().keys().collect::<Vec<_>>(), ["a/index.html"]);
     }
 }

@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
+use tera::Tera;
 
 use crate::config::Config;
 use crate::content::{self, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
 use crate::output::{DirSink, NullSink, Sink, Staging};
 use crate::render::{self, THEME, THEME_DIR};
-use crate::site::Site;
+use crate::site::{MarkdownCache, NoCache, Site};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -61,7 +62,20 @@ pub fn load(options: &Options) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic
     let Some(config) = config else {
         return Err(problems.into_sorted());
     };
-    let (site, model_problems) = Site::build(config, sources, &files.assets, options.drafts);
+    model(config, sources, &files.assets, options.drafts, &NoCache, problems)
+}
+
+/// The checked model of parsed sources, adding its problems to those found before; `serve`
+/// calls it with the sources and rendered Markdown it kept from its previous build.
+pub fn model(
+    config: Config,
+    sources: Vec<Source>,
+    assets: &[PathBuf],
+    drafts: bool,
+    cache: &dyn MarkdownCache,
+    mut problems: Diagnostics,
+) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let (site, model_problems) = Site::build_cached(config, sources, assets, drafts, cache);
     problems.extend(model_problems);
     problems.extend(generated_url_collisions(&site));
     if problems.has_errors() {
@@ -94,7 +108,7 @@ fn generated_url_collisions(site: &Site) -> Vec<Diagnostic> {
 
 /// Static files to copy: the theme's (built in, or the site's own copy), then the site's
 /// `static/`, then content files; a later one of the same output path replaces an earlier.
-fn static_files(root: &Path, site: &Site) -> BTreeMap<String, StaticFile> {
+pub fn static_files(root: &Path, site: &Site) -> BTreeMap<String, StaticFile> {
     let mut files = BTreeMap::new();
     if let Some(dir) = THEME.get_dir("static") {
         let mut stack = vec![dir];
@@ -133,16 +147,47 @@ fn static_files(root: &Path, site: &Site) -> BTreeMap<String, StaticFile> {
     files
 }
 
-enum StaticFile {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaticFile {
     BuiltIn(&'static [u8]),
     Disk(PathBuf),
 }
 
+impl StaticFile {
+    /// The file relative to the root, for diagnostics.
+    fn source(&self, root: &Path, path: &str) -> PathBuf {
+        match self {
+            StaticFile::BuiltIn(_) => PathBuf::from(THEME_DIR).join("static").join(path),
+            StaticFile::Disk(p) => p.strip_prefix(root).unwrap_or(p).to_path_buf(),
+        }
+    }
+
+    /// Puts the file into the sink at `path`.
+    pub fn copy(&self, root: &Path, path: &str, sink: &dyn Sink) -> Result<(), Diagnostic> {
+        match self {
+            StaticFile::BuiltIn(bytes) => sink.write(path, bytes),
+            StaticFile::Disk(from) => sink.copy(path, from),
+        }
+        .map_err(|e| {
+            Diagnostic::error(
+                self.source(root, path),
+                1,
+                1,
+                format!("this file cannot be copied: {e}"),
+            )
+        })
+    }
+}
+
 /// Renders every page and copies every file into the sink.
-fn write_site(root: &Path, site: &Site, sink: &dyn Sink) -> Result<usize, Vec<Diagnostic>> {
-    let tera = render::load_templates(root, site.config.base_path())?;
+pub fn write_site(
+    root: &Path,
+    site: &Site,
+    tera: &Tera,
+    sink: &dyn Sink,
+) -> Result<usize, Vec<Diagnostic>> {
     let jobs = render::all_jobs(site);
-    let mut problems = render::render(site, &tera, &jobs, sink);
+    let mut problems = render::render(site, tera, &jobs, sink);
     let statics = static_files(root, site);
     let page_outputs: std::collections::HashSet<String> = site
         .pages
@@ -152,25 +197,15 @@ fn write_site(root: &Path, site: &Site, sink: &dyn Sink) -> Result<usize, Vec<Di
     let copy_problems: Vec<Diagnostic> = statics
         .par_iter()
         .filter_map(|(path, file)| {
-            let source = match file {
-                StaticFile::BuiltIn(_) => PathBuf::from(THEME_DIR).join("static").join(path),
-                StaticFile::Disk(p) => p.strip_prefix(root).unwrap_or(p).to_path_buf(),
-            };
             if page_outputs.contains(path) {
                 return Some(Diagnostic::error(
-                    &source,
+                    file.source(root, path),
                     1,
                     1,
                     format!("this file would replace the page published at /{path}"),
                 ));
             }
-            let result = match file {
-                StaticFile::BuiltIn(bytes) => sink.write(path, bytes),
-                StaticFile::Disk(from) => sink.copy(path, from),
-            };
-            result.err().map(|e| {
-                Diagnostic::error(&source, 1, 1, format!("this file cannot be copied: {e}"))
-            })
+            file.copy(root, path, sink).err()
         })
         .collect();
     problems.extend(copy_problems);
@@ -191,7 +226,8 @@ pub fn build(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
     let (site, warnings) = load(options)?;
     let staging = Staging::prepare(&options.root, &output).map_err(|d| vec![d])?;
     let sink = DirSink::new(staging.dir().to_path_buf());
-    let pages = write_site(&options.root, &site, &sink)?;
+    let tera = render::load_templates(&options.root, site.config.base_path())?;
+    let pages = write_site(&options.root, &site, &tera, &sink)?;
     let shown = display_path(&output);
     staging.commit().map_err(|e| {
         vec![Diagnostic::error(
@@ -213,7 +249,8 @@ pub fn build(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
 pub fn check(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
     let started = Instant::now();
     let (site, warnings) = load(options)?;
-    let pages = write_site(&options.root, &site, &NullSink)?;
+    let tera = render::load_templates(&options.root, site.config.base_path())?;
+    let pages = write_site(&options.root, &site, &tera, &NullSink)?;
     Ok(Summary {
         pages,
         files: site.assets.len(),

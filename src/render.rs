@@ -189,7 +189,100 @@ pub fn generated_urls(site: &Site) -> Vec<String> {
         .collect()
 }
 
-fn job_url(site: &Site, job: Job) -> String {
+/// What a job's output shows besides the values every page shares (site, menus, taxonomies):
+/// the pages whose values it shows, in order, and the sizes of its lists and pagination.
+/// Two builds give a job the same output when its reads are equal and none of the pages read
+/// changed; `serve` relies on that to render only what an edit touches.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Reads {
+    pub pages: Vec<usize>,
+    pub counts: Vec<usize>,
+}
+
+impl Reads {
+    fn add(&mut self, pages: impl IntoIterator<Item = usize>) {
+        let before = self.pages.len();
+        self.pages.extend(pages);
+        self.counts.push(self.pages.len() - before);
+    }
+}
+
+/// What `render_job` reads for a job; it must list everything that function shows.
+pub fn job_reads(site: &Site, job: Job) -> Reads {
+    let mut reads = Reads {
+        pages: Vec::new(),
+        counts: Vec::new(),
+    };
+    match job {
+        Job::Page(i) | Job::SectionPage(i, _) => {
+            let page = &site.pages[i];
+            reads.add([i]);
+            reads.add(site.ancestors(i));
+            reads.add(page.previous);
+            reads.add(page.next);
+            reads.add(page.related.iter().copied());
+            reads.add(page.subsections.iter().copied());
+            let (shown, total) = listed(site, page, job);
+            reads.add(shown);
+            reads.counts.push(total);
+            if page.is_home() {
+                let (case_studies, resources, report) = home_pages(site);
+                reads.add(case_studies);
+                reads.add(resources);
+                reads.add(report);
+            }
+        }
+        Job::Term(t, k, n) => {
+            let term = &site.taxonomies[t].terms[k];
+            reads.add(shown_items(&term.pages, n, site.config.page_size));
+            reads.counts.push(page_count(term.pages.len(), site.config.page_size));
+        }
+        Job::TaxonomyIndex(_) | Job::NotFound => {}
+    }
+    reads
+}
+
+/// The pages a section's listing page shows, and how many listing pages it has.
+fn listed(site: &Site, page: &Page, job: Job) -> (Vec<usize>, usize) {
+    if paginates(page) {
+        let n = if let Job::SectionPage(_, n) = job {
+            n
+        } else {
+            1
+        };
+        let size = site.config.page_size;
+        (
+            shown_items(&page.children, n, size),
+            page_count(page.children.len(), size),
+        )
+    } else {
+        (page.children.clone(), 1)
+    }
+}
+
+fn shown_items(items: &[usize], n: usize, size: usize) -> Vec<usize> {
+    items.iter().copied().skip((n - 1) * size).take(size).collect()
+}
+
+/// The home page's latest case studies, featured resources and latest annual report.
+fn home_pages(site: &Site) -> (Vec<usize>, Vec<usize>, Option<usize>) {
+    let mut case_studies = site.pages_of_kind(Kind::CaseStudy);
+    case_studies.truncate(3);
+    let mut resources = site.pages_of_kind(Kind::Resource);
+    resources.truncate(3);
+    let latest_report = (0..site.pages.len())
+        .filter(|&i| site.pages[i].source.kind == Kind::ReportYear)
+        .max_by(|&a, &b| {
+            site.pages[a]
+                .source
+                .meta
+                .year
+                .cmp(&site.pages[b].source.meta.year)
+        });
+    (case_studies, resources, latest_report)
+}
+
+pub fn job_url(site: &Site, job: Job) -> String {
     match job {
         Job::Page(i) => site.pages[i].url().to_string(),
         Job::SectionPage(i, n) => listing_url(site.pages[i].url(), n),
@@ -578,25 +671,16 @@ impl<'a> Shared<'a> {
             Job::Page(i) | Job::SectionPage(i, _) => {
                 let page = &site.pages[i];
                 context.insert_value("page", self.page_value(i));
+                let (shown, total) = listed(site, page, job);
+                context.insert_value("pages", self.summaries_of(&shown));
                 if paginates(page) {
                     let n = if let Job::SectionPage(_, n) = job {
                         n
                     } else {
                         1
                     };
-                    let size = site.config.page_size;
-                    let shown: Vec<usize> = page
-                        .children
-                        .iter()
-                        .copied()
-                        .skip((n - 1) * size)
-                        .take(size)
-                        .collect();
-                    context.insert_value("pages", self.summaries_of(&shown));
-                    let total = page_count(page.children.len(), size);
                     context.insert("pagination", &self.pagination(page.url(), n, total));
                 } else {
-                    context.insert_value("pages", self.summaries_of(&page.children));
                     context.insert_value("pagination", Value::none());
                 }
                 if page.is_home() {
@@ -614,13 +698,7 @@ impl<'a> Shared<'a> {
                 let taxonomy = &site.taxonomies[t];
                 let term = &taxonomy.terms[k];
                 let size = site.config.page_size;
-                let shown: Vec<usize> = term
-                    .pages
-                    .iter()
-                    .copied()
-                    .skip((n - 1) * size)
-                    .take(size)
-                    .collect();
+                let shown = shown_items(&term.pages, n, size);
                 context.insert_value("taxonomy", self.taxonomy_value(t));
                 context.insert_value("term", self.term_value(t, k));
                 context.insert_value("pages", self.summaries_of(&shown));
@@ -674,26 +752,9 @@ impl<'a> Shared<'a> {
 
     /// What the home page shows besides its own text.
     fn home_context(&self, context: &mut Context) {
-        let site = self.site;
-        let case_studies = site.pages_of_kind(Kind::CaseStudy);
-        context.insert_value(
-            "latest_case_studies",
-            self.summaries_of(&case_studies[..case_studies.len().min(3)]),
-        );
-        let resources = site.pages_of_kind(Kind::Resource);
-        context.insert_value(
-            "featured_resources",
-            self.summaries_of(&resources[..resources.len().min(3)]),
-        );
-        let latest_report = (0..site.pages.len())
-            .filter(|&i| site.pages[i].source.kind == Kind::ReportYear)
-            .max_by(|&a, &b| {
-                site.pages[a]
-                    .source
-                    .meta
-                    .year
-                    .cmp(&site.pages[b].source.meta.year)
-            });
+        let (case_studies, resources, latest_report) = home_pages(self.site);
+        context.insert_value("latest_case_studies", self.summaries_of(&case_studies));
+        context.insert_value("featured_resources", self.summaries_of(&resources));
         context.insert_value(
             "report",
             latest_report.map(|i| self.summaries[i].clone()).into(),

@@ -3,7 +3,9 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -19,7 +21,8 @@ const RELATED_COUNT: usize = 3;
 #[derive(Debug)]
 pub struct Page {
     pub source: Source,
-    pub rendered: Rendered,
+    /// Shared so that `serve` can keep it for the next build when the body is unchanged.
+    pub rendered: Arc<Rendered>,
     /// The section (an `_index.md` page) whose listing shows this page.
     pub parent: Option<usize>,
     /// For section pages: the pages they list, in listing order.
@@ -74,6 +77,24 @@ pub struct Site {
     pub assets: Vec<Asset>,
 }
 
+/// Markdown rendered by an earlier build, so that `serve` renders again only what changed.
+/// `links` identifies every link target a body could resolve to: an entry is valid only for
+/// the same source rendered with the same `links`.
+pub trait MarkdownCache: Sync {
+    fn get(&self, source: &Source, links: u64) -> Option<(Arc<Rendered>, Vec<Diagnostic>)>;
+    fn put(&self, source: &Source, links: u64, rendered: &Arc<Rendered>, problems: &[Diagnostic]);
+}
+
+/// No earlier build: `build` renders every body.
+pub struct NoCache;
+
+impl MarkdownCache for NoCache {
+    fn get(&self, _: &Source, _: u64) -> Option<(Arc<Rendered>, Vec<Diagnostic>)> {
+        None
+    }
+    fn put(&self, _: &Source, _: u64, _: &Arc<Rendered>, _: &[Diagnostic]) {}
+}
+
 impl Site {
     /// Builds the model from parsed sources. Drafts are dropped unless `drafts` is set.
     pub fn build(
@@ -81,6 +102,17 @@ impl Site {
         sources: Vec<Source>,
         asset_paths: &[PathBuf],
         drafts: bool,
+    ) -> (Site, Vec<Diagnostic>) {
+        Site::build_cached(config, sources, asset_paths, drafts, &NoCache)
+    }
+
+    /// `build`, taking each body's rendered Markdown from `cache` when it is there.
+    pub fn build_cached(
+        config: Config,
+        sources: Vec<Source>,
+        asset_paths: &[PathBuf],
+        drafts: bool,
+        cache: &dyn MarkdownCache,
     ) -> (Site, Vec<Diagnostic>) {
         let mut problems = Vec::new();
         let (mut published, left_out): (Vec<Source>, Vec<Source>) =
@@ -103,10 +135,22 @@ impl Site {
         }
         let drafts_left_out: BTreeSet<&str> =
             left_out.iter().map(|s| s.content_path.as_str()).collect();
+        let links = {
+            let mut hasher = DefaultHasher::new();
+            for source in &published {
+                (&source.content_path, &targets[source.content_path.as_str()]).hash(&mut hasher);
+            }
+            asset_paths_rel.hash(&mut hasher);
+            drafts_left_out.hash(&mut hasher);
+            hasher.finish()
+        };
 
-        let rendered: Vec<(Rendered, Vec<Diagnostic>)> = published
+        let rendered: Vec<(Arc<Rendered>, Vec<Diagnostic>)> = published
             .par_iter()
             .map(|source| {
+                if let Some(cached) = cache.get(source, links) {
+                    return cached;
+                }
                 let ctx = markdown::Context {
                     path: &source.path,
                     content_path: &source.content_path,
@@ -127,6 +171,8 @@ impl Site {
                         );
                     }
                 }
+                let rendered = Arc::new(rendered);
+                cache.put(source, links, &rendered, &link_problems);
                 (rendered, link_problems)
             })
             .collect();
