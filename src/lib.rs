@@ -7,6 +7,7 @@
 pub mod config;
 pub mod content;
 pub mod diagnostics;
+pub mod incremental;
 pub mod markdown;
 pub mod models;
 pub mod output;

@@ -1,0 +1,463 @@
+//! Rebuilding after edits. Every content file's parsed source and rendered Markdown is kept,
+//! keyed by path and content, so that an edit parses only the files it changed, rebuilds the
+//! cheap parts of the model, and renders only the pages whose output can change. Whatever
+//! changes the structure (pages added, removed or moved, templates, site.yaml) renders all.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+use tera::Tera;
+
+use crate::config::Config;
+use crate::content::{self, ContentFiles, Source};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::markdown::Rendered;
+use crate::output::{Files, MemorySink};
+use crate::pipeline::{self, StaticFile};
+use crate::render::{self, Job, Reads, THEME_DIR};
+use crate::site::{MarkdownCache, Page, Site};
+
+/// What a rebuild produced.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The whole built site, by output path.
+    pub files: Arc<Files>,
+    /// Output paths written or removed by this rebuild.
+    pub changed: Vec<String>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Outcome {
+    /// Only stylesheets changed, so open pages can swap them instead of reloading.
+    pub fn css_only(&self) -> bool {
+        !self.changed.is_empty() && self.changed.iter().all(|p| p.ends_with(".css"))
+    }
+}
+
+/// A content file as last read.
+struct Parsed {
+    hash: u64,
+    source: Option<Source>,
+    problems: Vec<Diagnostic>,
+}
+
+/// The last build that succeeded, to compare the next one against.
+struct Built {
+    site: Site,
+    tera: Arc<Tera>,
+    statics: BTreeMap<String, StaticFile>,
+    /// Every job's reads, by the job's site path.
+    reads: HashMap<String, Reads>,
+    files: Arc<Files>,
+    /// Output paths this build wrote anew or removed.
+    changed: Vec<String>,
+}
+
+/// The state `serve` keeps between builds of one site.
+pub struct Session {
+    root: PathBuf,
+    /// The site's address while it is served, in place of site.yaml's.
+    base_url: Option<String>,
+    config: Option<Config>,
+    files: ContentFiles,
+    parsed: HashMap<PathBuf, Parsed>,
+    markdown: RenderedBodies,
+    built: Option<Built>,
+}
+
+impl Session {
+    /// A full build of the site at `root`, drafts included.
+    pub fn new(root: &Path, base_url: Option<String>) -> (Session, Result<Outcome, Vec<Diagnostic>>) {
+        let mut session = Session {
+            root: root.to_path_buf(),
+            base_url,
+            config: None,
+            files: ContentFiles::default(),
+            parsed: HashMap::new(),
+            markdown: RenderedBodies::default(),
+            built: None,
+        };
+        let outcome = session.rebuild(Edits::everything());
+        (session, outcome)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Rebuilds after the files at `paths` (relative to the root, or absolute below it) changed,
+    /// were created or were removed. On failure the previous build stays as it was.
+    pub fn update(&mut self, paths: &[PathBuf]) -> Result<Outcome, Vec<Diagnostic>> {
+        let edits = self.classify(paths);
+        self.rebuild(edits)
+    }
+
+    /// Sorts changed paths into what they require.
+    fn classify(&self, paths: &[PathBuf]) -> Edits {
+        let mut edits = Edits::default();
+        let templates = Path::new(THEME_DIR).join("templates");
+        let theme_static = Path::new(THEME_DIR).join("static");
+        for path in paths {
+            let rel = path.strip_prefix(&self.root).unwrap_or(path);
+            if rel.components().any(|c| content::is_ignored(c.as_os_str())) {
+                continue;
+            }
+            if rel == Path::new("site.yaml") {
+                edits.config = true;
+            } else if rel.starts_with(&templates) {
+                edits.templates = true;
+            } else if rel.starts_with("static") || rel.starts_with(&theme_static) {
+                edits.files.insert(rel.to_path_buf());
+            } else if rel.starts_with("content") {
+                let is_file = self.root.join(rel).is_file();
+                if self.parsed.contains_key(rel) && is_file {
+                    edits.pages.insert(rel.to_path_buf());
+                } else if self.files.assets.iter().any(|a| a == rel) && is_file {
+                    edits.files.insert(rel.to_path_buf());
+                } else if is_file || self.root.join(rel).exists() || self.knows_below(rel) {
+                    // Added, removed, or a folder created, renamed or deleted.
+                    edits.discover = true;
+                }
+            }
+        }
+        edits
+    }
+
+    /// Whether a content file lies at or below `path`, e.g. in a folder just renamed away.
+    fn knows_below(&self, path: &Path) -> bool {
+        self.parsed.keys().any(|p| p.starts_with(path))
+            || self.files.assets.iter().any(|p| p.starts_with(path))
+    }
+
+    fn rebuild(&mut self, edits: Edits) -> Result<Outcome, Vec<Diagnostic>> {
+        let mut problems = Diagnostics::new();
+        if edits.config || self.config.is_none() {
+            self.config = None;
+            match Config::load(&self.root, self.base_url.as_deref()) {
+                Ok(config) => self.config = Some(config),
+                Err(problem) => problems.push(problem),
+            }
+        }
+        let mut reparse: BTreeSet<PathBuf> = edits.pages.clone();
+        if edits.discover {
+            let (files, walk_problems) = content::discover(&self.root);
+            problems.extend(walk_problems);
+            self.parsed.retain(|path, _| files.pages.contains(path));
+            reparse.extend(
+                files
+                    .pages
+                    .iter()
+                    .filter(|p| !self.parsed.contains_key(*p))
+                    .cloned(),
+            );
+            self.files = files;
+        }
+        // Front matter names images and attachments, whose presence and size parsing checks.
+        reparse.extend(
+            self.parsed
+                .iter()
+                .filter(|(_, parsed)| {
+                    parsed
+                        .source
+                        .as_ref()
+                        .is_some_and(|s| edits.files.iter().any(|f| names_file(s, f)))
+                })
+                .map(|(path, _)| path.clone()),
+        );
+        self.parse(&reparse);
+        for parsed in self.parsed.values() {
+            problems.extend(parsed.problems.iter().cloned());
+        }
+        let Some(config) = self.config.clone() else {
+            return Err(problems.into_sorted());
+        };
+        let mut sources: Vec<Source> = self
+            .parsed
+            .values()
+            .filter_map(|p| p.source.clone())
+            .collect();
+        sources.sort_by(|a, b| a.path.cmp(&b.path));
+        self.markdown.keep_only(&self.parsed);
+        let (site, warnings) = pipeline::model(
+            config,
+            sources,
+            &self.files.assets,
+            true,
+            &self.markdown,
+            problems,
+        )?;
+
+        let previous = self
+            .built
+            .as_ref()
+            .filter(|_| !edits.config && !edits.templates);
+        let built = match previous {
+            Some(previous) => self.render_changes(previous, site, &edits.files)?,
+            None => {
+                let tera = render::load_templates(&self.root, site.config.base_path())?;
+                self.render_all(site, Arc::new(tera))?
+            }
+        };
+        let outcome = Outcome {
+            files: built.files.clone(),
+            changed: built.changed.clone(),
+            warnings,
+        };
+        self.built = Some(built);
+        Ok(outcome)
+    }
+
+    fn render_all(&self, site: Site, tera: Arc<Tera>) -> Result<Built, Vec<Diagnostic>> {
+        let sink = MemorySink::default();
+        pipeline::write_site(&self.root, &site, &tera, &sink)?;
+        let files = sink.into_files();
+        let mut changed: Vec<String> = files.keys().cloned().collect();
+        changed.sort();
+        Ok(Built {
+            statics: pipeline::static_files(&self.root, &site),
+            reads: all_reads(&site),
+            site,
+            tera,
+            files: Arc::new(files),
+            changed,
+        })
+    }
+
+    /// Renders the jobs whose output can differ from the previous build, and copies the files
+    /// that changed; anything that moves pages or files around renders everything.
+    fn render_changes(
+        &self,
+        previous: &Built,
+        site: Site,
+        changed_files: &BTreeSet<PathBuf>,
+    ) -> Result<Built, Vec<Diagnostic>> {
+        let tera = previous.tera.clone();
+        let statics = pipeline::static_files(&self.root, &site);
+        if !same_structure(&previous.site, &site) || !statics.keys().eq(previous.statics.keys()) {
+            return self.render_all(site, tera);
+        }
+        let changed_pages: Vec<bool> = previous
+            .site
+            .pages
+            .iter()
+            .zip(&site.pages)
+            .map(|(old, new)| page_changed(old, new))
+            .collect();
+        let reads = all_reads(&site);
+        let jobs: Vec<Job> = render::all_jobs(&site)
+            .into_iter()
+            .filter(|&job| {
+                let new = &reads[&render::job_url(&site, job)];
+                match previous.reads.get(&render::job_url(&site, job)) {
+                    Some(old) => old != new || new.pages.iter().any(|&i| changed_pages[i]),
+                    None => true,
+                }
+            })
+            .collect();
+        let sink = MemorySink::default();
+        let mut problems = render::render(&site, &tera, &jobs, &sink);
+        for (path, file) in &statics {
+            let edited = match file {
+                StaticFile::Disk(from) => {
+                    changed_files.contains(from.strip_prefix(&self.root).unwrap_or(from))
+                }
+                StaticFile::BuiltIn(_) => false,
+            };
+            if edited || previous.statics.get(path) != Some(file) {
+                problems.extend(file.copy(&self.root, path, &sink).err());
+            }
+        }
+        if !problems.is_empty() {
+            problems.sort();
+            return Err(problems);
+        }
+        let mut files = (*previous.files).clone();
+        let mut changed = Vec::new();
+        for url in previous.reads.keys().filter(|url| !reads.contains_key(*url)) {
+            let path = render::output_path(url);
+            files.remove(&path);
+            changed.push(path);
+        }
+        for (path, bytes) in sink.into_files() {
+            // Rendered again but the same: nothing for open pages to reload.
+            if files.get(&path) != Some(&bytes) {
+                changed.push(path.clone());
+                files.insert(path, bytes);
+            }
+        }
+        changed.sort();
+        Ok(Built {
+            site,
+            tera,
+            statics,
+            reads,
+            files: Arc::new(files),
+            changed,
+        })
+    }
+
+    /// Reads and parses the given Markdown files, skipping those whose bytes are unchanged.
+    fn parse(&mut self, paths: &BTreeSet<PathBuf>) {
+        let root = &self.root;
+        let parsed = &self.parsed;
+        let fresh: Vec<(PathBuf, Option<Parsed>)> = paths
+            .par_iter()
+            .map(|path| {
+                let Ok(bytes) = std::fs::read(root.join(path)) else {
+                    // Gone since the event: parse_file reports it as unreadable.
+                    let (source, problems) = content::parse_file(root, path);
+                    return (path.clone(), Some(Parsed { hash: 0, source, problems }));
+                };
+                let hash = hash_of(&bytes);
+                if parsed.get(path).is_some_and(|p| p.hash == hash) {
+                    return (path.clone(), None);
+                }
+                let (source, problems) = content::parse_bytes(root, path, &bytes);
+                (path.clone(), Some(Parsed { hash, source, problems }))
+            })
+            .collect();
+        for (path, parsed) in fresh {
+            if let Some(parsed) = parsed {
+                self.parsed.insert(path, parsed);
+            }
+        }
+    }
+}
+
+fn all_reads(site: &Site) -> HashMap<String, Reads> {
+    render::all_jobs(site)
+        .into_par_iter()
+        .map(|job| (render::job_url(site, job), render::job_reads(site, job)))
+        .collect()
+}
+
+/// The same pages at the same places, the same files, and the same values shared by every
+/// page (taxonomy terms with their counts); the jobs of both builds then line up.
+fn same_structure(old: &Site, new: &Site) -> bool {
+    old.pages.len() == new.pages.len()
+        && old.pages.iter().zip(&new.pages).all(|(a, b)| a.url() == b.url())
+        && old.assets == new.assets
+        && old.taxonomies.len() == new.taxonomies.len()
+        && old.taxonomies.iter().zip(&new.taxonomies).all(|(a, b)| {
+            a.url == b.url
+                && a.terms.len() == b.terms.len()
+                && a.terms.iter().zip(&b.terms).all(|(x, y)| {
+                    (&x.value, &x.name, &x.url, x.pages.len())
+                        == (&y.value, &y.name, &y.url, y.pages.len())
+                })
+        })
+}
+
+/// Whether anything a template can show of the page itself differs.
+fn page_changed(old: &Page, new: &Page) -> bool {
+    let (a, b) = (&old.source, &new.source);
+    let rendered_differs = !Arc::ptr_eq(&old.rendered, &new.rendered)
+        && (old.rendered.html != new.rendered.html
+            || old.rendered.toc != new.rendered.toc
+            || old.rendered.text != new.rendered.text);
+    rendered_differs
+        || a.meta != b.meta
+        || a.path != b.path
+        || a.kind != b.kind
+        || a.is_section != b.is_section
+        || a.is_bundle != b.is_bundle
+}
+
+/// What a set of changed paths requires.
+#[derive(Debug, Default)]
+struct Edits {
+    config: bool,
+    templates: bool,
+    /// Content files were added or removed, or folders changed: find them all again.
+    discover: bool,
+    /// Markdown files whose text may have changed.
+    pages: BTreeSet<PathBuf>,
+    /// Other files: static files and content assets.
+    files: BTreeSet<PathBuf>,
+}
+
+impl Edits {
+    fn everything() -> Edits {
+        Edits {
+            config: true,
+            templates: true,
+            discover: true,
+            ..Edits::default()
+        }
+    }
+}
+
+fn hash_of(value: impl Hash) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Whether the page's front matter names the file at `path` (relative to the root).
+fn names_file(source: &Source, path: &Path) -> bool {
+    let names = source
+        .meta
+        .image
+        .iter()
+        .chain(source.meta.attachments.iter().map(|a| &a.file));
+    names.into_iter().any(|name| {
+        let named = match name.strip_prefix('/') {
+            Some(rest) => Path::new("static").join(rest),
+            None => source.dir().join(name),
+        };
+        named == path
+    })
+}
+
+/// Rendered Markdown by file, with what it was rendered from.
+#[derive(Default)]
+struct RenderedBodies {
+    entries: Mutex<HashMap<PathBuf, Body>>,
+}
+
+struct Body {
+    /// The body and where it sits, which is all its rendering reads besides the link targets.
+    key: u64,
+    links: u64,
+    rendered: Arc<Rendered>,
+    problems: Vec<Diagnostic>,
+}
+
+fn body_key(source: &Source) -> u64 {
+    hash_of((&source.body, source.body_line, &source.content_path))
+}
+
+impl RenderedBodies {
+    /// Forgets files that are gone.
+    fn keep_only(&self, parsed: &HashMap<PathBuf, Parsed>) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|path, _| parsed.contains_key(path));
+    }
+}
+
+impl MarkdownCache for RenderedBodies {
+    fn get(&self, source: &Source, links: u64) -> Option<(Arc<Rendered>, Vec<Diagnostic>)> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let body = entries.get(&source.path)?;
+        (body.links == links && body.key == body_key(source))
+            .then(|| (body.rendered.clone(), body.problems.clone()))
+    }
+
+    fn put(&self, source: &Source, links: u64, rendered: &Arc<Rendered>, problems: &[Diagnostic]) {
+        let body = Body {
+            key: body_key(source),
+            links,
+            rendered: rendered.clone(),
+            problems: problems.to_vec(),
+        };
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(source.path.clone(), body);
+    }
+}
