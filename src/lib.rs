@@ -13,5 +13,7 @@ pub mod models;
 pub mod output;
 pub mod pipeline;
 pub mod render;
+pub mod serve;
 pub mod site;
+pub mod watch;
 pub mod yaml;

@@ -1,9 +1,11 @@
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use communities::diagnostics::Diagnostic;
 use communities::pipeline::{self, Options, Summary};
+use communities::serve::{self, ServeOptions};
 
 /// The static site generator of the Leicestershire Communities website.
 #[derive(Parser)]
@@ -33,6 +35,17 @@ enum Command {
     Check {
         #[command(flatten)]
         site: SiteArgs,
+    },
+    /// Preview the site, drafts included: rebuilt on every save, open pages reload by themselves.
+    Serve {
+        #[command(flatten)]
+        site: SiteArgs,
+        /// The port to serve on; 0 picks a free one.
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// The address to serve on; anything but loopback lets other machines see the preview.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+        bind: IpAddr,
     },
 }
 
@@ -66,6 +79,20 @@ fn main() -> ExitCode {
                 ..Options::default()
             };
             report(pipeline::check(&options), "Checked")
+        }
+        Command::Serve { site, port, bind } => {
+            let options = ServeOptions {
+                root: site.root,
+                bind,
+                port,
+            };
+            match serve::serve(&options) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(problem) => {
+                    eprintln!("{problem}");
+                    ExitCode::FAILURE
+                }
+            }
         }
     }
 }

@@ -1,0 +1,75 @@
+//! Watching the site's sources with notify, debounced so that a burst of saves is one rebuild.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use notify::{RecommendedWatcher, RecursiveMode};
+use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer};
+
+use crate::diagnostics::Diagnostic;
+
+/// Short enough to feel instant, long enough that an editor's write-then-rename is one batch.
+const DEBOUNCE: Duration = Duration::from_millis(10);
+
+/// The folders watched with everything in them; site.yaml is seen through the root's watch.
+const SOURCES: [&str; 3] = ["content", "themes", "static"];
+
+pub struct Watcher {
+    root: PathBuf,
+    debouncer: Debouncer<RecommendedWatcher>,
+    watched: BTreeSet<PathBuf>,
+}
+
+impl Watcher {
+    /// Calls `changed` with the paths of each debounced batch of changes, from another thread.
+    pub fn start(
+        root: &Path,
+        mut changed: impl FnMut(Vec<PathBuf>) + Send + 'static,
+    ) -> Result<Watcher, Diagnostic> {
+        let debouncer = new_debouncer(DEBOUNCE, move |result: DebounceEventResult| match result {
+            Ok(events) => changed(events.into_iter().map(|e| e.path).collect()),
+            Err(error) => eprintln!("watching for changes failed: {error}"),
+        })
+        .map_err(|e| watch_error(root, &e))?;
+        let mut watcher = Watcher {
+            root: root.to_path_buf(),
+            debouncer,
+            watched: BTreeSet::new(),
+        };
+        watcher
+            .debouncer
+            .watcher()
+            .watch(root, RecursiveMode::NonRecursive)
+            .map_err(|e| watch_error(root, &e))?;
+        watcher.refresh();
+        Ok(watcher)
+    }
+
+    /// Watches source folders created since the last call (a site may start without static/).
+    pub fn refresh(&mut self) {
+        for name in SOURCES {
+            let dir = self.root.join(name);
+            if dir.is_dir() && !self.watched.contains(&dir) {
+                match self
+                    .debouncer
+                    .watcher()
+                    .watch(&dir, RecursiveMode::Recursive)
+                {
+                    Ok(()) => {
+                        self.watched.insert(dir);
+                    }
+                    Err(error) => eprintln!("{}", watch_error(&dir, &error)),
+                }
+            } else if !dir.is_dir() && self.watched.remove(&dir) {
+                // Its watch ended with the folder; a new folder of that name is watched anew.
+                let _ = self.debouncer.watcher().unwatch(&dir);
+            }
+        }
+    }
+}
+
+fn watch_error(path: &Path, error: &notify::Error) -> Diagnostic {
+    Diagnostic::error(path, 1, 1, format!("cannot watch for changes: {error}"))
+        .with_hint("on Linux, raise fs.inotify.max_user_watches if there are many folders")
+}
