@@ -59,6 +59,8 @@ struct Built {
 /// The state `serve` keeps between builds of one site.
 pub struct Session {
     root: PathBuf,
+    /// The root as the watcher names it, to recognise the paths it reports.
+    absolute_roots: Vec<PathBuf>,
     /// The site's address while it is served, in place of site.yaml's.
     base_url: Option<String>,
     config: Option<Config>,
@@ -73,6 +75,10 @@ impl Session {
     pub fn new(root: &Path, base_url: Option<String>) -> (Session, Result<Outcome, Vec<Diagnostic>>) {
         let mut session = Session {
             root: root.to_path_buf(),
+            absolute_roots: [std::path::absolute(root), root.canonicalize()]
+                .into_iter()
+                .flatten()
+                .collect(),
             base_url,
             config: None,
             files: ContentFiles::default(),
@@ -101,7 +107,11 @@ impl Session {
         let templates = Path::new(THEME_DIR).join("templates");
         let theme_static = Path::new(THEME_DIR).join("static");
         for path in paths {
-            let rel = path.strip_prefix(&self.root).unwrap_or(path);
+            let rel = self
+                .absolute_roots
+                .iter()
+                .find_map(|root| path.strip_prefix(root).ok())
+                .unwrap_or(path);
             if rel.components().any(|c| content::is_ignored(c.as_os_str())) {
                 continue;
             }

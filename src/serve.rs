@@ -170,10 +170,10 @@ fn publish(state: &State, outcome: Result<Outcome, Vec<Diagnostic>>, started: In
                     println!("Rebuilt in {elapsed} ms: nothing changed");
                     return;
                 }
-                println!(
-                    "Rebuilt in {elapsed} ms: {} files changed",
-                    outcome.changed.len()
-                );
+                match outcome.changed.len() {
+                    1 => println!("Rebuilt in {elapsed} ms: 1 file changed"),
+                    n => println!("Rebuilt in {elapsed} ms: {n} files changed"),
+                }
                 css_only = outcome.css_only() && current.problems.is_none();
                 current.files = outcome.files;
                 current.problems = None;

@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use notify::{RecommendedWatcher, RecursiveMode};
-use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer};
+use notify::{EventKind, RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 
 use crate::diagnostics::Diagnostic;
 
@@ -17,7 +17,7 @@ const SOURCES: [&str; 3] = ["content", "themes", "static"];
 
 pub struct Watcher {
     root: PathBuf,
-    debouncer: Debouncer<RecommendedWatcher>,
+    debouncer: Debouncer<RecommendedWatcher, RecommendedCache>,
     watched: BTreeSet<PathBuf>,
 }
 
@@ -27,9 +27,26 @@ impl Watcher {
         root: &Path,
         mut changed: impl FnMut(Vec<PathBuf>) + Send + 'static,
     ) -> Result<Watcher, Diagnostic> {
-        let debouncer = new_debouncer(DEBOUNCE, move |result: DebounceEventResult| match result {
-            Ok(events) => changed(events.into_iter().map(|e| e.path).collect()),
-            Err(error) => eprintln!("watching for changes failed: {error}"),
+        let debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
+            match result {
+                Ok(events) => {
+                    // Reading a file is not changing it: the build's own reads must not
+                    // start another build.
+                    let paths: Vec<PathBuf> = events
+                        .into_iter()
+                        .filter(|e| !matches!(e.kind, EventKind::Access(_)))
+                        .flat_map(|e| e.event.paths)
+                        .collect();
+                    if !paths.is_empty() {
+                        changed(paths);
+                    }
+                }
+                Err(errors) => {
+                    for error in errors {
+                        eprintln!("watching for changes failed: {error}");
+                    }
+                }
+            }
         })
         .map_err(|e| watch_error(root, &e))?;
         let mut watcher = Watcher {
@@ -39,7 +56,6 @@ impl Watcher {
         };
         watcher
             .debouncer
-            .watcher()
             .watch(root, RecursiveMode::NonRecursive)
             .map_err(|e| watch_error(root, &e))?;
         watcher.refresh();
@@ -51,11 +67,7 @@ impl Watcher {
         for name in SOURCES {
             let dir = self.root.join(name);
             if dir.is_dir() && !self.watched.contains(&dir) {
-                match self
-                    .debouncer
-                    .watcher()
-                    .watch(&dir, RecursiveMode::Recursive)
-                {
+                match self.debouncer.watch(&dir, RecursiveMode::Recursive) {
                     Ok(()) => {
                         self.watched.insert(dir);
                     }
@@ -63,7 +75,7 @@ impl Watcher {
                 }
             } else if !dir.is_dir() && self.watched.remove(&dir) {
                 // Its watch ended with the folder; a new folder of that name is watched anew.
-                let _ = self.debouncer.watcher().unwatch(&dir);
+                let _ = self.debouncer.unwatch(&dir);
             }
         }
     }
