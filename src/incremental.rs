@@ -25,8 +25,10 @@ use crate::site::{MarkdownCache, Page, Site};
 pub struct Outcome {
     /// The whole built site, by output path.
     pub files: Arc<Files>,
-    /// Output paths written or removed by this rebuild.
+    /// Output paths whose content this rebuild changed, added or removed.
     pub changed: Vec<String>,
+    /// How many pages were rendered (the others kept from the previous build).
+    pub rendered: usize,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -54,6 +56,7 @@ struct Built {
     files: Arc<Files>,
     /// Output paths this build wrote anew or removed.
     changed: Vec<String>,
+    rendered: usize,
 }
 
 /// The state `serve` keeps between builds of one site.
@@ -72,7 +75,10 @@ pub struct Session {
 
 impl Session {
     /// A full build of the site at `root`, drafts included.
-    pub fn new(root: &Path, base_url: Option<String>) -> (Session, Result<Outcome, Vec<Diagnostic>>) {
+    pub fn new(
+        root: &Path,
+        base_url: Option<String>,
+    ) -> (Session, Result<Outcome, Vec<Diagnostic>>) {
         let mut session = Session {
             root: root.to_path_buf(),
             absolute_roots: [std::path::absolute(root), root.canonicalize()]
@@ -166,18 +172,19 @@ impl Session {
             self.files = files;
         }
         // Front matter names images and attachments, whose presence and size parsing checks.
-        reparse.extend(
-            self.parsed
-                .iter()
-                .filter(|(_, parsed)| {
-                    parsed
-                        .source
-                        .as_ref()
-                        .is_some_and(|s| edits.files.iter().any(|f| names_file(s, f)))
-                })
-                .map(|(path, _)| path.clone()),
-        );
-        self.parse(&reparse);
+        let forced: BTreeSet<PathBuf> = self
+            .parsed
+            .iter()
+            .filter(|(_, parsed)| {
+                parsed
+                    .source
+                    .as_ref()
+                    .is_some_and(|s| edits.files.iter().any(|f| names_file(s, f)))
+            })
+            .map(|(path, _)| path.clone())
+            .collect();
+        reparse.extend(forced.iter().cloned());
+        self.parse(&reparse, &forced);
         for parsed in self.parsed.values() {
             problems.extend(parsed.problems.iter().cloned());
         }
@@ -214,6 +221,7 @@ impl Session {
         let outcome = Outcome {
             files: built.files.clone(),
             changed: built.changed.clone(),
+            rendered: built.rendered,
             warnings,
         };
         self.built = Some(built);
@@ -222,7 +230,7 @@ impl Session {
 
     fn render_all(&self, site: Site, tera: Arc<Tera>) -> Result<Built, Vec<Diagnostic>> {
         let sink = MemorySink::default();
-        pipeline::write_site(&self.root, &site, &tera, &sink)?;
+        let rendered = pipeline::write_site(&self.root, &site, &tera, &sink)?;
         let files = sink.into_files();
         let mut changed: Vec<String> = files.keys().cloned().collect();
         changed.sort();
@@ -233,6 +241,7 @@ impl Session {
             tera,
             files: Arc::new(files),
             changed,
+            rendered,
         })
     }
 
@@ -249,20 +258,25 @@ impl Session {
         if !same_structure(&previous.site, &site) || !statics.keys().eq(previous.statics.keys()) {
             return self.render_all(site, tera);
         }
-        let changed_pages: Vec<bool> = previous
+        let changes: Vec<Change> = previous
             .site
             .pages
             .iter()
             .zip(&site.pages)
-            .map(|(old, new)| page_changed(old, new))
+            .map(|(old, new)| Change::of(old, new))
             .collect();
         let reads = all_reads(&site);
         let jobs: Vec<Job> = render::all_jobs(&site)
             .into_iter()
             .filter(|&job| {
-                let new = &reads[&render::job_url(&site, job)];
-                match previous.reads.get(&render::job_url(&site, job)) {
-                    Some(old) => old != new || new.pages.iter().any(|&i| changed_pages[i]),
+                let url = render::job_url(&site, job);
+                let new = &reads[&url];
+                match previous.reads.get(&url) {
+                    Some(old) => {
+                        old != new
+                            || new.own.is_some_and(|i| changes[i] != Change::None)
+                            || new.pages.iter().any(|&i| changes[i] == Change::Summary)
+                    }
                     None => true,
                 }
             })
@@ -286,7 +300,11 @@ impl Session {
         }
         let mut files = (*previous.files).clone();
         let mut changed = Vec::new();
-        for url in previous.reads.keys().filter(|url| !reads.contains_key(*url)) {
+        for url in previous
+            .reads
+            .keys()
+            .filter(|url| !reads.contains_key(*url))
+        {
             let path = render::output_path(url);
             files.remove(&path);
             changed.push(path);
@@ -304,13 +322,15 @@ impl Session {
             tera,
             statics,
             reads,
+            rendered: jobs.len(),
             files: Arc::new(files),
             changed,
         })
     }
 
-    /// Reads and parses the given Markdown files, skipping those whose bytes are unchanged.
-    fn parse(&mut self, paths: &BTreeSet<PathBuf>) {
+    /// Reads and parses the given Markdown files, skipping those whose bytes are unchanged
+    /// unless `forced` (a file they name changed).
+    fn parse(&mut self, paths: &BTreeSet<PathBuf>, forced: &BTreeSet<PathBuf>) {
         let root = &self.root;
         let parsed = &self.parsed;
         let fresh: Vec<(PathBuf, Option<Parsed>)> = paths
@@ -319,14 +339,28 @@ impl Session {
                 let Ok(bytes) = std::fs::read(root.join(path)) else {
                     // Gone since the event: parse_file reports it as unreadable.
                     let (source, problems) = content::parse_file(root, path);
-                    return (path.clone(), Some(Parsed { hash: 0, source, problems }));
+                    return (
+                        path.clone(),
+                        Some(Parsed {
+                            hash: 0,
+                            source,
+                            problems,
+                        }),
+                    );
                 };
                 let hash = hash_of(&bytes);
-                if parsed.get(path).is_some_and(|p| p.hash == hash) {
+                if !forced.contains(path) && parsed.get(path).is_some_and(|p| p.hash == hash) {
                     return (path.clone(), None);
                 }
                 let (source, problems) = content::parse_bytes(root, path, &bytes);
-                (path.clone(), Some(Parsed { hash, source, problems }))
+                (
+                    path.clone(),
+                    Some(Parsed {
+                        hash,
+                        source,
+                        problems,
+                    }),
+                )
             })
             .collect();
         for (path, parsed) in fresh {
@@ -348,7 +382,11 @@ fn all_reads(site: &Site) -> HashMap<String, Reads> {
 /// page (taxonomy terms with their counts); the jobs of both builds then line up.
 fn same_structure(old: &Site, new: &Site) -> bool {
     old.pages.len() == new.pages.len()
-        && old.pages.iter().zip(&new.pages).all(|(a, b)| a.url() == b.url())
+        && old
+            .pages
+            .iter()
+            .zip(&new.pages)
+            .all(|(a, b)| a.url() == b.url())
         && old.assets == new.assets
         && old.taxonomies.len() == new.taxonomies.len()
         && old.taxonomies.iter().zip(&new.taxonomies).all(|(a, b)| {
@@ -361,19 +399,32 @@ fn same_structure(old: &Site, new: &Site) -> bool {
         })
 }
 
-/// Whether anything a template can show of the page itself differs.
-fn page_changed(old: &Page, new: &Page) -> bool {
-    let (a, b) = (&old.source, &new.source);
-    let rendered_differs = !Arc::ptr_eq(&old.rendered, &new.rendered)
-        && (old.rendered.html != new.rendered.html
-            || old.rendered.toc != new.rendered.toc
-            || old.rendered.text != new.rendered.text);
-    rendered_differs
-        || a.meta != b.meta
-        || a.path != b.path
-        || a.kind != b.kind
-        || a.is_section != b.is_section
-        || a.is_bundle != b.is_bundle
+/// How much of a page differs between two builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    None,
+    /// What only its own page shows: the text, and fields listings do not show.
+    Own,
+    /// What listings and links to it may show too.
+    Summary,
+}
+
+impl Change {
+    fn of(old: &Page, new: &Page) -> Change {
+        let (a, b) = (&old.source, &new.source);
+        if a.meta != b.meta || a.url != b.url || a.kind != b.kind || a.is_section != b.is_section {
+            return Change::Summary;
+        }
+        let rendered_differs = !Arc::ptr_eq(&old.rendered, &new.rendered)
+            && (old.rendered.html != new.rendered.html
+                || old.rendered.toc != new.rendered.toc
+                || old.rendered.text != new.rendered.text);
+        if rendered_differs || a.path != b.path || a.is_bundle != b.is_bundle {
+            Change::Own
+        } else {
+            Change::None
+        }
+    }
 }
 
 /// What a set of changed paths requires.

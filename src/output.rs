@@ -304,6 +304,9 @@ mod tests {
         let memory = MemorySink::default();
         assert!(memory.write("../escape.html", b"x").is_err());
         assert!(memory.write("a/index.html", b"x").is_ok());
-        assert_eq!(memory.into_files().keys().collect::<Vec<_>>(), ["a/index.html"]);
+        assert_eq!(
+            memory.into_files().keys().collect::<Vec<_>>(),
+            ["a/index.html"]
+        );
     }
 }

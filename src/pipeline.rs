@@ -62,7 +62,14 @@ pub fn load(options: &Options) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic
     let Some(config) = config else {
         return Err(problems.into_sorted());
     };
-    model(config, sources, &files.assets, options.drafts, &NoCache, problems)
+    model(
+        config,
+        sources,
+        &files.assets,
+        options.drafts,
+        &NoCache,
+        problems,
+    )
 }
 
 /// The checked model of parsed sources, adding its problems to those found before; `serve`

@@ -198,6 +198,9 @@ pub fn generated_urls(site: &Site) -> Vec<String> {
 /// changed; `serve` relies on that to render only what an edit touches.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Reads {
+    /// The page shown in full (its text and every field), if any.
+    pub own: Option<usize>,
+    /// Pages shown by their summary (title, link, date, kind and the like).
     pub pages: Vec<usize>,
     pub counts: Vec<usize>,
 }
@@ -213,13 +216,14 @@ impl Reads {
 /// What `render_job` reads for a job; it must list everything that function shows.
 pub fn job_reads(site: &Site, job: Job) -> Reads {
     let mut reads = Reads {
+        own: None,
         pages: Vec::new(),
         counts: Vec::new(),
     };
     match job {
         Job::Page(i) | Job::SectionPage(i, _) => {
             let page = &site.pages[i];
-            reads.add([i]);
+            reads.own = Some(i);
             reads.add(site.ancestors(i));
             reads.add(page.previous);
             reads.add(page.next);
@@ -238,7 +242,9 @@ pub fn job_reads(site: &Site, job: Job) -> Reads {
         Job::Term(t, k, n) => {
             let term = &site.taxonomies[t].terms[k];
             reads.add(shown_items(&term.pages, n, site.config.page_size));
-            reads.counts.push(page_count(term.pages.len(), site.config.page_size));
+            reads
+                .counts
+                .push(page_count(term.pages.len(), site.config.page_size));
         }
         Job::TaxonomyIndex(_) | Job::NotFound => {}
     }
@@ -264,7 +270,12 @@ fn listed(site: &Site, page: &Page, job: Job) -> (Vec<usize>, usize) {
 }
 
 fn shown_items(items: &[usize], n: usize, size: usize) -> Vec<usize> {
-    items.iter().copied().skip((n - 1) * size).take(size).collect()
+    items
+        .iter()
+        .copied()
+        .skip((n - 1) * size)
+        .take(size)
+        .collect()
 }
 
 /// The home page's latest case studies, featured resources and latest annual report.

@@ -76,10 +76,7 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
         Diagnostic::error(root, 1, 1, format!("cannot serve on {address}: {e}"))
             .with_hint("choose another port with --port")
     })?;
-    let address = server
-        .server_addr()
-        .to_ip()
-        .unwrap_or(address);
+    let address = server.server_addr().to_ip().unwrap_or(address);
     let url = format!("http://{address}/");
 
     let started = Instant::now();
@@ -203,10 +200,7 @@ fn respond(request: Request, state: &Arc<State>) {
         let _ = request.respond(text(405, "Only GET and HEAD are served.\n"));
         return;
     }
-    let (path, query) = request
-        .url()
-        .split_once('?')
-        .unwrap_or((request.url(), ""));
+    let (path, query) = request.url().split_once('?').unwrap_or((request.url(), ""));
     if path == RELOAD_JS {
         let _ = request.respond(
             Response::from_string(include_str!("reload.js"))
@@ -253,7 +247,9 @@ fn respond(request: Request, state: &Arc<State>) {
             None => files
                 .get(&key)
                 .map(|b| String::from_utf8_lossy(b).into_owned())
-                .unwrap_or_else(|| "<!DOCTYPE html><title>Not found</title><h1>Not found</h1>".to_string()),
+                .unwrap_or_else(|| {
+                    "<!DOCTYPE html><title>Not found</title><h1>Not found</h1>".to_string()
+                }),
         };
         let status = if problems.is_some() { 500 } else { status };
         Response::from_data(with_reload_script(&html, generation)).with_status_code(status)
@@ -411,7 +407,8 @@ fn stream_events(request: Request, state: Arc<State>, since: Option<u64>) {
 }
 
 fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("header names and values are ASCII")
+    Header::from_bytes(name.as_bytes(), value.as_bytes())
+        .expect("header names and values are ASCII")
 }
 
 fn no_store() -> Header {
@@ -457,7 +454,10 @@ mod tests {
     fn content_types_name_the_charset_of_text() {
         assert_eq!(content_type("a/index.html"), "text/html; charset=utf-8");
         assert_eq!(content_type("style.css"), "text/css; charset=utf-8");
-        assert_eq!(content_type("search.json"), "application/json; charset=utf-8");
+        assert_eq!(
+            content_type("search.json"),
+            "application/json; charset=utf-8"
+        );
         assert_eq!(content_type("plan.pdf"), "application/pdf");
         assert_eq!(content_type("photo.jpg"), "image/jpeg");
     }
@@ -466,9 +466,11 @@ mod tests {
     fn the_reload_script_goes_in_the_head() {
         let html = "<html><head><title>x</title></head><body></body></html>";
         let served = with_reload_script(html, 7);
-        assert!(served.contains(
-            r#"<script src="/__communities/reload.js?since=7" defer></script></head>"#
-        ));
+        assert!(
+            served.contains(
+                r#"<script src="/__communities/reload.js?since=7" defer></script></head>"#
+            )
+        );
     }
 
     #[test]

@@ -1,0 +1,232 @@
+//! An incremental rebuild after an edit gives, byte for byte, what a full `build` of the edited
+//! site gives; and a body edit renders only the page that shows the body.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use common::{fixture, read, write};
+use communities::incremental::{Outcome, Session};
+use communities::output::MARKER;
+use communities::pipeline::{self, Options};
+
+const BASE: &str = "http://127.0.0.1:1111/";
+const CASE_STUDY: &str = "content/case-studies/croft-community-fridge.md";
+
+/// Every file of a full `build --drafts` of the site as it is now.
+fn full_build(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let out = tempfile::tempdir().unwrap();
+    let output = out.path().join("public");
+    let options = Options {
+        root: root.to_path_buf(),
+        output: Some(output.clone()),
+        drafts: true,
+        base_url: Some(BASE.to_string()),
+    };
+    pipeline::build(&options).unwrap_or_else(|p| panic!("full build failed: {p:?}"));
+    walkdir::WalkDir::new(&output)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file() && e.file_name() != MARKER)
+        .map(|e| {
+            let rel = e.path().strip_prefix(&output).unwrap();
+            (
+                rel.to_string_lossy().replace('\\', "/"),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn files(outcome: &Outcome) -> BTreeMap<String, Vec<u8>> {
+    outcome
+        .files
+        .iter()
+        .map(|(path, bytes)| (path.clone(), bytes.to_vec()))
+        .collect()
+}
+
+/// Compares file lists first, then contents, so that a failure names the file that differs.
+fn assert_same_site(incremental: &BTreeMap<String, Vec<u8>>, full: &BTreeMap<String, Vec<u8>>) {
+    assert_eq!(
+        incremental.keys().collect::<Vec<_>>(),
+        full.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in full {
+        assert!(
+            incremental[path] == *bytes,
+            "{path} differs from the full build:\n--- incremental\n{}\n--- full\n{}",
+            String::from_utf8_lossy(&incremental[path]),
+            String::from_utf8_lossy(bytes)
+        );
+    }
+}
+
+/// Starts a session on a copy of the fixture, applies `edit`, rebuilds with the paths it
+/// returns, and checks the result against a full build of the edited copy.
+fn check_edit(edit: impl FnOnce(&Path) -> Vec<&'static str>) -> Outcome {
+    let site = fixture("serve");
+    let root = site.path();
+    let (mut session, first) = Session::new(root, Some(BASE.to_string()));
+    assert_same_site(&files(&first.expect("first build")), &full_build(root));
+    let changed: Vec<PathBuf> = edit(root).into_iter().map(|p| root.join(p)).collect();
+    let outcome = session
+        .update(&changed)
+        .unwrap_or_else(|p| panic!("rebuild failed: {p:?}"));
+    assert_same_site(&files(&outcome), &full_build(root));
+    outcome
+}
+
+fn replace(root: &Path, rel: &str, from: &str, to: &str) {
+    let text = read(root, rel);
+    assert!(text.contains(from), "{rel} has no {from:?}");
+    write(root, rel, &text.replacen(from, to, 1));
+}
+
+#[test]
+fn a_body_edit_renders_only_its_own_page() {
+    let outcome = check_edit(|root| {
+        replace(
+            root,
+            CASE_STUDY,
+            "## The starting point",
+            "## Where it began",
+        );
+        vec![CASE_STUDY]
+    });
+    assert_eq!(
+        outcome.changed,
+        ["case-studies/croft-community-fridge/index.html"]
+    );
+    assert_eq!(outcome.rendered, 1);
+}
+
+#[test]
+fn a_title_edit_updates_listings_terms_related_pages_and_home() {
+    let outcome = check_edit(|root| {
+        replace(
+            root,
+            CASE_STUDY,
+            "title: \"Croft Community Fridge\"",
+            "title: \"Croft Fridge & Pantry\"",
+        );
+        vec![CASE_STUDY]
+    });
+    assert!(outcome.changed.len() > 3, "{:?}", outcome.changed);
+}
+
+#[test]
+fn a_new_tag_and_a_new_date_reorder_listings_and_terms() {
+    check_edit(|root| {
+        replace(root, CASE_STUDY, "date: 2023-02-10", "date: 2019-07-01");
+        replace(root, CASE_STUDY, "tags: [", "tags: [brand-new-tag, ");
+        vec![CASE_STUDY]
+    });
+}
+
+#[test]
+fn a_new_folder_of_pages_a_deleted_page_and_a_renamed_folder_match_a_full_build() {
+    check_edit(|root| {
+        write(
+            root,
+            "content/projects/_index.md",
+            "---\ntitle: Projects\n---\n\nProjects in [Croft](@/case-studies/croft-community-fridge.md).\n",
+        );
+        write(
+            root,
+            "content/projects/orchard.md",
+            "---\ntitle: Community orchard\n---\n\nAn orchard.\n",
+        );
+        std::fs::remove_file(root.join("content/about.md")).unwrap();
+        std::fs::rename(
+            root.join("content/resources/noticeboard"),
+            root.join("content/resources/parish-noticeboard"),
+        )
+        .unwrap();
+        vec![
+            "content/projects",
+            "content/about.md",
+            "content/resources/noticeboard",
+            "content/resources/parish-noticeboard",
+        ]
+    });
+}
+
+#[test]
+fn publishing_a_draft_matches_a_full_build() {
+    check_edit(|root| {
+        replace(
+            root,
+            "content/case-studies/unfinished-draft.md",
+            "draft: true\n",
+            "",
+        );
+        vec!["content/case-studies/unfinished-draft.md"]
+    });
+}
+
+#[test]
+fn template_stylesheet_and_site_yaml_edits_match_a_full_build() {
+    check_edit(|root| {
+        write(
+            root,
+            "themes/default/templates/404.html",
+            "{% extends \"base.html\" %}{% block content %}<p>Lost? Try the menu.</p>{% endblock content %}",
+        );
+        vec!["themes/default/templates/404.html"]
+    });
+    let outcome = check_edit(|root| {
+        write(root, "static/style.css", "body { color: #0b0c0c; }\n");
+        vec!["static/style.css"]
+    });
+    assert_eq!(outcome.changed, ["style.css"]);
+    assert!(outcome.css_only());
+    check_edit(|root| {
+        replace(root, "site.yaml", "page_size: 3", "page_size: 2");
+        vec!["site.yaml"]
+    });
+}
+
+#[test]
+fn an_edited_attachment_is_copied_again() {
+    let outcome = check_edit(|root| {
+        write(
+            root,
+            "content/resources/asset-mapping-starter-kit/asset-mapping-starter-kit.pdf",
+            "%PDF-1.4 a longer replacement file",
+        );
+        vec!["content/resources/asset-mapping-starter-kit/asset-mapping-starter-kit.pdf"]
+    });
+    assert!(
+        outcome.changed.contains(
+            &"resources/asset-mapping-starter-kit/asset-mapping-starter-kit.pdf".to_string()
+        ),
+        "{:?}",
+        outcome.changed
+    );
+}
+
+#[test]
+fn a_failed_rebuild_keeps_the_cache_and_recovers() {
+    let site = fixture("serve");
+    let root = site.path();
+    let (mut session, first) = Session::new(root, Some(BASE.to_string()));
+    first.expect("first build");
+    let good = read(root, CASE_STUDY);
+    write(root, CASE_STUDY, "---\ntitle: [unclosed\n---\nBody\n");
+    let problems = session.update(&[root.join(CASE_STUDY)]).unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.path == Path::new(CASE_STUDY) && p.message.contains("YAML")),
+        "{problems:?}"
+    );
+    write(
+        root,
+        CASE_STUDY,
+        &good.replace("## What happened", "## What we did"),
+    );
+    let outcome = session.update(&[root.join(CASE_STUDY)]).unwrap();
+    assert_same_site(&files(&outcome), &full_build(root));
+}
