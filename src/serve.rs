@@ -133,7 +133,6 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
         publish(&state, outcome, started);
     }
 
-    println!("Stopping");
     {
         let mut live = lock(&state.live.state);
         live.stopping = true;
@@ -145,6 +144,7 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
     for worker in workers {
         let _ = worker.join();
     }
+    println!("Stopped");
     Ok(())
 }
 

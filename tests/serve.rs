@@ -1,0 +1,370 @@
+//! `communities serve` as authors use it: started on a free port, edited, broken and fixed,
+//! asked for paths outside the site, and asked many things at once.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{fixture, read, write};
+
+/// Long enough for a slow machine; polls end as soon as the condition holds.
+const DEADLINE: Duration = Duration::from_secs(20);
+const CASE_STUDY: &str = "content/case-studies/croft-community-fridge.md";
+
+/// A running `communities serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    url: String,
+    /// Lines the server prints after its address.
+    output: mpsc::Receiver<String>,
+}
+
+impl Server {
+    fn start(root: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_communities"))
+            .args(["serve", "--port", "0", "--root"])
+            .arg(root)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("serve starts");
+        let (lines, output) = mpsc::channel();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let lines = lines.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let _ = lines.send(line);
+                }
+            });
+        }
+        let started = Instant::now();
+        let url = loop {
+            let line = output
+                .recv_timeout(DEADLINE.saturating_sub(started.elapsed()))
+                .expect("serve prints its address");
+            if let Some(at) = line.find("http://") {
+                let url = line[at..].split_whitespace().next().unwrap();
+                break url.trim_end_matches('/').to_string();
+            }
+        };
+        Server { child, url, output }
+    }
+
+    fn get(&self, path: &str) -> (u16, String, String) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .into();
+        let mut response = agent
+            .get(format!("{}{path}", self.url))
+            .call()
+            .expect("the server answers");
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let body = response.body_mut().read_to_string().unwrap_or_default();
+        (response.status().as_u16(), content_type, body)
+    }
+
+    /// Polls `path` until its body satisfies `done`, and returns that body.
+    fn wait_for(&self, path: &str, done: impl Fn(u16, &str) -> bool) -> String {
+        let started = Instant::now();
+        loop {
+            let (status, _, body) = self.get(path);
+            if done(status, &body) {
+                return body;
+            }
+            assert!(
+                started.elapsed() < DEADLINE,
+                "{path} never changed as expected; last answer {status}:\n{body}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn raw_get(&self, target: &str) -> (u16, String) {
+        self.raw_get_method("GET", target)
+    }
+
+    /// Sends the request line as written, without a client normalising the path first.
+    fn raw_get_method(&self, method: &str, target: &str) -> (u16, String) {
+        let address = self.url.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(address).unwrap();
+        write!(
+            stream,
+            "{method} {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        let status = answer
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, answer)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Saves as many editors do: write a temporary file beside it, then rename it over the file.
+fn save_by_rename(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    let temporary = path.with_extension("md.tmp");
+    std::fs::write(&temporary, text).unwrap();
+    std::fs::rename(&temporary, &path).unwrap();
+}
+
+#[test]
+fn an_edit_saved_by_rename_is_served_with_the_reload_script() {
+    let site = fixture("serve");
+    let server = Server::start(site.path());
+    let (status, content_type, body) = server.get("/case-studies/croft-community-fridge/");
+    assert_eq!(status, 200);
+    assert_eq!(content_type, "text/html; charset=utf-8");
+    assert!(body.contains(r#"<script src="/__communities/reload.js?since="#));
+
+    let text = read(site.path(), CASE_STUDY).replace("## The starting point", "## Where it began");
+    save_by_rename(site.path(), CASE_STUDY, &text);
+    server.wait_for("/case-studies/croft-community-fridge/", |_, body| {
+        body.contains("Where it began")
+    });
+
+    let (status, content_type, script) = server.get("/__communities/reload.js");
+    assert_eq!(status, 200);
+    assert_eq!(content_type, "text/javascript; charset=utf-8");
+    assert!(script.contains("EventSource"));
+}
+
+#[test]
+fn drafts_are_served_and_the_build_output_has_no_reload_script() {
+    let site = fixture("serve");
+    let server = Server::start(site.path());
+    let (status, _, _) = server.get("/case-studies/unfinished-draft/");
+    assert_eq!(status, 200);
+    let output = site.path().join("public");
+    let built = common::run("build", site.path(), &[]);
+    assert!(built.status.success(), "{}", common::stderr(&built));
+    let home = std::fs::read_to_string(output.join("index.html")).unwrap();
+    assert!(!home.contains("__communities"));
+}
+
+#[test]
+fn broken_front_matter_shows_the_error_until_it_is_fixed() {
+    let site = fixture("serve");
+    let server = Server::start(site.path());
+    let good = read(site.path(), CASE_STUDY);
+    write(
+        site.path(),
+        CASE_STUDY,
+        "---\ntitle: \"<b>Croft</b>\"\ndate: 2023-13-45\n---\nBody\n",
+    );
+    let error = server.wait_for("/about/", |status, _| status == 500);
+    assert!(
+        error.contains("content/case-studies/croft-community-fridge.md:3:"),
+        "{error}"
+    );
+    assert!(error.contains("reload.js"));
+    assert!(!error.contains("<b>Croft</b>"));
+
+    let fixed = good.replace("## What happened", "## What we did");
+    write(site.path(), CASE_STUDY, &fixed);
+    server.wait_for("/case-studies/croft-community-fridge/", |status, body| {
+        status == 200 && body.contains("What we did")
+    });
+    let (status, _, _) = server.get("/about/");
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn new_folders_deleted_pages_and_renamed_folders_are_followed() {
+    let site = fixture("serve");
+    let root = site.path();
+    let server = Server::start(root);
+    write(
+        root,
+        "content/projects/_index.md",
+        "---\ntitle: Projects\n---\n\nOur projects.\n",
+    );
+    write(
+        root,
+        "content/projects/orchard.md",
+        "---\ntitle: Community orchard\n---\n\nApples for everyone.\n",
+    );
+    server.wait_for("/projects/orchard/", |status, body| {
+        status == 200 && body.contains("Apples for everyone")
+    });
+
+    std::fs::rename(
+        root.join("content/resources/noticeboard"),
+        root.join("content/resources/parish-noticeboard"),
+    )
+    .unwrap();
+    server.wait_for(
+        "/resources/parish-noticeboard/poster.txt",
+        |status, body| status == 200 && body.contains("NOTICES"),
+    );
+    let (status, _, _) = server.get("/resources/noticeboard/");
+    assert_eq!(status, 404);
+
+    std::fs::remove_file(root.join("content/about.md")).unwrap();
+    server.wait_for("/about/", |status, _| status == 404);
+}
+
+#[test]
+fn paths_outside_the_site_are_never_served() {
+    let parent = tempfile::tempdir().unwrap();
+    let root = parent.path().join("site");
+    common::copy_dir(&common::fixtures().join("serve"), &root);
+    std::fs::write(parent.path().join("secret.txt"), "SECRET-OUTSIDE").unwrap();
+    let server = Server::start(&root);
+    for target in [
+        "/../secret.txt",
+        "/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/%2e%2e/secret.txt",
+        "/images/..%2f..%2fsecret.txt",
+        "/images%2f..%2f..%2fsecret.txt",
+        "/..%5csecret.txt",
+        "/images\\..\\..\\secret.txt",
+        "//etc/passwd",
+        "/../site.yaml",
+        "/site.yaml",
+        "/content/about.md",
+        "/%00",
+    ] {
+        let (status, answer) = server.raw_get(target);
+        assert!(status == 400 || status == 404, "{target} answered {status}");
+        assert!(!answer.contains("SECRET-OUTSIDE"), "{target} leaked a file");
+        assert!(!answer.contains("base_url"), "{target} leaked site.yaml");
+    }
+}
+
+#[test]
+fn content_types_head_redirects_and_the_sites_404_page() {
+    let site = fixture("serve");
+    let server = Server::start(site.path());
+    let (status, content_type, css) = server.get("/style.css");
+    assert_eq!(
+        (status, content_type.as_str()),
+        (200, "text/css; charset=utf-8")
+    );
+    assert!(!css.is_empty());
+    let (status, content_type, _) = server.get("/images/photo-01.png");
+    assert_eq!((status, content_type.as_str()), (200, "image/png"));
+
+    let (status, content_type, body) = server.get("/no/such/page/");
+    assert_eq!(
+        (status, content_type.as_str()),
+        (404, "text/html; charset=utf-8")
+    );
+    assert!(body.contains("<h1>Page not found</h1>"), "{body}");
+
+    let (status, head) = server.raw_get_method("HEAD", "/style.css");
+    assert_eq!(status, 200);
+    assert!(
+        head.contains(&format!("Content-Length: {}", css.len())),
+        "{head}"
+    );
+    assert!(head.ends_with("\r\n\r\n"), "HEAD sent a body: {head}");
+
+    let (status, redirect) = server.raw_get("/about");
+    assert_eq!(status, 301);
+    assert!(redirect.contains("Location: /about/"), "{redirect}");
+}
+
+#[test]
+fn two_hundred_concurrent_requests_all_succeed() {
+    let site = fixture("serve");
+    let server = Server::start(site.path());
+    let url = server.url.clone();
+    let paths = ["/", "/case-studies/", "/style.css", "/tags/", "/about/"];
+    let threads: Vec<_> = (0..200)
+        .map(|n| {
+            let url = format!("{url}{}", paths[n % paths.len()]);
+            std::thread::spawn(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .build()
+                    .into();
+                agent
+                    .get(&url)
+                    .call()
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0)
+            })
+        })
+        .collect();
+    let statuses: Vec<u16> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert!(statuses.iter().all(|&s| s == 200), "{statuses:?}");
+}
+
+#[test]
+fn open_pages_are_told_to_reload_after_an_edit() {
+    let site = fixture("serve");
+    let server = Server::start(site.path());
+    let address = server.url.trim_start_matches("http://").to_string();
+    let mut stream = TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "GET /__communities/events HTTP/1.1\r\nHost: {address}\r\n\r\n"
+    )
+    .unwrap();
+    let mut events = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    events.read_line(&mut line).unwrap();
+    assert!(line.starts_with("HTTP/1.1 200"), "{line}");
+    stream.set_read_timeout(Some(DEADLINE)).unwrap();
+
+    let text = read(site.path(), CASE_STUDY).replace("## What happened", "## What we did");
+    write(site.path(), CASE_STUDY, &text);
+    let started = Instant::now();
+    loop {
+        line.clear();
+        events.read_line(&mut line).expect("an event arrives");
+        if line.trim() == "event: reload" {
+            break;
+        }
+        assert!(started.elapsed() < DEADLINE, "no reload event");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_server_cleanly() {
+    let site = fixture("serve");
+    let mut server = Server::start(site.path());
+    let interrupted = Command::new("kill")
+        .args(["-INT", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < DEADLINE, "serve did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+    let printed: Vec<String> = server.output.try_iter().collect();
+    assert!(printed.iter().any(|l| l == "Stopped"), "{printed:?}");
+}
