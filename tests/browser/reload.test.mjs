@@ -1,0 +1,74 @@
+// Live reload in Chromium: a page open in `communities serve` shows an edit by itself, and a
+// stylesheet edit swaps the stylesheet without reloading the page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { binary, launch, projectRoot } from './lib.mjs';
+
+const TIMEOUT = 20_000;
+const CASE_STUDY = 'content/case-studies/croft-community-fridge.md';
+
+let root;
+let server;
+let url;
+let browser;
+
+before(async () => {
+  root = mkdtempSync(join(tmpdir(), 'communities-serve-'));
+  cpSync(join(projectRoot, 'tests', 'fixtures', 'serve'), root, { recursive: true });
+  server = spawn(binary(), ['serve', '--root', root, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('serve printed no address')), TIMEOUT);
+    createInterface({ input: server.stdout }).on('line', (line) => {
+      const found = line.match(/http:\/\/\S+/);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found[0]);
+      }
+    });
+    server.on('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+  });
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGINT');
+  rmSync(root, { recursive: true, force: true });
+});
+
+test('an open page reloads by itself after its file is edited', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${url}case-studies/croft-community-fridge/`);
+  // Gone after a reload, so it tells a reload from an update in place.
+  await page.evaluate(() => { window.notReloaded = true; });
+  const file = join(root, CASE_STUDY);
+  writeFileSync(file, readFileSync(file, 'utf8').replace('## The starting point', '## Where it began'));
+  await page.waitForFunction(
+    () => document.querySelector('h2#where-it-began') !== null,
+    null,
+    { timeout: TIMEOUT },
+  );
+  assert.equal(await page.evaluate(() => window.notReloaded), undefined);
+  await page.close();
+});
+
+test('a stylesheet edit swaps the stylesheet without reloading', async () => {
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.evaluate(() => { window.notReloaded = true; });
+  writeFileSync(join(root, 'static', 'style.css'), 'body { border-top: 7px solid rgb(0, 94, 165); }\n');
+  await page.waitForFunction(
+    () => getComputedStyle(document.body).borderTopWidth === '7px',
+    null,
+    { timeout: TIMEOUT },
+  );
+  assert.equal(await page.evaluate(() => window.notReloaded), true);
+  await page.close();
+});
