@@ -69,7 +69,7 @@ pub struct Session {
     config: Option<Config>,
     files: ContentFiles,
     parsed: HashMap<PathBuf, Parsed>,
-    markdown: RenderedBodies,
+    bodies: Bodies,
     built: Option<Built>,
 }
 
@@ -89,7 +89,7 @@ impl Session {
             config: None,
             files: ContentFiles::default(),
             parsed: HashMap::new(),
-            markdown: RenderedBodies::default(),
+            bodies: Bodies::default(),
             built: None,
         };
         let outcome = session.rebuild(Edits::everything());
@@ -197,15 +197,17 @@ impl Session {
             .filter_map(|p| p.source.clone())
             .collect();
         sources.sort_by(|a, b| a.path.cmp(&b.path));
-        self.markdown.keep_only(&self.parsed);
-        let (site, warnings) = pipeline::model(
-            config,
-            sources,
-            &self.files.assets,
-            true,
-            &self.markdown,
-            problems,
-        )?;
+        // Forget the bodies of files that are gone.
+        self.bodies
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|path, _| self.parsed.contains_key(path));
+        let cache = BodyCache {
+            bodies: &self.bodies,
+            parsed: &self.parsed,
+        };
+        let (site, warnings) =
+            pipeline::model(config, sources, &self.files.assets, true, &cache, problems)?;
 
         let previous = self
             .built
@@ -474,49 +476,48 @@ fn names_file(source: &Source, path: &Path) -> bool {
 }
 
 /// Rendered Markdown by file, with what it was rendered from.
-#[derive(Default)]
-struct RenderedBodies {
-    entries: Mutex<HashMap<PathBuf, Body>>,
-}
+type Bodies = Mutex<HashMap<PathBuf, Body>>;
 
 struct Body {
-    /// The body and where it sits, which is all its rendering reads besides the link targets.
-    key: u64,
+    /// The hash of the file's bytes, which hold all that rendering reads besides link targets.
+    file: u64,
     links: u64,
     rendered: Arc<Rendered>,
     problems: Vec<Diagnostic>,
 }
 
-fn body_key(source: &Source) -> u64 {
-    hash_of((&source.body, source.body_line, &source.content_path))
+/// The kept bodies, valid for the files as last parsed.
+struct BodyCache<'a> {
+    bodies: &'a Bodies,
+    parsed: &'a HashMap<PathBuf, Parsed>,
 }
 
-impl RenderedBodies {
-    /// Forgets files that are gone.
-    fn keep_only(&self, parsed: &HashMap<PathBuf, Parsed>) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|path, _| parsed.contains_key(path));
+impl BodyCache<'_> {
+    fn file_hash(&self, source: &Source) -> Option<u64> {
+        self.parsed.get(&source.path).map(|p| p.hash)
     }
 }
 
-impl MarkdownCache for RenderedBodies {
+impl MarkdownCache for BodyCache<'_> {
     fn get(&self, source: &Source, links: u64) -> Option<(Arc<Rendered>, Vec<Diagnostic>)> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let body = entries.get(&source.path)?;
-        (body.links == links && body.key == body_key(source))
+        let file = self.file_hash(source)?;
+        let bodies = self.bodies.lock().unwrap_or_else(|p| p.into_inner());
+        let body = bodies.get(&source.path)?;
+        (body.links == links && body.file == file)
             .then(|| (body.rendered.clone(), body.problems.clone()))
     }
 
     fn put(&self, source: &Source, links: u64, rendered: &Arc<Rendered>, problems: &[Diagnostic]) {
+        let Some(file) = self.file_hash(source) else {
+            return;
+        };
         let body = Body {
-            key: body_key(source),
+            file,
             links,
             rendered: rendered.clone(),
             problems: problems.to_vec(),
         };
-        self.entries
+        self.bodies
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(source.path.clone(), body);

@@ -451,33 +451,51 @@ fn link_related(pages: &mut [Page]) {
             }
         }
     }
+    // Ties go to the newest: a rank per page turns that order into one integer comparison.
+    let mut newest = case_studies.clone();
+    newest.sort_by(|&a, &b| newest_first(&pages[a], &pages[b]));
+    let mut rank = vec![0; pages.len()];
+    for (position, &i) in newest.iter().enumerate() {
+        rank[i] = position;
+    }
     let related: Vec<(usize, Vec<usize>)> = case_studies
         .par_iter()
-        .map(|&i| {
-            let mut scores: HashMap<usize, u32> = HashMap::new();
-            for def in TAXONOMIES {
-                for value in pages[i].source.meta.terms(def.field) {
-                    for &other in &by_term[&(def.field, value)] {
-                        if other != i {
-                            *scores.entry(other).or_default() += 1;
+        .map_init(
+            || (vec![0u32; pages.len()], Vec::new()),
+            |(scores, touched), &i| {
+                for def in TAXONOMIES {
+                    for value in pages[i].source.meta.terms(def.field) {
+                        for &other in &by_term[&(def.field, value)] {
+                            if other != i {
+                                if scores[other] == 0 {
+                                    touched.push(other);
+                                }
+                                scores[other] += 1;
+                            }
                         }
                     }
                 }
-            }
-            let mut ranked: Vec<(usize, u32)> = scores.into_iter().collect();
-            ranked.sort_by(|a, b| {
-                b.1.cmp(&a.1)
-                    .then_with(|| newest_first(&pages[a.0], &pages[b.0]))
-            });
-            (
-                i,
-                ranked
-                    .into_iter()
-                    .take(RELATED_COUNT)
-                    .map(|(j, _)| j)
-                    .collect(),
-            )
-        })
+                // The best few by shared terms, then newest: a scan, not a sort of them all.
+                let mut best: Vec<(u32, usize)> = Vec::with_capacity(RELATED_COUNT + 1);
+                for &other in touched.iter() {
+                    let candidate = (scores[other], other);
+                    let better = |a: &(u32, usize), b: &(u32, usize)| {
+                        a.0 > b.0 || (a.0 == b.0 && rank[a.1] < rank[b.1])
+                    };
+                    let at = best
+                        .iter()
+                        .position(|b| better(&candidate, b))
+                        .unwrap_or(best.len());
+                    if at < RELATED_COUNT {
+                        best.insert(at, candidate);
+                        best.truncate(RELATED_COUNT);
+                    }
+                    scores[other] = 0;
+                }
+                touched.clear();
+                (i, best.into_iter().map(|(_, j)| j).collect())
+            },
+        )
         .collect();
     for (i, list) in related {
         pages[i].related = list;
