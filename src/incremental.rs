@@ -71,6 +71,8 @@ pub struct Session {
     parsed: HashMap<PathBuf, Parsed>,
     bodies: Bodies,
     built: Option<Built>,
+    /// The last build succeeded, so every file parsed since is in the model as served.
+    in_sync: bool,
 }
 
 impl Session {
@@ -91,6 +93,7 @@ impl Session {
             parsed: HashMap::new(),
             bodies: Bodies::default(),
             built: None,
+            in_sync: false,
         };
         let outcome = session.rebuild(Edits::everything());
         (session, outcome)
@@ -149,6 +152,12 @@ impl Session {
     }
 
     fn rebuild(&mut self, edits: Edits) -> Result<Outcome, Vec<Diagnostic>> {
+        let result = self.build(edits);
+        self.in_sync = result.is_ok();
+        result
+    }
+
+    fn build(&mut self, edits: Edits) -> Result<Outcome, Vec<Diagnostic>> {
         let mut problems = Diagnostics::new();
         if edits.config || self.config.is_none() {
             self.config = None;
@@ -184,7 +193,10 @@ impl Session {
             .map(|(path, _)| path.clone())
             .collect();
         reparse.extend(forced.iter().cloned());
-        self.parse(&reparse, &forced);
+        let reparsed = self.parse(&reparse, &forced);
+        if let Some(outcome) = self.body_edits(&edits, &reparsed) {
+            return outcome;
+        }
         for parsed in self.parsed.values() {
             problems.extend(parsed.problems.iter().cloned());
         }
@@ -311,13 +323,7 @@ impl Session {
             files.remove(&path);
             changed.push(path);
         }
-        for (path, bytes) in sink.into_files() {
-            // Rendered again but the same: nothing for open pages to reload.
-            if files.get(&path) != Some(&bytes) {
-                changed.push(path.clone());
-                files.insert(path, bytes);
-            }
-        }
+        changed.extend(merge(&mut files, sink.into_files()));
         changed.sort();
         Ok(Built {
             site,
@@ -330,9 +336,80 @@ impl Session {
         })
     }
 
+    /// Edits that change page bodies alone leave the model as it was but for those bodies:
+    /// each is rendered again in place, and only the jobs that show it. `None` when anything
+    /// else changed, or when a changed file has errors (the full path reports them all).
+    fn body_edits(
+        &mut self,
+        edits: &Edits,
+        reparsed: &[PathBuf],
+    ) -> Option<Result<Outcome, Vec<Diagnostic>>> {
+        if !self.in_sync
+            || edits.config
+            || edits.templates
+            || edits.discover
+            || !edits.files.is_empty()
+        {
+            return None;
+        }
+        let built = self.built.as_ref()?;
+        let mut updates = Vec::new();
+        for path in reparsed {
+            let parsed = &self.parsed[path];
+            let source = parsed.source.as_ref()?;
+            let index = built
+                .site
+                .pages
+                .iter()
+                .position(|p| p.source.path == *path)?;
+            let old = &built.site.pages[index].source;
+            let same_front_matter = old.meta == source.meta
+                && old.url == source.url
+                && old.kind == source.kind
+                && old.is_section == source.is_section
+                && old.is_bundle == source.is_bundle;
+            if !same_front_matter || parsed.problems.iter().any(Diagnostic::is_error) {
+                return None;
+            }
+            let (rendered, mut problems) = built.site.render_body(source);
+            if problems.iter().any(Diagnostic::is_error) {
+                return None;
+            }
+            problems.extend(parsed.problems.iter().cloned());
+            updates.push((index, source.clone(), rendered, problems));
+        }
+        let built = self.built.as_mut()?;
+        let mut warnings = Vec::new();
+        let mut jobs = Vec::new();
+        for (index, source, rendered, problems) in updates {
+            let page = &mut built.site.pages[index];
+            page.source = source;
+            page.rendered = Arc::new(rendered);
+            jobs.extend(render::page_jobs(&built.site, index));
+            warnings.extend(problems);
+        }
+        let sink = MemorySink::default();
+        let problems = render::render(&built.site, &built.tera, &jobs, &sink);
+        if !problems.is_empty() {
+            // The model has moved on from the files served: the next build starts afresh.
+            self.built = None;
+            return Some(Err(problems));
+        }
+        let mut files = (*built.files).clone();
+        built.changed = merge(&mut files, sink.into_files());
+        built.files = Arc::new(files);
+        built.rendered = jobs.len();
+        Some(Ok(Outcome {
+            files: built.files.clone(),
+            changed: built.changed.clone(),
+            rendered: built.rendered,
+            warnings,
+        }))
+    }
+
     /// Reads and parses the given Markdown files, skipping those whose bytes are unchanged
-    /// unless `forced` (a file they name changed).
-    fn parse(&mut self, paths: &BTreeSet<PathBuf>, forced: &BTreeSet<PathBuf>) {
+    /// unless `forced` (a file they name changed). Returns the files parsed anew.
+    fn parse(&mut self, paths: &BTreeSet<PathBuf>, forced: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
         let root = &self.root;
         let parsed = &self.parsed;
         let fresh: Vec<(PathBuf, Option<Parsed>)> = paths
@@ -365,12 +442,29 @@ impl Session {
                 )
             })
             .collect();
+        let mut reparsed = Vec::new();
         for (path, parsed) in fresh {
             if let Some(parsed) = parsed {
-                self.parsed.insert(path, parsed);
+                self.parsed.insert(path.clone(), parsed);
+                reparsed.push(path);
             }
         }
+        reparsed
     }
+}
+
+/// Puts newly rendered files in place; returns the paths whose content changed.
+fn merge(files: &mut Files, fresh: Files) -> Vec<String> {
+    let mut changed = Vec::new();
+    for (path, bytes) in fresh {
+        // Rendered again but the same: nothing for open pages to reload.
+        if files.get(&path) != Some(&bytes) {
+            changed.push(path.clone());
+            files.insert(path, bytes);
+        }
+    }
+    changed.sort();
+    changed
 }
 
 fn all_reads(site: &Site) -> HashMap<String, Reads> {

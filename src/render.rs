@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use chrono::NaiveDate;
 use include_dir::{Dir, include_dir};
@@ -160,17 +160,23 @@ pub fn render(site: &Site, tera: &Tera, jobs: &[Job], sink: &dyn Sink) -> Vec<Di
         .collect()
 }
 
-/// All jobs of a site.
-pub fn all_jobs(site: &Site) -> Vec<Job> {
-    let mut jobs = Vec::new();
-    for (i, page) in site.pages.iter().enumerate() {
-        jobs.push(Job::Page(i));
-        if paginates(page) {
-            for n in 2..=page_count(page.children.len(), site.config.page_size) {
-                jobs.push(Job::SectionPage(i, n));
-            }
+/// The jobs of one page: its own, and its further listing pages.
+pub fn page_jobs(site: &Site, i: usize) -> Vec<Job> {
+    let page = &site.pages[i];
+    let mut jobs = vec![Job::Page(i)];
+    if paginates(page) {
+        for n in 2..=page_count(page.children.len(), site.config.page_size) {
+            jobs.push(Job::SectionPage(i, n));
         }
     }
+    jobs
+}
+
+/// All jobs of a site.
+pub fn all_jobs(site: &Site) -> Vec<Job> {
+    let mut jobs: Vec<Job> = (0..site.pages.len())
+        .flat_map(|i| page_jobs(site, i))
+        .collect();
     for (t, taxonomy) in site.taxonomies.iter().enumerate() {
         jobs.push(Job::TaxonomyIndex(t));
         for (k, term) in taxonomy.terms.iter().enumerate() {
@@ -402,8 +408,9 @@ struct Shared<'a> {
     site: &'a Site,
     site_value: Value,
     taxonomy_values: Vec<Value>,
-    /// A short view of each page, for listings and links.
-    summaries: Vec<Value>,
+    /// A short view of each page, for listings and links; made when first needed, so that
+    /// rendering a few pages of a large site does not make them all.
+    summaries: Vec<OnceLock<Value>>,
     /// Site path -> URL for every copied file, to link attachments and images.
     files: HashMap<&'a Path, &'a str>,
 }
@@ -419,14 +426,9 @@ impl<'a> Shared<'a> {
             site,
             site_value: Value::none(),
             taxonomy_values: Vec::new(),
-            summaries: Vec::new(),
+            summaries: site.pages.iter().map(|_| OnceLock::new()).collect(),
             files,
         };
-        shared.summaries = site
-            .pages
-            .par_iter()
-            .map(|page| shared.summary(page))
-            .collect();
         shared.taxonomy_values = shared.taxonomy_values();
         shared.site_value = shared.site_value();
         shared
@@ -531,10 +533,16 @@ impl<'a> Shared<'a> {
         Value::from(map)
     }
 
+    fn summary_of(&self, index: usize) -> Value {
+        self.summaries[index]
+            .get_or_init(|| self.summary(&self.site.pages[index]))
+            .clone()
+    }
+
     fn summaries_of(&self, indices: &[usize]) -> Value {
         indices
             .iter()
-            .map(|&i| self.summaries[i].clone())
+            .map(|&i| self.summary_of(i))
             .collect::<Vec<_>>()
             .into()
     }
@@ -560,7 +568,7 @@ impl<'a> Shared<'a> {
     fn page_value(&self, index: usize) -> Value {
         let page = &self.site.pages[index];
         let meta = &page.source.meta;
-        let Some(mut map) = self.summaries[index].clone().into_map() else {
+        let Some(mut map) = self.summary_of(index).into_map() else {
             return Value::none();
         };
         let config = &self.site.config;
@@ -642,12 +650,9 @@ impl<'a> Shared<'a> {
         map.insert("breadcrumbs".into(), Value::from_serializable(&breadcrumbs));
         map.insert(
             "previous".into(),
-            page.previous.map(|i| self.summaries[i].clone()).into(),
+            page.previous.map(|i| self.summary_of(i)).into(),
         );
-        map.insert(
-            "next".into(),
-            page.next.map(|i| self.summaries[i].clone()).into(),
-        );
+        map.insert("next".into(), page.next.map(|i| self.summary_of(i)).into());
         map.insert("related".into(), self.summaries_of(&page.related));
         map.insert("subsections".into(), self.summaries_of(&page.subsections));
         Value::from(map)
@@ -769,10 +774,7 @@ impl<'a> Shared<'a> {
         let (case_studies, resources, latest_report) = home_pages(self.site);
         context.insert_value("latest_case_studies", self.summaries_of(&case_studies));
         context.insert_value("featured_resources", self.summaries_of(&resources));
-        context.insert_value(
-            "report",
-            latest_report.map(|i| self.summaries[i].clone()).into(),
-        );
+        context.insert_value("report", latest_report.map(|i| self.summary_of(i)).into());
     }
 }
 

@@ -151,26 +151,8 @@ impl Site {
                 if let Some(cached) = cache.get(source, links) {
                     return cached;
                 }
-                let ctx = markdown::Context {
-                    path: &source.path,
-                    content_path: &source.content_path,
-                    first_line: source.body_line,
-                };
-                let (rendered, mut link_problems) =
-                    markdown::render(&source.body, &ctx, &|path| targets.get(path).cloned());
-                for p in &mut link_problems {
-                    if let Some(target) = drafts_left_out
-                        .iter()
-                        .find(|d| p.message.contains(&format!("content/{d},")))
-                    {
-                        p.message = format!(
-                            "this links to content/{target}, which is a draft and not published"
-                        );
-                        p.hint = Some(
-                            "publish that page (remove `draft: true`) or remove the link".into(),
-                        );
-                    }
-                }
+                let (rendered, link_problems) =
+                    render_body(source, &|path| targets.get(path).cloned(), &drafts_left_out);
                 let rendered = Arc::new(rendered);
                 cache.put(source, links, &rendered, &link_problems);
                 (rendered, link_problems)
@@ -206,6 +188,29 @@ impl Site {
         )
     }
 
+    /// A page's body rendered again after an edit that left its front matter as it was, so
+    /// that every link target is as it was when the model was built. Links to drafts are
+    /// reported as missing pages: a model that includes drafts has no draft left out.
+    pub fn render_body(&self, source: &Source) -> (Rendered, Vec<Diagnostic>) {
+        // A body has few links: finding each is cheaper than a map of every target.
+        let resolve = |path: &str| {
+            self.pages
+                .iter()
+                .find(|p| p.source.content_path == path)
+                .map(|p| p.url())
+                .or_else(|| {
+                    self.assets
+                        .iter()
+                        .find(|a| {
+                            a.source.starts_with("content") && content_relative(&a.source) == path
+                        })
+                        .map(|a| a.url.as_str())
+                })
+                .map(|url| self.config.link(url))
+        };
+        render_body(source, &resolve, &BTreeSet::new())
+    }
+
     pub fn home(&self) -> Option<usize> {
         self.pages.iter().position(Page::is_home)
     }
@@ -230,6 +235,31 @@ impl Site {
         found.sort_by(|&a, &b| listing_order(&self.pages[a], &self.pages[b]));
         found
     }
+}
+
+/// Renders a page's Markdown; a link to a page left out as a draft is reported as such.
+fn render_body(
+    source: &Source,
+    resolve: &dyn Fn(&str) -> Option<String>,
+    drafts_left_out: &BTreeSet<&str>,
+) -> (Rendered, Vec<Diagnostic>) {
+    let ctx = markdown::Context {
+        path: &source.path,
+        content_path: &source.content_path,
+        first_line: source.body_line,
+    };
+    let (rendered, mut link_problems) = markdown::render(&source.body, &ctx, resolve);
+    for p in &mut link_problems {
+        if let Some(target) = drafts_left_out
+            .iter()
+            .find(|d| p.message.contains(&format!("content/{d},")))
+        {
+            p.message =
+                format!("this links to content/{target}, which is a draft and not published");
+            p.hint = Some("publish that page (remove `draft: true`) or remove the link".into());
+        }
+    }
+    (rendered, link_problems)
 }
 
 /// Two pages (or a page and a section) on one URL: every file involved is reported.

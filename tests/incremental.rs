@@ -230,3 +230,49 @@ fn a_failed_rebuild_keeps_the_cache_and_recovers() {
     let outcome = session.update(&[root.join(CASE_STUDY)]).unwrap();
     assert_same_site(&files(&outcome), &full_build(root));
 }
+
+#[test]
+fn edits_made_while_another_page_is_broken_are_all_served_once_it_is_fixed() {
+    let site = fixture("serve");
+    let root = site.path();
+    let other = "content/case-studies/the-mens-shed-in-ibstock.md";
+    let (mut session, first) = Session::new(root, Some(BASE.to_string()));
+    first.expect("first build");
+    let good = read(root, CASE_STUDY);
+    write(root, CASE_STUDY, "---\ntitle: [unclosed\n---\nBody\n");
+    session.update(&[root.join(CASE_STUDY)]).unwrap_err();
+    replace(root, other, "title: \"", "title: \"Renamed: ");
+    session.update(&[root.join(other)]).unwrap_err();
+    write(
+        root,
+        CASE_STUDY,
+        &good.replace("## What happened", "## What we did"),
+    );
+    let outcome = session.update(&[root.join(CASE_STUDY)]).unwrap();
+    assert_same_site(&files(&outcome), &full_build(root));
+}
+
+#[test]
+fn body_edits_then_front_matter_edits_match_a_full_build_after_each() {
+    let site = fixture("serve");
+    let root = site.path();
+    let (mut session, first) = Session::new(root, Some(BASE.to_string()));
+    first.expect("first build");
+    let steps: [(&str, &str, &str); 4] = [
+        (CASE_STUDY, "## The starting point", "## Where it began"),
+        (CASE_STUDY, "date: 2023-02-10", "date: 2025-01-01"),
+        (
+            CASE_STUDY,
+            "## Where it began",
+            "## [Croft today](@/about.md)",
+        ),
+        ("content/about.md", "title: \"", "title: \"All about: "),
+    ];
+    for (file, from, to) in steps {
+        replace(root, file, from, to);
+        let outcome = session
+            .update(&[root.join(file)])
+            .unwrap_or_else(|p| panic!("rebuild failed: {p:?}"));
+        assert_same_site(&files(&outcome), &full_build(root));
+    }
+}
