@@ -207,12 +207,15 @@ fn an_edited_attachment_is_copied_again() {
     );
 }
 
-#[test]
-fn a_failed_rebuild_keeps_the_cache_and_recovers() {
-    let site = fixture("serve");
-    let root = site.path();
-    let (mut session, first) = Session::new(root, Some(BASE.to_string()));
+fn first_build(root: &Path) -> Session {
+    let (session, first) = Session::new(root, Some(BASE.to_string()));
     first.expect("first build");
+    session
+}
+
+/// Breaks the case study's front matter, checks that the rebuild fails there, and returns
+/// the good text.
+fn break_case_study(session: &mut Session, root: &Path) -> String {
     let good = read(root, CASE_STUDY);
     write(root, CASE_STUDY, "---\ntitle: [unclosed\n---\nBody\n");
     let problems = session.update(&[root.join(CASE_STUDY)]).unwrap_err();
@@ -222,6 +225,11 @@ fn a_failed_rebuild_keeps_the_cache_and_recovers() {
             .any(|p| p.path == Path::new(CASE_STUDY) && p.message.contains("YAML")),
         "{problems:?}"
     );
+    good
+}
+
+/// Writes the good text back with a body edit and checks the rebuild against a full build.
+fn fix_case_study(session: &mut Session, root: &Path, good: &str) {
     write(
         root,
         CASE_STUDY,
@@ -229,35 +237,34 @@ fn a_failed_rebuild_keeps_the_cache_and_recovers() {
     );
     let outcome = session.update(&[root.join(CASE_STUDY)]).unwrap();
     assert_same_site(&files(&outcome), &full_build(root));
+}
+
+#[test]
+fn a_failed_rebuild_keeps_the_cache_and_recovers() {
+    let site = fixture("serve");
+    let root = site.path();
+    let mut session = first_build(root);
+    let good = break_case_study(&mut session, root);
+    fix_case_study(&mut session, root, &good);
 }
 
 #[test]
 fn edits_made_while_another_page_is_broken_are_all_served_once_it_is_fixed() {
     let site = fixture("serve");
     let root = site.path();
+    let mut session = first_build(root);
+    let good = break_case_study(&mut session, root);
     let other = "content/case-studies/the-mens-shed-in-ibstock.md";
-    let (mut session, first) = Session::new(root, Some(BASE.to_string()));
-    first.expect("first build");
-    let good = read(root, CASE_STUDY);
-    write(root, CASE_STUDY, "---\ntitle: [unclosed\n---\nBody\n");
-    session.update(&[root.join(CASE_STUDY)]).unwrap_err();
     replace(root, other, "title: \"", "title: \"Renamed: ");
     session.update(&[root.join(other)]).unwrap_err();
-    write(
-        root,
-        CASE_STUDY,
-        &good.replace("## What happened", "## What we did"),
-    );
-    let outcome = session.update(&[root.join(CASE_STUDY)]).unwrap();
-    assert_same_site(&files(&outcome), &full_build(root));
+    fix_case_study(&mut session, root, &good);
 }
 
 #[test]
 fn body_edits_then_front_matter_edits_match_a_full_build_after_each() {
     let site = fixture("serve");
     let root = site.path();
-    let (mut session, first) = Session::new(root, Some(BASE.to_string()));
-    first.expect("first build");
+    let mut session = first_build(root);
     let steps: [(&str, &str, &str); 4] = [
         (CASE_STUDY, "## The starting point", "## Where it began"),
         (CASE_STUDY, "date: 2023-02-10", "date: 2025-01-01"),
