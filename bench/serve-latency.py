@@ -45,7 +45,8 @@ def fetch(port, path):
         conn.request("GET", path)
         response = conn.getresponse()
         return response.status, response.read().decode("utf-8", "replace")
-    except OSError:
+    except (OSError, http.client.HTTPException):
+        # Not up yet, or restarting its answer mid-rebuild: poll again.
         return 0, ""
     finally:
         conn.close()

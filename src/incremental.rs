@@ -3,7 +3,7 @@
 //! cheap parts of the model, and renders only the pages whose output can change. Whatever
 //! changes the structure (pages added, removed or moved, templates, site.yaml) renders all.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -99,10 +99,6 @@ impl Session {
         (session, outcome)
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// Rebuilds after the files at `paths` (relative to the root, or absolute below it) changed,
     /// were created or were removed. On failure the previous build stays as it was.
     pub fn update(&mut self, paths: &[PathBuf]) -> Result<Outcome, Vec<Diagnostic>> {
@@ -170,7 +166,8 @@ impl Session {
         if edits.discover {
             let (files, walk_problems) = content::discover(&self.root);
             problems.extend(walk_problems);
-            self.parsed.retain(|path, _| files.pages.contains(path));
+            let present: HashSet<&PathBuf> = files.pages.iter().collect();
+            self.parsed.retain(|path, _| present.contains(path));
             reparse.extend(
                 files
                     .pages
