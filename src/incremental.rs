@@ -614,3 +614,43 @@ impl MarkdownCache for BodyCache<'_> {
             .insert(source.path.clone(), body);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(path: &str, front_matter: &str) -> Source {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/serve");
+        let text = format!("---\n{front_matter}\n---\nBody\n");
+        let (source, _) = content::parse_bytes(&root, Path::new(path), text.as_bytes());
+        source.expect("front matter reads")
+    }
+
+    #[test]
+    fn a_page_names_its_image_and_attachments_beside_it_or_under_static() {
+        let page = source(
+            "content/resources/kit/index.md",
+            "title: Kit\nimage: /images/photo-01.png\nattachments:\n  - file: plan.pdf\n    title: Plan",
+        );
+        assert!(names_file(&page, Path::new("static/images/photo-01.png")));
+        assert!(names_file(
+            &page,
+            Path::new("content/resources/kit/plan.pdf")
+        ));
+        assert!(!names_file(&page, Path::new("content/resources/plan.pdf")));
+        assert!(!names_file(&page, Path::new("static/images/photo-02.png")));
+    }
+
+    #[test]
+    fn merging_counts_only_files_whose_bytes_differ() {
+        let mut files = Files::new();
+        files.insert("a.html".into(), Arc::from(&b"one"[..]));
+        files.insert("b.html".into(), Arc::from(&b"two"[..]));
+        let mut fresh = Files::new();
+        fresh.insert("a.html".into(), Arc::from(&b"one"[..]));
+        fresh.insert("b.html".into(), Arc::from(&b"TWO"[..]));
+        fresh.insert("c.html".into(), Arc::from(&b"three"[..]));
+        assert_eq!(merge(&mut files, fresh), ["b.html", "c.html"]);
+        assert_eq!(&*files["b.html"], b"TWO");
+    }
+}
