@@ -21,7 +21,7 @@ use crate::watch::Watcher;
 const WORKERS: usize = 8;
 /// How often an idle event stream is written to, to notice pages that were closed.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
-/// The server's own paths, which a site cannot have (the build never writes hidden folders).
+/// The server's own paths, answered before the site's files (no site page is named so).
 const RELOAD_JS: &str = "/__communities/reload.js";
 const EVENTS: &str = "/__communities/events";
 
