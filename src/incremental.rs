@@ -18,7 +18,7 @@ use crate::markdown::Rendered;
 use crate::output::{Files, MemorySink};
 use crate::pipeline::{self, StaticFile};
 use crate::render::{self, Job, Reads, THEME_DIR};
-use crate::site::{MarkdownCache, Page, Site};
+use crate::site::{ModelCache, Page, Site};
 
 /// What a rebuild produced.
 #[derive(Debug)]
@@ -70,6 +70,7 @@ pub struct Session {
     files: ContentFiles,
     parsed: HashMap<PathBuf, Parsed>,
     bodies: Bodies,
+    related: Related,
     built: Option<Built>,
     /// The last build succeeded, so every file parsed since is in the model as served.
     in_sync: bool,
@@ -92,6 +93,7 @@ impl Session {
             files: ContentFiles::default(),
             parsed: HashMap::new(),
             bodies: Bodies::default(),
+            related: Related::default(),
             built: None,
             in_sync: false,
         };
@@ -211,9 +213,10 @@ impl Session {
             .get_mut()
             .unwrap_or_else(|p| p.into_inner())
             .retain(|path, _| self.parsed.contains_key(path));
-        let cache = BodyCache {
+        let cache = KeptModel {
             bodies: &self.bodies,
             parsed: &self.parsed,
+            related: &self.related,
         };
         let (site, warnings) =
             pipeline::model(config, sources, &self.files.assets, true, &cache, problems)?;
@@ -577,20 +580,24 @@ struct Body {
     problems: Vec<Diagnostic>,
 }
 
-/// The kept bodies, valid for the files as last parsed.
-struct BodyCache<'a> {
+/// Related case studies with the key of what they were computed from.
+type Related = Mutex<Option<(u64, Vec<(usize, Vec<usize>)>)>>;
+
+/// The kept parts of the model: bodies valid for the files as last parsed, and related lists.
+struct KeptModel<'a> {
     bodies: &'a Bodies,
     parsed: &'a HashMap<PathBuf, Parsed>,
+    related: &'a Related,
 }
 
-impl BodyCache<'_> {
+impl KeptModel<'_> {
     fn file_hash(&self, source: &Source) -> Option<u64> {
         self.parsed.get(&source.path).map(|p| p.hash)
     }
 }
 
-impl MarkdownCache for BodyCache<'_> {
-    fn get(&self, source: &Source, links: u64) -> Option<(Arc<Rendered>, Vec<Diagnostic>)> {
+impl ModelCache for KeptModel<'_> {
+    fn get_body(&self, source: &Source, links: u64) -> Option<(Arc<Rendered>, Vec<Diagnostic>)> {
         let file = self.file_hash(source)?;
         let bodies = self.bodies.lock().unwrap_or_else(|p| p.into_inner());
         let body = bodies.get(&source.path)?;
@@ -598,7 +605,13 @@ impl MarkdownCache for BodyCache<'_> {
             .then(|| (body.rendered.clone(), body.problems.clone()))
     }
 
-    fn put(&self, source: &Source, links: u64, rendered: &Arc<Rendered>, problems: &[Diagnostic]) {
+    fn put_body(
+        &self,
+        source: &Source,
+        links: u64,
+        rendered: &Arc<Rendered>,
+        problems: &[Diagnostic],
+    ) {
         let Some(file) = self.file_hash(source) else {
             return;
         };
@@ -612,6 +625,18 @@ impl MarkdownCache for BodyCache<'_> {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(source.path.clone(), body);
+    }
+
+    fn get_related(&self, key: u64) -> Option<Vec<(usize, Vec<usize>)>> {
+        let related = self.related.lock().unwrap_or_else(|p| p.into_inner());
+        related
+            .as_ref()
+            .filter(|(kept, _)| *kept == key)
+            .map(|(_, lists)| lists.clone())
+    }
+
+    fn put_related(&self, key: u64, related: &[(usize, Vec<usize>)]) {
+        *self.related.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, related.to_vec()));
     }
 }
 

@@ -12,7 +12,7 @@ use crate::content::{self, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
 use crate::output::{DirSink, NullSink, Sink, Staging};
 use crate::render::{self, THEME, THEME_DIR};
-use crate::site::{MarkdownCache, NoCache, Site};
+use crate::site::{ModelCache, NoCache, Site};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -79,7 +79,7 @@ pub fn model(
     sources: Vec<Source>,
     assets: &[PathBuf],
     drafts: bool,
-    cache: &dyn MarkdownCache,
+    cache: &dyn ModelCache,
     mut problems: Diagnostics,
 ) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
     let (site, model_problems) = Site::build_cached(config, sources, assets, drafts, cache);

@@ -77,22 +77,35 @@ pub struct Site {
     pub assets: Vec<Asset>,
 }
 
-/// Markdown rendered by an earlier build, so that `serve` renders again only what changed.
-/// `links` identifies every link target a body could resolve to: an entry is valid only for
-/// the same source rendered with the same `links`.
-pub trait MarkdownCache: Sync {
-    fn get(&self, source: &Source, links: u64) -> Option<(Arc<Rendered>, Vec<Diagnostic>)>;
-    fn put(&self, source: &Source, links: u64, rendered: &Arc<Rendered>, problems: &[Diagnostic]);
+/// What an earlier build of the model computed, so that `serve` computes again only what an
+/// edit changed. Rendered Markdown is valid for the same source rendered with the same `links`
+/// (which identifies every link target a body could resolve to); related case studies for the
+/// same `key` (which identifies every case study's place, date, title and terms).
+pub trait ModelCache: Sync {
+    fn get_body(&self, source: &Source, links: u64) -> Option<(Arc<Rendered>, Vec<Diagnostic>)>;
+    fn put_body(
+        &self,
+        source: &Source,
+        links: u64,
+        rendered: &Arc<Rendered>,
+        problems: &[Diagnostic],
+    );
+    fn get_related(&self, key: u64) -> Option<Vec<(usize, Vec<usize>)>>;
+    fn put_related(&self, key: u64, related: &[(usize, Vec<usize>)]);
 }
 
-/// No earlier build: `build` renders every body.
+/// No earlier build: `build` computes everything.
 pub struct NoCache;
 
-impl MarkdownCache for NoCache {
-    fn get(&self, _: &Source, _: u64) -> Option<(Arc<Rendered>, Vec<Diagnostic>)> {
+impl ModelCache for NoCache {
+    fn get_body(&self, _: &Source, _: u64) -> Option<(Arc<Rendered>, Vec<Diagnostic>)> {
         None
     }
-    fn put(&self, _: &Source, _: u64, _: &Arc<Rendered>, _: &[Diagnostic]) {}
+    fn put_body(&self, _: &Source, _: u64, _: &Arc<Rendered>, _: &[Diagnostic]) {}
+    fn get_related(&self, _: u64) -> Option<Vec<(usize, Vec<usize>)>> {
+        None
+    }
+    fn put_related(&self, _: u64, _: &[(usize, Vec<usize>)]) {}
 }
 
 impl Site {
@@ -112,7 +125,7 @@ impl Site {
         sources: Vec<Source>,
         asset_paths: &[PathBuf],
         drafts: bool,
-        cache: &dyn MarkdownCache,
+        cache: &dyn ModelCache,
     ) -> (Site, Vec<Diagnostic>) {
         let mut problems = Vec::new();
         let (mut published, left_out): (Vec<Source>, Vec<Source>) =
@@ -148,13 +161,13 @@ impl Site {
         let rendered: Vec<(Arc<Rendered>, Vec<Diagnostic>)> = published
             .par_iter()
             .map(|source| {
-                if let Some(cached) = cache.get(source, links) {
+                if let Some(cached) = cache.get_body(source, links) {
                     return cached;
                 }
                 let (rendered, link_problems) =
                     render_body(source, &|path| targets.get(path).cloned(), &drafts_left_out);
                 let rendered = Arc::new(rendered);
-                cache.put(source, links, &rendered, &link_problems);
+                cache.put_body(source, links, &rendered, &link_problems);
                 (rendered, link_problems)
             })
             .collect();
@@ -176,7 +189,7 @@ impl Site {
         link_sections(&mut pages);
         link_report_order(&mut pages);
         let taxonomies = build_taxonomies(&pages);
-        link_related(&mut pages);
+        link_related(&mut pages, cache);
         (
             Site {
                 config,
@@ -469,12 +482,39 @@ fn newest_first(a: &Page, b: &Page) -> Ordering {
 }
 
 /// Each case study's related case studies: the most shared taxonomy terms, newest first on ties.
-fn link_related(pages: &mut [Page]) {
+fn link_related(pages: &mut [Page], cache: &dyn ModelCache) {
     let case_studies: Vec<usize> = (0..pages.len())
         .filter(|&i| pages[i].source.kind == Kind::CaseStudy && !pages[i].source.is_section)
         .collect();
+    // All that the lists are computed from; an edit elsewhere leaves them as they were.
+    let key = {
+        let mut hasher = DefaultHasher::new();
+        pages.len().hash(&mut hasher);
+        for &i in &case_studies {
+            let source = &pages[i].source;
+            (i, &source.url, source.meta.date, &source.meta.title).hash(&mut hasher);
+            for def in TAXONOMIES {
+                source.meta.terms(def.field).hash(&mut hasher);
+            }
+        }
+        hasher.finish()
+    };
+    let related = match cache.get_related(key) {
+        Some(related) => related,
+        None => {
+            let related = compute_related(pages, &case_studies);
+            cache.put_related(key, &related);
+            related
+        }
+    };
+    for (i, list) in related {
+        pages[i].related = list;
+    }
+}
+
+fn compute_related(pages: &[Page], case_studies: &[usize]) -> Vec<(usize, Vec<usize>)> {
     let mut by_term: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-    for &i in &case_studies {
+    for &i in case_studies {
         for def in TAXONOMIES {
             for value in pages[i].source.meta.terms(def.field) {
                 by_term.entry((def.field, value)).or_default().push(i);
@@ -482,13 +522,13 @@ fn link_related(pages: &mut [Page]) {
         }
     }
     // Ties go to the newest: a rank per page turns that order into one integer comparison.
-    let mut newest = case_studies.clone();
+    let mut newest = case_studies.to_vec();
     newest.sort_by(|&a, &b| newest_first(&pages[a], &pages[b]));
     let mut rank = vec![0; pages.len()];
     for (position, &i) in newest.iter().enumerate() {
         rank[i] = position;
     }
-    let related: Vec<(usize, Vec<usize>)> = case_studies
+    case_studies
         .par_iter()
         .map_init(
             || (vec![0u32; pages.len()], Vec::new()),
@@ -526,8 +566,5 @@ fn link_related(pages: &mut [Page]) {
                 (i, best.into_iter().map(|(_, j)| j).collect())
             },
         )
-        .collect();
-    for (i, list) in related {
-        pages[i].related = list;
-    }
+        .collect()
 }
