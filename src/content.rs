@@ -236,7 +236,7 @@ pub fn parse_bytes(root: &Path, path: &Path, bytes: &[u8]) -> (Option<Source>, V
         path,
         problems: Vec::new(),
     };
-    let mut meta = checker.meta(kind, front_line);
+    let mut meta = checker.meta(kind);
     if is_section && meta.slug.is_some() {
         let (line, column) = doc.key_position("slug");
         checker.problems.push(
@@ -383,7 +383,7 @@ impl Checker<'_, '_> {
             .push(Diagnostic::error(self.path, line, column, message).with_hint_opt(hint));
     }
 
-    fn meta(&mut self, kind: Kind, front_line: usize) -> Meta {
+    fn meta(&mut self, kind: Kind) -> Meta {
         let fields = kind.fields();
         let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
         let mut meta = Meta::default();
@@ -414,9 +414,10 @@ impl Checker<'_, '_> {
                 None | Some(Value::Null) => {
                     if def.required {
                         self.problems.push(
+                            // A missing field has no line of its own: point at the front matter.
                             Diagnostic::error(
                                 self.path,
-                                front_line,
+                                1,
                                 1,
                                 format!("the required field `{}` is missing", def.name),
                             )

@@ -29,11 +29,9 @@ pub const THEME_DIR: &str = "themes/default";
 /// name where there is one.
 pub fn load_templates(root: &Path, base_path: &str) -> Result<Tera, Vec<Diagnostic>> {
     let mut templates: BTreeMap<String, String> = BTreeMap::new();
-    if let Some(dir) = THEME.get_dir("templates") {
-        for file in dir.files() {
-            let name = template_name(file.path());
-            templates.insert(name, file.contents_utf8().unwrap_or_default().to_string());
-        }
+    for file in theme_files("templates") {
+        let name = template_name(file.path());
+        templates.insert(name, file.contents_utf8().unwrap_or_default().to_string());
     }
     let mut problems = Vec::new();
     let own = root.join(THEME_DIR).join("templates");
@@ -79,6 +77,17 @@ pub fn load_templates(root: &Path, base_path: &str) -> Result<Tera, Vec<Diagnost
     tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
         .map_err(|e| vec![template_error(&e)])?;
     Ok(tera)
+}
+
+/// Every built-in theme file below `folder` (`templates` or `static`), subfolders included.
+pub fn theme_files(folder: &str) -> Vec<&'static include_dir::File<'static>> {
+    let mut files = Vec::new();
+    let mut stack: Vec<&Dir> = THEME.get_dir(folder).into_iter().collect();
+    while let Some(dir) = stack.pop() {
+        stack.extend(dir.dirs());
+        files.extend(dir.files());
+    }
+    files
 }
 
 fn template_name(path: &Path) -> String {
