@@ -148,7 +148,7 @@ impl Site {
         link_sections(&mut pages);
         link_report_order(&mut pages);
         let taxonomies = build_taxonomies(&pages);
-        link_related(&mut pages);
+        link_related(&mut pages, &taxonomies);
         (
             Site {
                 config,
@@ -392,46 +392,72 @@ fn newest_first(a: &Page, b: &Page) -> Ordering {
         .then_with(|| a.source.url.cmp(&b.source.url))
 }
 
-/// Each case study's related case studies: the most shared taxonomy terms, newest first on ties.
-fn link_related(pages: &mut [Page]) {
-    let case_studies: Vec<usize> = (0..pages.len())
-        .filter(|&i| pages[i].source.kind == Kind::CaseStudy && !pages[i].source.is_section)
+/// Each case study's related case studies: the most shared taxonomy terms, newest first on
+/// ties. Scores are counted in a reused dense array and only the best few are kept, so the
+/// cost grows with the number of shared terms rather than with a sort per page.
+fn link_related(pages: &mut [Page], taxonomies: &[Taxonomy]) {
+    let is_case_study = |p: &Page| p.source.kind == Kind::CaseStudy && !p.source.is_section;
+    let mut newest: Vec<usize> = (0..pages.len())
+        .filter(|&i| is_case_study(&pages[i]))
         .collect();
-    let mut by_term: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-    for &i in &case_studies {
-        for def in TAXONOMIES {
-            for value in pages[i].source.meta.terms(def.field) {
-                by_term.entry((def.field, value)).or_default().push(i);
-            }
+    newest.sort_by(|&a, &b| newest_first(&pages[a], &pages[b]));
+    // Rank 0 is the newest: a tie on score goes to the lower rank.
+    let mut rank = vec![usize::MAX; pages.len()];
+    for (r, &i) in newest.iter().enumerate() {
+        rank[i] = r;
+    }
+    let terms: Vec<Vec<usize>> = taxonomies
+        .iter()
+        .flat_map(|t| &t.terms)
+        .map(|term| {
+            term.pages
+                .iter()
+                .copied()
+                .filter(|&i| rank[i] != usize::MAX)
+                .collect()
+        })
+        .collect();
+    let mut terms_of: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
+    for (id, members) in terms.iter().enumerate() {
+        for &i in members {
+            terms_of[i].push(id);
         }
     }
-    let related: Vec<(usize, Vec<usize>)> = case_studies
+    let related: Vec<(usize, Vec<usize>)> = newest
         .par_iter()
-        .map(|&i| {
-            let mut scores: HashMap<usize, u32> = HashMap::new();
-            for def in TAXONOMIES {
-                for value in pages[i].source.meta.terms(def.field) {
-                    for &other in &by_term[&(def.field, value)] {
+        .map_init(
+            || (vec![0u32; pages.len()], Vec::new()),
+            |(scores, touched), &i| {
+                for &id in &terms_of[i] {
+                    for &other in &terms[id] {
                         if other != i {
-                            *scores.entry(other).or_default() += 1;
+                            if scores[other] == 0 {
+                                touched.push(other);
+                            }
+                            scores[other] += 1;
                         }
                     }
                 }
-            }
-            let mut ranked: Vec<(usize, u32)> = scores.into_iter().collect();
-            ranked.sort_by(|a, b| {
-                b.1.cmp(&a.1)
-                    .then_with(|| newest_first(&pages[a.0], &pages[b.0]))
-            });
-            (
-                i,
-                ranked
-                    .into_iter()
-                    .take(RELATED_COUNT)
-                    .map(|(j, _)| j)
-                    .collect(),
-            )
-        })
+                let mut best: Vec<(u32, usize)> = Vec::with_capacity(RELATED_COUNT + 1);
+                for &other in touched.iter() {
+                    let candidate = (scores[other], other);
+                    let better = |a: &(u32, usize), b: &(u32, usize)| {
+                        a.0 > b.0 || (a.0 == b.0 && rank[a.1] < rank[b.1])
+                    };
+                    if best.len() < RELATED_COUNT || better(&candidate, &best[best.len() - 1]) {
+                        let at = best
+                            .iter()
+                            .position(|b| better(&candidate, b))
+                            .unwrap_or(best.len());
+                        best.insert(at, candidate);
+                        best.truncate(RELATED_COUNT);
+                    }
+                    scores[other] = 0;
+                }
+                touched.clear();
+                (i, best.into_iter().map(|(_, j)| j).collect())
+            },
+        )
         .collect();
     for (i, list) in related {
         pages[i].related = list;
