@@ -411,6 +411,13 @@ impl Checker<'_, '_> {
         }
         for def in &fields {
             match self.doc.map.get(def.name) {
+                Some(Value::Null) if def.required => {
+                    self.error_at_key(
+                        def.name,
+                        format!("`{}` is empty", def.name),
+                        Some(format!("write {} after `{}:`", def.help, def.name)),
+                    );
+                }
                 None | Some(Value::Null) => {
                     if def.required {
                         self.problems.push(
@@ -832,15 +839,16 @@ fn is_iso_date_shape(text: &str) -> bool {
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
-/// "2020-21": a financial year, the second part the year after the first.
-fn is_report_year(text: &str) -> bool {
-    let Some((first, second)) = text.split_once('-') else {
+/// "2020-21": a financial year, four digits then the next year's last two digits.
+pub fn is_report_year(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 7 || b[4] != b'-' || b[0] == b'0' || !digits(0..4) || !digits(5..7) {
         return false;
-    };
-    let (Ok(first), Ok(second)) = (first.parse::<u32>(), second.parse::<u32>()) else {
-        return false;
-    };
-    first >= 1900 && second < 100 && (first + 1) % 100 == second
+    }
+    let first: u32 = text[..4].parse().unwrap_or_default();
+    let second: u32 = text[5..].parse().unwrap_or_default();
+    (first + 1) % 100 == second
 }
 
 /// Finds a file named in front matter: `/x` under `static/`, anything else beside the page.
@@ -979,6 +987,8 @@ mod tests {
         assert!(is_report_year("1999-00"));
         assert!(!is_report_year("2020-22"));
         assert!(!is_report_year("2020"));
+        assert!(!is_report_year("2020-021"));
+        assert!(!is_report_year("0999-00"));
     }
 
     #[test]

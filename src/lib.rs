@@ -12,5 +12,7 @@ pub mod models;
 pub mod output;
 pub mod pipeline;
 pub mod render;
+pub mod scaffold;
+pub mod schema;
 pub mod site;
 pub mod yaml;
