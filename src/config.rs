@@ -30,6 +30,8 @@ struct RawConfig {
     page_size: usize,
     #[serde(default)]
     menus: BTreeMap<String, Vec<MenuLink>>,
+    #[serde(default = "default_max_file_mb")]
+    max_file_mb: u64,
 }
 
 fn default_language() -> String {
@@ -38,6 +40,13 @@ fn default_language() -> String {
 
 fn default_page_size() -> usize {
     10
+}
+
+/// Content files larger than this many megabytes are refused unread.
+pub const DEFAULT_MAX_FILE_MB: u64 = 20;
+
+fn default_max_file_mb() -> u64 {
+    DEFAULT_MAX_FILE_MB
 }
 
 #[derive(Debug, Clone)]
@@ -49,6 +58,8 @@ pub struct Config {
     pub description: String,
     pub page_size: usize,
     pub menus: BTreeMap<String, Vec<MenuLink>>,
+    /// The largest content file read, in megabytes.
+    pub max_file_mb: u64,
 }
 
 impl Config {
@@ -91,6 +102,7 @@ impl Config {
             description: raw.description,
             page_size: raw.page_size,
             menus: raw.menus,
+            max_file_mb: raw.max_file_mb,
         })
     }
 

@@ -21,13 +21,28 @@ pub struct ContentFiles {
     pub assets: Vec<PathBuf>,
 }
 
-/// Finds every content file below `root/content`, in a stable order. Hidden files and editor
-/// leftovers are skipped; links are not followed outside the walk.
+/// Finds every content file below `root/content`, in a stable order.
 pub fn discover(root: &Path) -> (ContentFiles, Vec<Diagnostic>) {
-    let mut files = ContentFiles::default();
+    let (all, problems) = site_files(root, Path::new("content"));
+    let (pages, assets) = all
+        .into_iter()
+        .partition(|rel: &PathBuf| rel.extension().is_some_and(|e| e == "md"));
+    (ContentFiles { pages, assets }, problems)
+}
+
+/// Every file below `root/folder`, relative to the root, sorted. Hidden files and editor
+/// leftovers are skipped. A symbolic link is followed only to a file inside the site: one
+/// that leads outside (a private key, say) is never read or copied, and a loop or a dangling
+/// link is reported rather than followed.
+pub fn site_files(root: &Path, folder: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
     let mut problems = Vec::new();
-    let content = root.join("content");
-    for entry in WalkDir::new(&content)
+    let base = root.join(folder);
+    if !base.exists() {
+        return (files, problems);
+    }
+    let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    for entry in WalkDir::new(&base)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()))
@@ -35,29 +50,50 @@ pub fn discover(root: &Path) -> (ContentFiles, Vec<Diagnostic>) {
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
-                let path = error.path().unwrap_or(&content).to_path_buf();
+                let path = error.path().unwrap_or(&base).to_path_buf();
                 let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
                 problems.push(Diagnostic::error(
                     rel,
                     1,
                     1,
-                    format!("this file cannot be read: {error}"),
+                    format!("this cannot be read: {error}"),
                 ));
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
-            continue;
-        }
         let rel = entry
             .path()
             .strip_prefix(root)
             .unwrap_or(entry.path())
             .to_path_buf();
-        if rel.extension().is_some_and(|e| e == "md") {
-            files.pages.push(rel);
-        } else {
-            files.assets.push(rel);
+        if entry.path_is_symlink() {
+            match entry.path().canonicalize() {
+                Err(_) => problems.push(
+                    Diagnostic::error(&rel, 1, 1, "this is a link that leads nowhere, or round in a loop")
+                        .with_hint("remove the link, or put the real file here"),
+                ),
+                Ok(target) if !target.starts_with(&real_root) => problems.push(
+                    Diagnostic::error(
+                        &rel,
+                        1,
+                        1,
+                        format!(
+                            "this is a link to {}, outside the site folder, so it is not read or published",
+                            target.display()
+                        ),
+                    )
+                    .with_hint("copy the file into the site if it should be published"),
+                ),
+                Ok(target) if target.is_file() => files.push(rel),
+                Ok(_) => problems.push(
+                    Diagnostic::error(&rel, 1, 1, "this is a link to a folder, and links to folders are not followed")
+                        .with_hint("move the folder here instead of linking to it"),
+                ),
+            }
+            continue;
+        }
+        if entry.file_type().is_file() {
+            files.push(rel);
         }
     }
     (files, problems)
@@ -65,7 +101,7 @@ pub fn discover(root: &Path) -> (ContentFiles, Vec<Diagnostic>) {
 
 fn is_ignored(name: &std::ffi::OsStr) -> bool {
     let name = name.to_string_lossy();
-    name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.starts_with("#")
+    name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.starts_with('#')
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -171,7 +207,25 @@ impl Source {
 
 /// Reads and parses one content file. A page comes back whenever its front matter could be
 /// read, even with field errors, so that the rest of the run can still find further mistakes.
-pub fn parse_file(root: &Path, path: &Path) -> (Option<Source>, Vec<Diagnostic>) {
+pub fn parse_file(root: &Path, path: &Path, max_mb: u64) -> (Option<Source>, Vec<Diagnostic>) {
+    let size = std::fs::metadata(root.join(path)).map_or(0, |m| m.len());
+    if size > max_mb * 1024 * 1024 {
+        return (
+            None,
+            vec![
+                Diagnostic::error(
+                    path,
+                    1,
+                    1,
+                    format!(
+                        "this file is {:.1} MB, more than the {max_mb} MB a page may be, so it was not read",
+                        size as f64 / (1024.0 * 1024.0)
+                    ),
+                )
+                .with_hint("split it into several pages, or raise `max_file_mb` in site.yaml"),
+            ],
+        );
+    }
     let bytes = match std::fs::read(root.join(path)) {
         Ok(bytes) => bytes,
         Err(error) => {

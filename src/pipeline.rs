@@ -6,12 +6,12 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::config::Config;
+use crate::config::{Config, DEFAULT_MAX_FILE_MB};
 use crate::content::{self, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
 use crate::output::{DirSink, NullSink, Sink, Staging};
 use crate::render::{self, THEME_DIR};
-use crate::site::Site;
+use crate::site::{Asset, Site};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -45,12 +45,15 @@ pub fn load(options: &Options) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic
         .map_err(|d| problems.push(d))
         .ok();
 
+    let max_mb = config
+        .as_ref()
+        .map_or(DEFAULT_MAX_FILE_MB, |c| c.max_file_mb);
     let (files, walk_problems) = content::discover(root);
     problems.extend(walk_problems);
     let parsed: Vec<(Option<Source>, Vec<Diagnostic>)> = files
         .pages
         .par_iter()
-        .map(|path| content::parse_file(root, path))
+        .map(|path| content::parse_file(root, path, max_mb))
         .collect();
     let mut sources = Vec::with_capacity(parsed.len());
     for (source, file_problems) in parsed {
@@ -61,7 +64,10 @@ pub fn load(options: &Options) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic
     let Some(config) = config else {
         return Err(problems.into_sorted());
     };
-    let (site, model_problems) = Site::build(config, sources, &files.assets, options.drafts);
+    let (static_assets, static_problems) = find_static_files(root);
+    problems.extend(static_problems);
+    let (mut site, model_problems) = Site::build(config, sources, &files.assets, options.drafts);
+    site.static_files = static_assets;
     problems.extend(model_problems);
     problems.extend(generated_url_collisions(&site));
     if problems.has_errors() {
@@ -92,33 +98,35 @@ fn generated_url_collisions(site: &Site) -> Vec<Diagnostic> {
         .collect()
 }
 
-/// Static files to copy: the theme's (built in, or the site's own copy), then the site's
-/// `static/`, then content files; a later one of the same output path replaces an earlier.
+/// The files of the site's own theme `static/` and of `static/`, a later one replacing an
+/// earlier one of the same path.
+fn find_static_files(root: &Path) -> (Vec<Asset>, Vec<Diagnostic>) {
+    let mut files: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for base in [Path::new(THEME_DIR).join("static"), PathBuf::from("static")] {
+        let (found, walk_problems) = content::site_files(root, &base);
+        problems.extend(walk_problems);
+        for rel in found {
+            let inner = display_path(rel.strip_prefix(&base).unwrap_or(&rel));
+            files.insert(format!("/{inner}"), rel);
+        }
+    }
+    let assets = files
+        .into_iter()
+        .map(|(url, source)| Asset { source, url })
+        .collect();
+    (assets, problems)
+}
+
+/// Files to copy: the built-in theme's, then the site's own static files, then content
+/// files; a later one of the same output path replaces an earlier.
 fn static_files(root: &Path, site: &Site) -> BTreeMap<String, StaticFile> {
     let mut files = BTreeMap::new();
     for file in render::theme_files("static") {
         let rel = file.path().strip_prefix("static").unwrap_or(file.path());
         files.insert(display_path(rel), StaticFile::BuiltIn(file.contents()));
     }
-    for base in [Path::new(THEME_DIR).join("static"), PathBuf::from("static")] {
-        for entry in walkdir::WalkDir::new(root.join(&base))
-            .sort_by_file_name()
-            .into_iter()
-            .flatten()
-        {
-            if entry.file_type().is_file() {
-                let rel = entry
-                    .path()
-                    .strip_prefix(root.join(&base))
-                    .unwrap_or(entry.path());
-                files.insert(
-                    display_path(rel),
-                    StaticFile::Disk(entry.path().to_path_buf()),
-                );
-            }
-        }
-    }
-    for asset in &site.assets {
+    for asset in site.static_files.iter().chain(&site.assets) {
         files.insert(
             asset.url.trim_start_matches('/').to_string(),
             StaticFile::Disk(root.join(&asset.source)),

@@ -33,24 +33,16 @@ pub fn load_templates(root: &Path, base_path: &str) -> Result<Tera, Vec<Diagnost
         let name = template_name(file.path());
         templates.insert(name, file.contents_utf8().unwrap_or_default().to_string());
     }
-    let mut problems = Vec::new();
-    let own = root.join(THEME_DIR).join("templates");
-    for entry in walkdir::WalkDir::new(&own)
-        .sort_by_file_name()
-        .into_iter()
-        .flatten()
-    {
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let rel = entry.path().strip_prefix(&own).unwrap_or(entry.path());
-        let name = crate::diagnostics::display_path(rel);
-        match std::fs::read_to_string(entry.path()) {
+    let own = Path::new(THEME_DIR).join("templates");
+    let (files, mut problems) = crate::content::site_files(root, &own);
+    for rel in files {
+        let name = crate::diagnostics::display_path(rel.strip_prefix(&own).unwrap_or(&rel));
+        match std::fs::read_to_string(root.join(&rel)) {
             Ok(text) => {
                 templates.insert(name, text);
             }
             Err(error) => problems.push(Diagnostic::error(
-                template_path(&name),
+                &rel,
                 1,
                 1,
                 format!("this template cannot be read: {error}"),

@@ -71,7 +71,10 @@ pub struct Site {
     /// Published pages, sorted by URL.
     pub pages: Vec<Page>,
     pub taxonomies: Vec<Taxonomy>,
+    /// Files under `content/`, published beside their pages.
     pub assets: Vec<Asset>,
+    /// Files of `static/` and of the site's own theme `static/`, published as they are.
+    pub static_files: Vec<Asset>,
 }
 
 impl Site {
@@ -155,6 +158,7 @@ impl Site {
                 pages,
                 taxonomies,
                 assets,
+                static_files: Vec::new(),
             },
             problems,
         )
