@@ -306,6 +306,12 @@ pub fn parse_bytes(root: &Path, path: &Path, bytes: &[u8]) -> (Option<Source>, V
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     checker.check_files(root, &dir, &mut meta);
     let url = page_url(&content_path, meta.slug.as_deref());
+    if url.contains("//") {
+        checker.problems.push(
+            Diagnostic::error(path, 1, 1, "this file's name (or a folder's) has no letters or digits to make a web address from")
+                .with_hint("rename it with words, e.g. village-hall.md"),
+        );
+    }
     let problems = checker.problems;
     (
         Some(Source {
@@ -944,6 +950,7 @@ fn missing_file_hint(root: &Path, dir: &Path, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn parse(rel: &str, text: &str) -> (Option<Source>, Vec<Diagnostic>) {
         parse_bytes(Path::new("/nonexistent"), Path::new(rel), text.as_bytes())
@@ -1056,10 +1063,43 @@ mod tests {
     }
 
     #[test]
+    fn names_without_letters_or_digits_are_reported() {
+        let (_, problems) = parse(
+            "content/case-studies/!!!.md",
+            "---\ntitle: A\nsummary: s\ndate: 2021-01-01\n---\n",
+        );
+        assert!(
+            problems[0].message.contains("no letters or digits"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
     fn resolve_file_never_leaves_its_folder() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         assert!(resolve_file(root, Path::new("src"), "../Cargo.toml").is_none());
         assert!(resolve_file(root, Path::new("src"), "/../Cargo.toml").is_none());
         assert!(resolve_file(root, Path::new("src"), "lib.rs").is_some());
+    }
+
+    proptest! {
+        #[test]
+        fn a_url_segment_is_plain_or_empty(name in "\\PC{0,40}") {
+            let segment = url_segment(&name);
+            prop_assert!(segment.is_empty() || is_plain_segment(&segment), "{segment:?}");
+        }
+
+        #[test]
+        fn page_urls_are_rooted_and_never_climb(
+            dirs in proptest::collection::vec("[a-zA-Z0-9 ._-]{1,12}", 0..3),
+            file in "[a-zA-Z0-9 ._-]{1,12}",
+            slug in proptest::option::of("[a-z0-9][a-z0-9-]{0,10}"),
+        ) {
+            let mut parts = dirs.clone();
+            parts.push(format!("{file}.md"));
+            let url = page_url(&parts.join("/"), slug.as_deref());
+            prop_assert!(url.starts_with('/') && url.ends_with('/'));
+            prop_assert!(!url.split('/').any(|s| s == ".." || s == "."), "{url}");
+        }
     }
 }
