@@ -7,10 +7,12 @@
 pub mod config;
 pub mod content;
 pub mod diagnostics;
+pub mod highlight;
 pub mod markdown;
 pub mod models;
 pub mod output;
 pub mod pipeline;
 pub mod render;
+pub mod sanitize;
 pub mod site;
 pub mod yaml;
