@@ -4,6 +4,7 @@
 //! -> `output` (write), driven by `pipeline`. Every layer reports problems as
 //! `diagnostics::Diagnostic`.
 
+pub mod assets;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
@@ -12,6 +13,7 @@ pub mod markdown;
 pub mod models;
 pub mod output;
 pub mod pipeline;
+pub mod publish;
 pub mod render;
 pub mod sanitize;
 pub mod site;
