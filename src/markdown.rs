@@ -217,9 +217,11 @@ pub fn render(
                         *offset,
                         format!("this HTML was made safe by removing {}", removed.join(", ")),
                     )
-                    .with_hint(
-                        "write it in Markdown; embedded pages need their host in site.yaml's html.iframe_hosts",
-                    ),
+                    .with_hint(if removed.iter().any(|r| r.contains("<iframe>")) {
+                        "to embed pages from a host, add the host to html.iframe_hosts in site.yaml"
+                    } else {
+                        "write it in Markdown, or leave it out: scripts, styles and event handlers never reach a page"
+                    }),
                 );
             }
         }

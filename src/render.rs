@@ -34,7 +34,10 @@ pub fn load_templates(
     assets: &Fingerprints,
 ) -> Result<Tera, Vec<Diagnostic>> {
     let mut templates: BTreeMap<String, String> = BTreeMap::new();
-    if let Some(dir) = THEME.get_dir("templates") {
+    // Partials sit in a folder of their own, so the whole tree is read.
+    let mut stack: Vec<&Dir> = THEME.get_dir("templates").into_iter().collect();
+    while let Some(dir) = stack.pop() {
+        stack.extend(dir.dirs());
         for file in dir.files() {
             let name = template_name(file.path());
             templates.insert(name, file.contents_utf8().unwrap_or_default().to_string());

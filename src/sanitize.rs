@@ -67,15 +67,28 @@ impl Sanitizer {
     pub fn removals(&self, raw: &str) -> Vec<String> {
         let before = markup_of(raw);
         let mut after = markup_of(&self.clean(raw));
-        let mut removed = Vec::new();
+        let mut gone = Vec::new();
         for item in before {
             if let Some(found) = after.iter().position(|a| *a == item) {
                 after.swap_remove(found);
             } else {
-                let said = item.to_string();
-                if !removed.contains(&said) {
-                    removed.push(said);
-                }
+                gone.push(item);
+            }
+        }
+        // An element that went took its attributes with it: naming the element says enough.
+        let elements_gone: Vec<&str> = gone
+            .iter()
+            .filter_map(|m| match m {
+                Markup::Element(name) => Some(name.as_str()),
+                Markup::Attribute { .. } => None,
+            })
+            .collect();
+        let mut removed: Vec<String> = Vec::new();
+        for item in &gone {
+            let implied = matches!(item, Markup::Attribute { element, .. } if elements_gone.contains(&element.as_str()));
+            let said = item.to_string();
+            if !implied && !removed.contains(&said) {
+                removed.push(said);
             }
         }
         removed
@@ -189,6 +202,10 @@ mod tests {
             ["the event handler onerror on <img>"]
         );
         assert_eq!(s.removals("<script>alert(1)</script>"), ["<script>"]);
+        assert_eq!(
+            s.removals("<svg onload=alert(1)><circle r=1></circle></svg>"),
+            ["<svg>", "<circle>"]
+        );
         assert_eq!(
             s.removals("<a href=\"javascript:alert(1)\">"),
             ["href=\"javascript:alert(1)\" on <a>"]
