@@ -14,10 +14,22 @@ const SUBPATH_BASE: &str = "https://example.org/communities/";
 
 /// Builds a copy of a fixture site into its `public/`, which must succeed.
 fn build(name: &str, extra: &[&str]) -> tempfile::TempDir {
+    build_changed(name, &[], extra).0
+}
+
+/// Builds a copy of a fixture site with some files written over first; the build must succeed.
+fn build_changed(
+    name: &str,
+    files: &[(&str, &str)],
+    extra: &[&str],
+) -> (tempfile::TempDir, std::process::Output) {
     let site = fixture(name);
+    for (path, text) in files {
+        write(site.path(), path, text);
+    }
     let output = run("build", site.path(), extra);
     assert!(output.status.success(), "{}", stderr(&output));
-    site
+    (site, output)
 }
 
 /// Builds this repository's own site into a temporary folder.
@@ -220,17 +232,23 @@ fn every_alias_has_a_301_rule_and_a_redirect_page() {
     }
 }
 
-#[test]
-fn an_alias_that_is_already_a_page_address_is_an_error_at_its_line() {
+/// What building the fixture says when `older.md` has these `aliases` lines; the build fails.
+fn alias_errors(aliases: &str) -> String {
     let site = fixture("publishing");
     write(
         site.path(),
         "content/case-studies/older.md",
-        "---\ntitle: Older\nsummary: S.\ndate: \"2021-01-10\"\naliases:\n  - /projects/older/\n  - /about/\n---\nBody.\n",
+        &format!("---\ntitle: Older\nsummary: S.\ndate: \"2021-01-10\"\n{aliases}---\nBody.\n"),
     );
     let output = run("build", site.path(), &[]);
     assert!(!output.status.success());
-    let err = stderr(&output);
+    assert!(!site.path().join("public").exists());
+    stderr(&output)
+}
+
+#[test]
+fn an_alias_that_is_already_a_page_address_is_an_error_at_its_line() {
+    let err = alias_errors("aliases:\n  - /projects/older/\n  - /about/\n");
     assert!(
         err.contains(
             "content/case-studies/older.md:7:5: error: the alias /about/ is already the address of the page /about/"
@@ -238,22 +256,15 @@ fn an_alias_that_is_already_a_page_address_is_an_error_at_its_line() {
         "{err}"
     );
     assert!(err.contains("hint: remove this alias"), "{err}");
-    assert!(!site.path().join("public").exists());
 }
 
 #[test]
 fn an_alias_that_is_not_a_site_path_is_an_error_at_its_line() {
-    let site = fixture("publishing");
-    write(
-        site.path(),
-        "content/case-studies/older.md",
-        "---\ntitle: Older\nsummary: S.\ndate: \"2021-01-10\"\naliases: [old-page]\n---\nBody.\n",
-    );
-    let output = run("check", site.path(), &[]);
-    assert!(!output.status.success());
-    let err = stderr(&output);
+    let err = alias_errors("aliases: [old-page]\n");
     assert!(
-        err.contains("content/case-studies/older.md:5:11: error: the alias \"old-page\" is not a path on this site"),
+        err.contains(
+            "content/case-studies/older.md:5:11: error: the alias \"old-page\" is not a path on this site"
+        ),
         "{err}"
     );
 }
@@ -271,9 +282,7 @@ fn no_built_page_has_inline_script_style_or_event_handlers() {
 
 #[test]
 fn hostile_markdown_and_front_matter_come_out_inert() {
-    let site = fixture("hostile");
-    let output = run("build", site.path(), &[]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    let (site, output) = build_changed("hostile", &[], &[]);
     let public = site.path().join("public");
     assert!(runnable_markup(&public).is_empty());
 
@@ -328,19 +337,20 @@ fn hostile_markdown_and_front_matter_come_out_inert() {
 
 #[test]
 fn switching_sanitising_off_keeps_raw_html_and_warns_in_the_summary() {
-    let site = fixture("publishing");
-    write(
-        site.path(),
-        "site.yaml",
-        "title: Trusted\nbase_url: https://example.org/\nhtml:\n  sanitize: false\n",
+    let (site, output) = build_changed(
+        "publishing",
+        &[
+            (
+                "site.yaml",
+                "title: Trusted\nbase_url: https://example.org/\nhtml:\n  sanitize: false\n",
+            ),
+            (
+                "content/about.md",
+                "---\ntitle: About\n---\n<p data-note=\"kept\">As written.</p>\n",
+            ),
+        ],
+        &[],
     );
-    write(
-        site.path(),
-        "content/about.md",
-        "---\ntitle: About\n---\n<p data-note=\"kept\">As written.</p>\n",
-    );
-    let output = run("build", site.path(), &[]);
-    assert!(output.status.success(), "{}", stderr(&output));
     assert!(
         stderr(&output)
             .contains("site.yaml:4:1: warning: raw HTML in Markdown is published as written"),
@@ -389,14 +399,11 @@ fn stylesheets_and_scripts_are_published_under_content_hashes() {
     );
 
     // A changed stylesheet gets a new name.
-    let changed = fixture("publishing");
-    write(
-        changed.path(),
-        "themes/default/static/style.css",
-        "body { margin: 0 }\n",
+    let (changed, _) = build_changed(
+        "publishing",
+        &[("themes/default/static/style.css", "body { margin: 0 }\n")],
+        &[],
     );
-    let output = run("build", changed.path(), &[]);
-    assert!(output.status.success(), "{}", stderr(&output));
     let restyled = hashed_files(&changed.path().join("public"), "style", "css");
     assert_eq!(restyled.len(), 1);
     assert_ne!(restyled, styles);
