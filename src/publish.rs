@@ -132,34 +132,43 @@ fn alias_position(root: &Path, path: &Path, alias: &str) -> (usize, usize) {
 
 /// Writes the feed, the sitemap, `robots.txt`, `_redirects` and the alias pages.
 pub fn write(site: &Site, tera: &Tera, sink: &dyn Sink) -> Vec<Diagnostic> {
-    let mut files: Vec<(String, tera::TeraResult<Vec<u8>>)> = vec![
-        (FEED.to_string(), Ok(feed(site))),
-        (SITEMAP.to_string(), Ok(sitemap(site))),
+    let xml_error = |path: &str, e: &dyn std::fmt::Display| {
+        Diagnostic::error(
+            path.trim_start_matches('/'),
+            1,
+            1,
+            format!("cannot write {path}: {e}"),
+        )
+    };
+    let mut files: Vec<(String, Result<Vec<u8>, Diagnostic>)> = vec![
+        (
+            FEED.to_string(),
+            feed(site).map_err(|e| xml_error(FEED, &e)),
+        ),
+        (
+            SITEMAP.to_string(),
+            sitemap(site).map_err(|e| xml_error(SITEMAP, &e)),
+        ),
         (ROBOTS.to_string(), Ok(robots(site).into_bytes())),
         (REDIRECTS.to_string(), Ok(redirects(site).into_bytes())),
     ];
     for (page, alias) in aliases(site) {
         files.push((
             output_path(&alias),
-            redirect_page(site, tera, page).map(String::into_bytes),
+            redirect_page(site, tera, page)
+                .map(String::into_bytes)
+                .map_err(|e| render::template_error(&e)),
         ));
     }
     let mut problems = Vec::new();
     for (path, bytes) in files {
         let path = path.trim_start_matches('/');
-        match bytes {
-            Ok(bytes) => {
-                if let Err(e) = sink.write(path, &bytes) {
-                    problems.push(Diagnostic::error(
-                        path,
-                        1,
-                        1,
-                        format!("cannot write the output file: {e}"),
-                    ));
-                }
-            }
-            Err(e) => problems.push(render::template_error(&e)),
-        }
+        let written = bytes.and_then(|bytes| {
+            sink.write(path, &bytes).map_err(|e| {
+                Diagnostic::error(path, 1, 1, format!("cannot write the output file: {e}"))
+            })
+        });
+        problems.extend(written.err());
     }
     problems.sort();
     problems.dedup();
@@ -216,7 +225,7 @@ fn last_modified(site: &Site, index: usize) -> Option<NaiveDate> {
 }
 
 /// Every published page, taxonomy and term, with its last change where one is known.
-fn sitemap(site: &Site) -> Vec<u8> {
+fn sitemap(site: &Site) -> std::io::Result<Vec<u8>> {
     let config = &site.config;
     let mut urls: Vec<(String, Option<NaiveDate>)> = (0..site.pages.len())
         .map(|i| {
@@ -238,35 +247,28 @@ fn sitemap(site: &Site) -> Vec<u8> {
         }
     }
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
-    let written = writer
-        .write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
-        .and_then(|_| {
-            writer
-                .create_element("urlset")
-                .with_attribute(("xmlns", SITEMAP_NAMESPACE))
-                .write_inner_content(|w| {
-                    for (loc, lastmod) in &urls {
-                        w.create_element("url").write_inner_content(|w| {
-                            w.create_element("loc")
-                                .write_text_content(BytesText::new(loc))?;
-                            if let Some(date) = lastmod {
-                                w.create_element("lastmod")
-                                    .write_text_content(BytesText::new(
-                                        &date.format("%Y-%m-%d").to_string(),
-                                    ))?;
-                            }
-                            Ok(())
-                        })?;
+    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    writer
+        .create_element("urlset")
+        .with_attribute(("xmlns", SITEMAP_NAMESPACE))
+        .write_inner_content(|w| {
+            for (loc, lastmod) in &urls {
+                w.create_element("url").write_inner_content(|w| {
+                    w.create_element("loc")
+                        .write_text_content(BytesText::new(loc))?;
+                    if let Some(date) = lastmod {
+                        let date = date.format("%Y-%m-%d").to_string();
+                        w.create_element("lastmod")
+                            .write_text_content(BytesText::new(&date))?;
                     }
                     Ok(())
-                })
-                .map(|_| ())
-        });
-    // Writing into memory cannot fail.
-    debug_assert!(written.is_ok());
+                })?;
+            }
+            Ok(())
+        })?;
     let mut bytes = writer.into_inner();
     bytes.push(b'\n');
-    bytes
+    Ok(bytes)
 }
 
 fn timestamp(date: NaiveDate) -> FixedDateTime {
@@ -285,7 +287,7 @@ fn link(href: String, rel: &str, mime_type: Option<&str>) -> Link {
 }
 
 /// The Atom feed of case studies, newest first.
-fn feed(site: &Site) -> Vec<u8> {
+fn feed(site: &Site) -> Result<Vec<u8>, atom_syndication::Error> {
     let config = &site.config;
     let case_studies = site.pages_of_kind(Kind::CaseStudy);
     let entries: Vec<Entry> = case_studies
@@ -327,9 +329,9 @@ fn feed(site: &Site) -> Vec<u8> {
         entries,
         ..Feed::default()
     };
-    let mut bytes = feed.to_string().into_bytes();
+    let mut bytes = feed.write_to(Vec::new())?;
     bytes.push(b'\n');
-    bytes
+    Ok(bytes)
 }
 
 /// The organisation, as schema.org describes it.
