@@ -63,7 +63,8 @@ fn alias_path(alias: &str) -> Result<String, String> {
     })
 }
 
-/// Every alias must be a path on the site that nothing else is published at.
+/// Every alias must be a path on the site that nothing else is published at, and a page's
+/// source must be a web address.
 pub fn check(site: &Site, root: &Path) -> Vec<Diagnostic> {
     let mut taken: HashMap<String, String> = HashMap::new();
     for page in &site.pages {
@@ -101,30 +102,47 @@ pub fn check(site: &Site, root: &Path) -> Vec<Diagnostic> {
                 }
             };
             if let Some((message, hint)) = problem {
-                let (line, column) = alias_position(root, &page.source.path, alias);
+                let (line, column) = position(root, &page.source.path, "aliases", alias);
                 problems.push(
                     Diagnostic::error(&page.source.path, line, column, message).with_hint(hint),
                 );
             }
         }
+        // A link people follow from the page: autoescaping cannot make `javascript:` safe.
+        if let Some(url) = &page.source.meta.source_url
+            && !is_web_address(url)
+        {
+            let (line, column) = position(root, &page.source.path, "source_url", url);
+            problems.push(
+                Diagnostic::error(
+                    &page.source.path,
+                    line,
+                    column,
+                    format!("the source_url {url:?} is not a web address"),
+                )
+                .with_hint("write the full address, starting https://"),
+            );
+        }
     }
     problems
 }
 
-/// Where an alias is written in its file: the first line after `aliases:` that has it.
-fn alias_position(root: &Path, path: &Path, alias: &str) -> (usize, usize) {
+fn is_web_address(text: &str) -> bool {
+    url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+/// Where a value is written in a page's file: the first line from its front matter key on
+/// that has it.
+fn position(root: &Path, path: &Path, key: &str, value: &str) -> (usize, usize) {
     let text = std::fs::read_to_string(root.join(path)).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
-    let start = lines
-        .iter()
-        .position(|l| l.starts_with("aliases"))
-        .unwrap_or(0);
+    let start = lines.iter().position(|l| l.starts_with(key)).unwrap_or(0);
     lines
         .iter()
         .enumerate()
         .skip(start)
         .find_map(|(n, line)| {
-            line.find(alias)
+            line.find(value)
                 .map(|col| (n + 1, line[..col].chars().count() + 1))
         })
         .unwrap_or((start + 1, 1))

@@ -270,6 +270,25 @@ fn an_alias_that_is_not_a_site_path_is_an_error_at_its_line() {
 }
 
 #[test]
+fn a_source_url_that_is_not_a_web_address_is_an_error_at_its_line() {
+    let site = fixture("publishing");
+    write(
+        site.path(),
+        "content/resources/guide.md",
+        "---\ntitle: Guide\nsummary: S.\nsource_url: javascript:alert(1)\n---\nBody.\n",
+    );
+    let output = run("check", site.path(), &[]);
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(
+        err.contains(
+            "content/resources/guide.md:4:13: error: the source_url \"javascript:alert(1)\" is not a web address"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn no_built_page_has_inline_script_style_or_event_handlers() {
     for site in [build("publishing", &[]), build("hostile", &[])] {
         let found = runnable_markup(&site.path().join("public"));
