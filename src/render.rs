@@ -34,14 +34,9 @@ pub fn load_templates(
     assets: &Fingerprints,
 ) -> Result<Tera, Vec<Diagnostic>> {
     let mut templates: BTreeMap<String, String> = BTreeMap::new();
-    // Partials sit in a folder of their own, so the whole tree is read.
-    let mut stack: Vec<&Dir> = THEME.get_dir("templates").into_iter().collect();
-    while let Some(dir) = stack.pop() {
-        stack.extend(dir.dirs());
-        for file in dir.files() {
-            let name = template_name(file.path());
-            templates.insert(name, file.contents_utf8().unwrap_or_default().to_string());
-        }
+    for file in theme_files("templates") {
+        let name = template_name(file.path());
+        templates.insert(name, file.contents_utf8().unwrap_or_default().to_string());
     }
     let mut problems = Vec::new();
     let own = root.join(THEME_DIR).join("templates");
@@ -88,6 +83,17 @@ pub fn load_templates(
     tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
         .map_err(|e| vec![template_error(&e)])?;
     Ok(tera)
+}
+
+/// Every built-in theme file below `folder` (`templates` or `static`), subfolders included.
+pub fn theme_files(folder: &str) -> Vec<&'static include_dir::File<'static>> {
+    let mut files = Vec::new();
+    let mut stack: Vec<&Dir> = THEME.get_dir(folder).into_iter().collect();
+    while let Some(dir) = stack.pop() {
+        stack.extend(dir.dirs());
+        files.extend(dir.files());
+    }
+    files
 }
 
 fn template_name(path: &Path) -> String {
