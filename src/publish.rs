@@ -227,19 +227,20 @@ fn robots(site: &Site) -> String {
     )
 }
 
-/// A page's last change: its `updated` or `date`; for a section, the newest of its pages.
+/// A page's last change: its `updated` or `date`; for a section, the newest of its pages;
+/// for the home page, which shows the latest case studies, the newest of the whole site.
 fn last_modified(site: &Site, index: usize) -> Option<NaiveDate> {
     let changed = |i: usize| {
         let meta = &site.pages[i].source.meta;
         meta.updated.or(meta.date)
     };
-    changed(index).or_else(|| {
-        site.pages[index]
-            .children
-            .iter()
-            .filter_map(|&c| changed(c))
-            .max()
-    })
+    let page = &site.pages[index];
+    let shown: Vec<usize> = if page.is_home() {
+        (0..site.pages.len()).collect()
+    } else {
+        page.children.clone()
+    };
+    changed(index).or_else(|| shown.into_iter().filter_map(changed).max())
 }
 
 /// Every published page, taxonomy and term, with its last change where one is known.
@@ -254,14 +255,15 @@ fn sitemap(site: &Site) -> std::io::Result<Vec<u8>> {
         })
         .collect();
     for taxonomy in &site.taxonomies {
-        urls.push((config.permalink(&taxonomy.url), None));
+        let newest = |pages: &[usize]| pages.iter().filter_map(|&p| last_modified(site, p)).max();
+        let all: Vec<usize> = taxonomy
+            .terms
+            .iter()
+            .flat_map(|t| t.pages.clone())
+            .collect();
+        urls.push((config.permalink(&taxonomy.url), newest(&all)));
         for term in &taxonomy.terms {
-            let newest = term
-                .pages
-                .iter()
-                .filter_map(|&p| last_modified(site, p))
-                .max();
-            urls.push((config.permalink(&term.url), newest));
+            urls.push((config.permalink(&term.url), newest(&term.pages)));
         }
     }
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);

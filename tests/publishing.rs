@@ -138,6 +138,10 @@ fn sitemap_validates_against_the_sitemaps_org_schema() {
         ),
         "{text}"
     );
+    assert!(
+        text.contains("<loc>https://example.org/</loc>\n    <lastmod>2021-08-15</lastmod>"),
+        "the home page shows the newest case study: {text}"
+    );
     assert!(!text.contains("404.html"));
     assert!(!text.contains("about-us"), "aliases are not pages: {text}");
 }
