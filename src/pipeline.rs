@@ -6,10 +6,13 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use crate::assets::{self, Fingerprints};
 use crate::config::{Config, DEFAULT_MAX_FILE_MB};
 use crate::content::{self, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
+use crate::highlight;
 use crate::output::{DirSink, NullSink, Sink, Staging};
+use crate::publish;
 use crate::render::{self, THEME_DIR};
 use crate::site::{Asset, Site};
 
@@ -44,6 +47,9 @@ pub fn load(options: &Options) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic
     let config = Config::load(root, options.base_url.as_deref())
         .map_err(|d| problems.push(d))
         .ok();
+    if let Some(config) = &config {
+        problems.extend(config.warnings.iter().cloned());
+    }
 
     let max_mb = config
         .as_ref()
@@ -70,6 +76,7 @@ pub fn load(options: &Options) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic
     site.static_files = static_assets;
     problems.extend(model_problems);
     problems.extend(generated_url_collisions(&site));
+    problems.extend(publish::check(&site, root));
     if problems.has_errors() {
         return Err(problems.into_sorted());
     }
@@ -138,14 +145,71 @@ fn static_files(root: &Path, site: &Site) -> BTreeMap<String, StaticFile> {
 enum StaticFile {
     BuiltIn(&'static [u8]),
     Disk(PathBuf),
+    /// Made by the build, or read already to hash its name.
+    Made(PathBuf, Vec<u8>),
+}
+
+/// Stylesheets and scripts move to their content-hashed names (the code highlighting
+/// stylesheet with them); what `asset()` links is recorded.
+fn fingerprint(
+    root: &Path,
+    statics: BTreeMap<String, StaticFile>,
+) -> Result<(BTreeMap<String, StaticFile>, Fingerprints), Vec<Diagnostic>> {
+    let mut statics = statics;
+    statics.insert(
+        highlight::STYLESHEET.trim_start_matches('/').to_string(),
+        StaticFile::Made(
+            PathBuf::from(highlight::STYLESHEET.trim_start_matches('/')),
+            highlight::stylesheet().into_bytes(),
+        ),
+    );
+    let mut fingerprints = Fingerprints::default();
+    let mut out = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (path, file) in statics {
+        if !assets::is_fingerprinted(&path) {
+            out.insert(path, file);
+            continue;
+        }
+        let (source, bytes) = match file {
+            StaticFile::BuiltIn(bytes) => (
+                PathBuf::from(THEME_DIR).join("static").join(&path),
+                bytes.to_vec(),
+            ),
+            StaticFile::Made(source, bytes) => (source, bytes),
+            StaticFile::Disk(from) => match std::fs::read(&from) {
+                Ok(bytes) => (
+                    from.strip_prefix(root).unwrap_or(&from).to_path_buf(),
+                    bytes,
+                ),
+                Err(e) => {
+                    problems.push(Diagnostic::error(
+                        from.strip_prefix(root).unwrap_or(&from),
+                        1,
+                        1,
+                        format!("this file cannot be read: {e}"),
+                    ));
+                    continue;
+                }
+            },
+        };
+        let published = fingerprints.add(&path, &bytes);
+        out.insert(published, StaticFile::Made(source, bytes));
+    }
+    if problems.is_empty() {
+        Ok((out, fingerprints))
+    } else {
+        Err(problems)
+    }
 }
 
 /// Renders every page and copies every file into the sink.
 fn write_site(root: &Path, site: &Site, sink: &dyn Sink) -> Result<usize, Vec<Diagnostic>> {
-    let tera = render::load_templates(root, site.config.base_path())?;
+    let (statics, fingerprints) = fingerprint(root, static_files(root, site))?;
+    let tera = render::load_templates(root, site.config.base_path(), &fingerprints)?;
     let jobs = render::all_jobs(site);
     let mut problems = render::render(site, &tera, &jobs, sink);
-    let statics = static_files(root, site);
+    problems.extend(publish::write(site, &tera, sink));
     let page_outputs: std::collections::HashSet<String> = site
         .pages
         .iter()
@@ -157,6 +221,7 @@ fn write_site(root: &Path, site: &Site, sink: &dyn Sink) -> Result<usize, Vec<Di
             let source = match file {
                 StaticFile::BuiltIn(_) => PathBuf::from(THEME_DIR).join("static").join(path),
                 StaticFile::Disk(p) => p.strip_prefix(root).unwrap_or(p).to_path_buf(),
+                StaticFile::Made(source, _) => source.clone(),
             };
             if page_outputs.contains(path) {
                 return Some(Diagnostic::error(
@@ -168,6 +233,7 @@ fn write_site(root: &Path, site: &Site, sink: &dyn Sink) -> Result<usize, Vec<Di
             }
             let result = match file {
                 StaticFile::BuiltIn(bytes) => sink.write(path, bytes),
+                StaticFile::Made(_, bytes) => sink.write(path, bytes),
                 StaticFile::Disk(from) => sink.copy(path, from),
             };
             result.err().map(|e| {

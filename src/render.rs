@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Kwargs, Map, State, Tera, Value};
 
+use crate::assets::Fingerprints;
 use crate::content::Meta;
 use crate::diagnostics::Diagnostic;
 use crate::models::{self, AREAS, Kind, RESOURCE_KINDS};
@@ -26,8 +27,12 @@ pub static THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/defaul
 pub const THEME_DIR: &str = "themes/default";
 
 /// Loads the templates: the built-in ones, each replaced by the site's own file of the same
-/// name where there is one.
-pub fn load_templates(root: &Path, base_path: &str) -> Result<Tera, Vec<Diagnostic>> {
+/// name where there is one. `assets` are the hashed stylesheets and scripts `asset()` links.
+pub fn load_templates(
+    root: &Path,
+    base_path: &str,
+    assets: &Fingerprints,
+) -> Result<Tera, Vec<Diagnostic>> {
     let mut templates: BTreeMap<String, String> = BTreeMap::new();
     for file in theme_files("templates") {
         let name = template_name(file.path());
@@ -66,6 +71,7 @@ pub fn load_templates(root: &Path, base_path: &str) -> Result<Tera, Vec<Diagnost
             })
         },
     );
+    crate::assets::register(&mut tera, assets, base_path);
     tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
         .map_err(|e| vec![template_error(&e)])?;
     Ok(tera)
@@ -352,6 +358,7 @@ impl<'a> Shared<'a> {
         map.insert("language".into(), config.language.clone().into());
         map.insert("base_url".into(), config.base_url.to_string().into());
         map.insert("base_path".into(), config.base_path().to_string().into());
+        map.insert("origin".into(), config.origin().into());
         map.insert("menus".into(), Value::from_serializable(&menus));
         map.insert("taxonomies".into(), self.taxonomy_values.clone().into());
         Value::from(map)
@@ -466,14 +473,16 @@ impl<'a> Shared<'a> {
             Value::from_serializable(&date_view(meta.updated)),
         );
         map.insert("draft".into(), meta.draft.into());
+        let image = meta.image.as_deref().and_then(|i| self.file_url(page, i));
+        map.insert("image".into(), image.clone().into());
+        map.insert("image_alt".into(), meta.image_alt.clone().into());
+        // Already escaped for its script element; every value in it came through serde_json.
         map.insert(
-            "image".into(),
-            meta.image
-                .as_deref()
-                .and_then(|i| self.file_url(page, i))
+            "json_ld".into(),
+            crate::publish::json_ld(self.site, index, image.as_deref())
+                .map(|json| Value::safe_string(&json))
                 .into(),
         );
-        map.insert("image_alt".into(), meta.image_alt.clone().into());
         for taxonomy in &self.site.taxonomies {
             let key = if taxonomy.def.field == "area" {
                 "areas"

@@ -12,6 +12,7 @@ use crate::content::{Source, content_relative, url_segment};
 use crate::diagnostics::{Diagnostic, display_path};
 use crate::markdown::{self, Rendered};
 use crate::models::{Kind, TAXONOMIES, TaxonomyDef, display_name};
+use crate::sanitize::Sanitizer;
 
 /// How many related case studies a case study shows.
 const RELATED_COUNT: usize = 3;
@@ -104,6 +105,10 @@ impl Site {
         for (path, url) in &asset_paths_rel {
             targets.insert(path.as_str(), url.clone());
         }
+        let sanitizer = config
+            .html
+            .sanitize
+            .then(|| Sanitizer::new(&config.html.iframe_hosts));
         let drafts_left_out: BTreeSet<&str> =
             left_out.iter().map(|s| s.content_path.as_str()).collect();
 
@@ -114,6 +119,8 @@ impl Site {
                     path: &source.path,
                     content_path: &source.content_path,
                     first_line: source.body_line,
+                    base_path: config.base_path(),
+                    sanitizer: sanitizer.as_ref(),
                 };
                 let (rendered, mut link_problems) =
                     markdown::render(&source.body, &ctx, &|path| targets.get(path).cloned());

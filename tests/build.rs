@@ -62,10 +62,23 @@ fn every_kind_of_page_gets_a_pretty_url() {
         "outcomes/safe-and-well/index.html",
         "tags/village-halls/index.html",
         "404.html",
-        "style.css",
     ] {
         assert!(public.join(page).is_file(), "{page} is missing");
     }
+    assert!(read(&public, &stylesheet(&public)).contains("--brand"));
+}
+
+/// The published stylesheet, under its content-hashed name (`style.<hash>.css`).
+fn stylesheet(public: &Path) -> String {
+    std::fs::read_dir(public)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| {
+            n.starts_with("style.")
+                && n.ends_with(".css")
+                && n.len() == "style.0123456789.css".len()
+        })
+        .expect("a hashed stylesheet")
 }
 
 #[test]
@@ -158,7 +171,8 @@ fn base_url_override_prefixes_every_internal_link() {
     let site = fixture("kinds");
     build_ok(site.path(), &["--base-url", "https://preview.example/sub/"]);
     let about = read(&site.path().join("public"), "about/index.html");
-    assert!(about.contains("href=\"/sub/style.css\""));
+    let css = stylesheet(&site.path().join("public"));
+    assert!(about.contains(&format!("href=\"/sub/{css}\"")));
     assert!(about.contains("href=\"/sub/resources/village-hall-toolkit/#checklist\""));
     assert!(!about.contains("href=\"/case-studies/\""));
 }
@@ -275,7 +289,8 @@ fn a_site_with_only_site_yaml_and_content_uses_the_built_in_theme() {
     let site = fixture("kinds");
     assert!(!site.path().join("themes").exists());
     build_ok(site.path(), &[]);
-    assert!(read(&site.path().join("public"), "style.css").contains("--brand"));
+    let public = site.path().join("public");
+    assert!(read(&public, &stylesheet(&public)).contains("--brand"));
 }
 
 #[test]

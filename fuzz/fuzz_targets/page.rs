@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
+use communities::assets::Fingerprints;
 use communities::config::Config;
 use communities::output::NullSink;
 use communities::render::{all_jobs, load_templates, render};
@@ -15,7 +16,13 @@ const SITE: &str = "title: Fuzz\nbase_url: https://fuzz.example/sub/\npage_size:
 
 fn templates() -> &'static tera::Tera {
     static TERA: OnceLock<tera::Tera> = OnceLock::new();
-    TERA.get_or_init(|| load_templates(Path::new("/nonexistent"), "/sub").expect("built-in templates load"))
+    TERA.get_or_init(|| {
+        let mut assets = Fingerprints::default();
+        for file in ["style.css", "highlight.css"] {
+            assets.add(file, file.as_bytes());
+        }
+        load_templates(Path::new("/nonexistent"), "/sub", &assets).expect("built-in templates load")
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
