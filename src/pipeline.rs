@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::content::{self, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
 use crate::output::{DirSink, NullSink, Sink, Staging};
-use crate::render::{self, THEME, THEME_DIR};
+use crate::render::{self, THEME_DIR};
 use crate::site::Site;
 
 #[derive(Debug, Clone, Default)]
@@ -96,15 +96,9 @@ fn generated_url_collisions(site: &Site) -> Vec<Diagnostic> {
 /// `static/`, then content files; a later one of the same output path replaces an earlier.
 fn static_files(root: &Path, site: &Site) -> BTreeMap<String, StaticFile> {
     let mut files = BTreeMap::new();
-    if let Some(dir) = THEME.get_dir("static") {
-        let mut stack = vec![dir];
-        while let Some(dir) = stack.pop() {
-            stack.extend(dir.dirs());
-            for file in dir.files() {
-                let rel = file.path().strip_prefix("static").unwrap_or(file.path());
-                files.insert(display_path(rel), StaticFile::BuiltIn(file.contents()));
-            }
-        }
+    for file in render::theme_files("static") {
+        let rel = file.path().strip_prefix("static").unwrap_or(file.path());
+        files.insert(display_path(rel), StaticFile::BuiltIn(file.contents()));
     }
     for base in [Path::new(THEME_DIR).join("static"), PathBuf::from("static")] {
         for entry in walkdir::WalkDir::new(root.join(&base))

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::NaiveDate;
-use include_dir::{Dir, include_dir};
+use include_dir::{Dir, File, include_dir};
 use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Kwargs, Map, State, Tera, Value};
@@ -25,15 +25,24 @@ pub static THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/defaul
 
 pub const THEME_DIR: &str = "themes/default";
 
+/// Every file of the built-in theme below `folder`, subfolders (such as partials) included.
+pub fn theme_files(folder: &str) -> Vec<&'static File<'static>> {
+    let mut files = Vec::new();
+    let mut stack: Vec<&Dir> = THEME.get_dir(folder).into_iter().collect();
+    while let Some(dir) = stack.pop() {
+        stack.extend(dir.dirs());
+        files.extend(dir.files());
+    }
+    files
+}
+
 /// Loads the templates: the built-in ones, each replaced by the site's own file of the same
 /// name where there is one.
 pub fn load_templates(root: &Path, base_path: &str) -> Result<Tera, Vec<Diagnostic>> {
     let mut templates: BTreeMap<String, String> = BTreeMap::new();
-    if let Some(dir) = THEME.get_dir("templates") {
-        for file in dir.files() {
-            let name = template_name(file.path());
-            templates.insert(name, file.contents_utf8().unwrap_or_default().to_string());
-        }
+    for file in theme_files("templates") {
+        let name = template_name(file.path());
+        templates.insert(name, file.contents_utf8().unwrap_or_default().to_string());
     }
     let mut problems = Vec::new();
     let own = root.join(THEME_DIR).join("templates");

@@ -1,0 +1,206 @@
+// Accessibility and validity of every built page: axe-core (all WCAG 2.x A and AA rules) in
+// Chromium, the Nu Html Checker on every HTML file, keyboard use and reflow at 320 px.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, relative, sep } from 'node:path';
+import { buildSite, serveDir, launch, projectRoot } from './lib.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const VNU_JAR = require.resolve('vnu-jar/build/dist/vnu.jar');
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+// This repo's own site, and a fixture with what the site lacks: an image, a PDF, pagination.
+const SITES = {
+  site: projectRoot,
+  fixture: join(projectRoot, 'tests', 'fixtures', 'theme'),
+};
+
+const built = {};
+let browser;
+
+before(async () => {
+  for (const [name, root] of Object.entries(SITES)) {
+    const dir = buildSite({ root });
+    built[name] = { dir, server: await serveDir(dir), pages: htmlFiles(dir) };
+  }
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  for (const site of Object.values(built)) await site.server.close();
+});
+
+function htmlFiles(dir) {
+  return readdirSync(dir, { recursive: true })
+    .filter((f) => f.endsWith('.html'))
+    .map((f) => join(dir, f))
+    .sort();
+}
+
+/** The site path a built file is served at: `a/index.html` -> `/a/`. */
+function sitePath(dir, file) {
+  const rel = relative(dir, file).split(sep).join('/');
+  return '/' + rel.replace(/(^|\/)index\.html$/, '$1');
+}
+
+async function withPage(options, fn) {
+  const context = await browser.newContext(options);
+  try {
+    return await fn(await context.newPage());
+  } finally {
+    await context.close();
+  }
+}
+
+/** Each axe violation as one readable line per offending element. */
+function describeViolations(path, violations) {
+  return violations.flatMap((v) =>
+    v.nodes.map((n) => `${path}: ${v.id} (${v.impact}): ${v.help}\n    at ${n.target.join(' ')}\n    ${n.failureSummary?.replace(/\n/g, '\n    ')}`),
+  );
+}
+
+test('the site has every kind of page the checks are meant to cover', () => {
+  const paths = new Set(built.site.pages.map((f) => sitePath(built.site.dir, f)));
+  for (const path of [
+    '/',
+    '/about/',
+    '/case-studies/',
+    '/case-studies/botcheston-support-network/',
+    '/resources/community-building-health-check/',
+    '/annual-report/2020-21/',
+    '/annual-report/2020-21/volunteering/',
+    '/annual-report/2020-21/full/',
+    '/principles/',
+    '/principles/prevention/',
+    '/404.html',
+  ]) {
+    assert.ok(paths.has(path), `${path} was not built`);
+  }
+  const fixturePaths = built.fixture.pages.map((f) => sitePath(built.fixture.dir, f));
+  assert.ok(fixturePaths.includes('/case-studies/page/2/'), 'the fixture has a second listing page');
+});
+
+for (const name of Object.keys(SITES)) {
+  test(`axe finds no WCAG 2.2 A or AA violation on any page of the ${name}`, async () => {
+    const { dir, server, pages } = built[name];
+    const problems = [];
+    await withPage({ viewport: { width: 1280, height: 900 } }, async (page) => {
+      for (const file of pages) {
+        const path = sitePath(dir, file);
+        await page.goto(server.url + path);
+        await page.addScriptTag({ content: AXE_SOURCE });
+        const violations = await page.evaluate(
+          (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }).then((r) => r.violations),
+          WCAG_TAGS,
+        );
+        problems.push(...describeViolations(path, violations));
+      }
+    });
+    for (const problem of problems) console.log(problem);
+    assert.equal(problems.length, 0, `${problems.length} axe violations, listed above`);
+  });
+}
+
+test('the Nu Html Checker finds no error in any built HTML file', () => {
+  const files = Object.values(built).flatMap((site) => site.pages);
+  let report;
+  try {
+    execFileSync('java', ['-jar', VNU_JAR, '--errors-only', '--format', 'json', ...files], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    report = { messages: [] };
+  } catch (error) {
+    // vnu exits non-zero when it finds errors and writes its JSON report to stderr.
+    report = JSON.parse(error.stderr.toString());
+  }
+  const problems = report.messages.map(
+    (m) => `${m.url?.replace('file:', '')}:${m.lastLine ?? '?'}:${m.firstColumn ?? m.lastColumn ?? '?'}: ${m.type}: ${m.message}`,
+  );
+  for (const problem of problems) console.log(problem);
+  assert.ok(files.length > 100, `only ${files.length} HTML files were checked`);
+  assert.equal(problems.length, 0, `${problems.length} HTML errors, listed above`);
+});
+
+test('the skip link is the first thing Tab reaches and moves focus to the main content', async () => {
+  const { server } = built.site;
+  await withPage({ viewport: { width: 1280, height: 900 } }, async (page) => {
+    for (const path of ['/', '/case-studies/botcheston-support-network/']) {
+      await page.goto(server.url + path);
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => ({
+        text: document.activeElement.textContent.trim(),
+        visible: document.activeElement.getBoundingClientRect().top >= 0,
+      }));
+      assert.deepEqual(focused, { text: 'Skip to main content', visible: true }, path);
+      await page.keyboard.press('Enter');
+      assert.equal(await page.evaluate(() => document.activeElement.id), 'main', path);
+      // The next Tab continues inside main, not back at the header.
+      await page.keyboard.press('Tab');
+      assert.ok(
+        await page.evaluate(() => document.querySelector('main').contains(document.activeElement)),
+        `${path}: Tab after the skip link left the main content`,
+      );
+    }
+  });
+});
+
+test('focused links show a visible focus indicator', async () => {
+  const { server } = built.site;
+  await withPage({ viewport: { width: 1280, height: 900 } }, async (page) => {
+    await page.goto(server.url + '/');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    const style = await page.evaluate(() => {
+      const s = getComputedStyle(document.activeElement);
+      return { outline: s.outlineStyle, width: parseFloat(s.outlineWidth) };
+    });
+    assert.equal(style.outline, 'solid');
+    assert.ok(style.width >= 2, `outline is only ${style.width}px wide`);
+  });
+});
+
+test('pages reflow at 320 px wide without scrolling sideways', async () => {
+  const { server } = built.site;
+  const wide = [];
+  await withPage({ viewport: { width: 320, height: 640 } }, async (page) => {
+    for (const path of [
+      '/',
+      '/case-studies/',
+      '/case-studies/botcheston-support-network/',
+      '/resources/community-building-health-check/',
+      '/annual-report/2020-21/',
+      '/annual-report/2020-21/volunteering/',
+      '/annual-report/2020-21/full/',
+      '/principles/',
+      '/404.html',
+    ]) {
+      await page.goto(server.url + path);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (width > 320) wide.push(`${path} is ${width}px wide`);
+    }
+  });
+  assert.deepEqual(wide, []);
+});
+
+test('the whole report prints without the site navigation and with every section', async () => {
+  const { server } = built.site;
+  await withPage({}, async (page) => {
+    await page.goto(server.url + '/annual-report/2020-21/');
+    const sections = await page.$$eval('.report-contents li > a', (links) => links.map((a) => a.textContent.trim()));
+    await page.goto(server.url + '/annual-report/2020-21/full/');
+    await page.emulateMedia({ media: 'print' });
+    const printed = await page.evaluate(() => ({
+      header: getComputedStyle(document.querySelector('.site-header')).display,
+      footer: getComputedStyle(document.querySelector('.site-footer')).display,
+      sections: [...document.querySelectorAll('.report-part > h2')].map((h) => h.textContent.trim()),
+    }));
+    assert.ok(sections.length > 1, 'the report year lists its sections');
+    assert.deepEqual(printed, { header: 'none', footer: 'none', sections });
+  });
+});
