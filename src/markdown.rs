@@ -33,6 +33,10 @@ pub struct Context<'a> {
     pub content_path: &'a str,
     /// The file line the body starts on.
     pub first_line: usize,
+    /// For a body shown as one part of a longer page (a report section in the whole report):
+    /// that part's id. Headings go one level down and ids and in-page links take the prefix,
+    /// so that the parts' headings stay in order and their ids stay unique.
+    pub part: Option<&'a str>,
 }
 
 fn options() -> Options {
@@ -67,6 +71,10 @@ pub fn render(
                 title,
                 id,
             }) => {
+                let dest_url = match (ctx.part, dest_url.strip_prefix('#')) {
+                    (Some(part), Some(anchor)) => CowStr::from(format!("#{part}-{anchor}")),
+                    _ => dest_url,
+                };
                 let dest_url = match resolve_link(&dest_url, ctx.content_path, resolve) {
                     Ok(Some(url)) => CowStr::from(url),
                     Ok(None) => dest_url,
@@ -86,15 +94,30 @@ pub fn render(
                     id,
                 })
             }
-            Event::Start(Tag::Heading { ref id, .. }) => {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
                 open_heading = Some((events.len(), id.as_ref().map(|i| i.to_string())));
                 heading_text.clear();
-                event
+                Event::Start(Tag::Heading {
+                    level: nested_level(level, ctx.part),
+                    id,
+                    classes,
+                    attrs,
+                })
             }
             Event::End(TagEnd::Heading(level)) => {
+                let level = nested_level(level, ctx.part);
                 if let Some((start, explicit)) = open_heading.take() {
                     let base = explicit.unwrap_or_else(|| heading_id(&heading_text));
                     let id = unique_id(&base, &mut used_ids);
+                    let id = match ctx.part {
+                        Some(part) => format!("{part}-{id}"),
+                        None => id,
+                    };
                     if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
                         *slot = Some(CowStr::from(id.clone()));
                     }
@@ -105,7 +128,7 @@ pub fn render(
                     });
                 }
                 push_separator(&mut text);
-                event
+                Event::End(TagEnd::Heading(level))
             }
             Event::Text(ref t) | Event::Code(ref t) => {
                 if open_heading.is_some() {
@@ -144,6 +167,20 @@ pub fn render(
 fn push_separator(text: &mut String) {
     if !text.is_empty() && !text.ends_with(' ') {
         text.push(' ');
+    }
+}
+
+/// A heading's level, one down inside a part of a longer page.
+fn nested_level(level: HeadingLevel, part: Option<&str>) -> HeadingLevel {
+    if part.is_none() {
+        return level;
+    }
+    match level {
+        HeadingLevel::H1 => HeadingLevel::H2,
+        HeadingLevel::H2 => HeadingLevel::H3,
+        HeadingLevel::H3 => HeadingLevel::H4,
+        HeadingLevel::H4 => HeadingLevel::H5,
+        HeadingLevel::H5 | HeadingLevel::H6 => HeadingLevel::H6,
     }
 }
 
@@ -239,6 +276,7 @@ mod tests {
             path: Path::new("content/case-studies/a.md"),
             content_path: "case-studies/a.md",
             first_line: 5,
+            part: None,
         }
     }
 
@@ -308,6 +346,24 @@ mod tests {
         assert!(out.html.contains("checkbox"));
         assert!(out.html.contains("<del>old</del>"));
         assert!(out.html.contains("footnote"));
+    }
+
+    #[test]
+    fn a_part_of_a_longer_page_has_lower_headings_and_prefixed_ids() {
+        let ctx = Context {
+            part: Some("grants"),
+            ..ctx()
+        };
+        let (out, _) = render(
+            "## Overview\n\nSee [next](#next) and [b](@/case-studies/b.md#x).\n\n### Next {#next}\n",
+            &ctx,
+            &resolver,
+        );
+        assert!(out.html.contains("<h3 id=\"grants-overview\">Overview</h3>"));
+        assert!(out.html.contains("<h4 id=\"grants-next\">Next</h4>"));
+        assert!(out.html.contains("href=\"#grants-next\""));
+        assert!(out.html.contains("href=\"/case-studies/b/#x\""));
+        assert_eq!(out.toc[0].level, 3);
     }
 
     #[test]
