@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::NaiveDate;
-use include_dir::{Dir, File, include_dir};
+use include_dir::{Dir, include_dir};
 use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Kwargs, Map, State, Tera, Value};
@@ -24,17 +24,6 @@ use crate::site::{Page, Site};
 pub static THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
 
 pub const THEME_DIR: &str = "themes/default";
-
-/// Every file of the built-in theme below `folder`, subfolders (such as partials) included.
-pub fn theme_files(folder: &str) -> Vec<&'static File<'static>> {
-    let mut files = Vec::new();
-    let mut stack: Vec<&Dir> = THEME.get_dir(folder).into_iter().collect();
-    while let Some(dir) = stack.pop() {
-        stack.extend(dir.dirs());
-        files.extend(dir.files());
-    }
-    files
-}
 
 /// Loads the templates: the built-in ones, each replaced by the site's own file of the same
 /// name where there is one.
@@ -88,6 +77,17 @@ pub fn load_templates(root: &Path, base_path: &str) -> Result<Tera, Vec<Diagnost
     tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
         .map_err(|e| vec![template_error(&e)])?;
     Ok(tera)
+}
+
+/// Every built-in theme file below `folder` (`templates` or `static`), subfolders included.
+pub fn theme_files(folder: &str) -> Vec<&'static include_dir::File<'static>> {
+    let mut files = Vec::new();
+    let mut stack: Vec<&Dir> = THEME.get_dir(folder).into_iter().collect();
+    while let Some(dir) = stack.pop() {
+        stack.extend(dir.dirs());
+        files.extend(dir.files());
+    }
+    files
 }
 
 fn template_name(path: &Path) -> String {
