@@ -802,7 +802,10 @@ impl Checker<'_, '_> {
             match resolve_file(root, dir, &attachment.file) {
                 Some(found) => {
                     attachment.size = std::fs::metadata(root.join(&found)).map_or(0, |m| m.len());
-                    if found.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf")) {
+                    if found
+                        .extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"))
+                    {
                         attachment.pages = std::fs::read(root.join(&found))
                             .ok()
                             .and_then(|bytes| pdf_page_count(&bytes));

@@ -359,7 +359,10 @@ mod tests {
             &ctx,
             &resolver,
         );
-        assert!(out.html.contains("<h3 id=\"grants-overview\">Overview</h3>"));
+        assert!(
+            out.html
+                .contains("<h3 id=\"grants-overview\">Overview</h3>")
+        );
         assert!(out.html.contains("<h4 id=\"grants-next\">Next</h4>"));
         assert!(out.html.contains("href=\"#grants-next\""));
         assert!(out.html.contains("href=\"/case-studies/b/#x\""));
