@@ -19,6 +19,21 @@ const SITES = {
   fixture: join(projectRoot, 'tests', 'fixtures', 'theme'),
 };
 
+// One page of each kind on this repo's site.
+const ONE_OF_EACH_KIND = [
+  '/',
+  '/about/',
+  '/case-studies/',
+  '/case-studies/botcheston-support-network/',
+  '/resources/community-building-health-check/',
+  '/annual-report/2020-21/',
+  '/annual-report/2020-21/volunteering/',
+  '/annual-report/2020-21/full/',
+  '/principles/',
+  '/principles/prevention/',
+  '/404.html',
+];
+
 const built = {};
 let browser;
 
@@ -66,19 +81,7 @@ function describeViolations(path, violations) {
 
 test('the site has every kind of page the checks are meant to cover', () => {
   const paths = new Set(built.site.pages.map((f) => sitePath(built.site.dir, f)));
-  for (const path of [
-    '/',
-    '/about/',
-    '/case-studies/',
-    '/case-studies/botcheston-support-network/',
-    '/resources/community-building-health-check/',
-    '/annual-report/2020-21/',
-    '/annual-report/2020-21/volunteering/',
-    '/annual-report/2020-21/full/',
-    '/principles/',
-    '/principles/prevention/',
-    '/404.html',
-  ]) {
+  for (const path of ONE_OF_EACH_KIND) {
     assert.ok(paths.has(path), `${path} was not built`);
   }
   const fixturePaths = built.fixture.pages.map((f) => sitePath(built.fixture.dir, f));
@@ -169,17 +172,7 @@ test('pages reflow at 320 px wide without scrolling sideways', async () => {
   const { server } = built.site;
   const wide = [];
   await withPage({ viewport: { width: 320, height: 640 } }, async (page) => {
-    for (const path of [
-      '/',
-      '/case-studies/',
-      '/case-studies/botcheston-support-network/',
-      '/resources/community-building-health-check/',
-      '/annual-report/2020-21/',
-      '/annual-report/2020-21/volunteering/',
-      '/annual-report/2020-21/full/',
-      '/principles/',
-      '/404.html',
-    ]) {
+    for (const path of ONE_OF_EACH_KIND) {
       await page.goto(server.url + path);
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       if (width > 320) wide.push(`${path} is ${width}px wide`);
