@@ -130,6 +130,27 @@ test('the Nu Html Checker finds no error in any built HTML file', () => {
   assert.equal(problems.length, 0, `${problems.length} HTML errors, listed above`);
 });
 
+test('no page has inline scripts or styles, or loads anything from another host', () => {
+  // What a strict Content-Security-Policy (default-src 'self') would block.
+  const forbidden = [
+    // Data blocks such as JSON-LD are not run, so CSP allows them.
+    [/<script(?![^>]*\s(?:src=|type="application\/ld\+json"))[^>]*>/i, 'an inline script'],
+    [/<style[\s>]/i, 'a style element'],
+    [/<[a-z][^>]*\sstyle=/i, 'a style attribute'],
+    [/<[a-z][^>]*\son[a-z]+=/i, 'an event handler attribute'],
+    [/<(?:script|img|link|iframe)\s[^>]*(?:src|href)="(?:https?:)?\/\//i, 'a resource from another host'],
+  ];
+  const problems = [];
+  for (const file of Object.values(built).flatMap((site) => site.pages)) {
+    const html = readFileSync(file, 'utf8');
+    for (const [pattern, what] of forbidden) {
+      if (pattern.test(html)) problems.push(`${file}: ${what}: ${html.match(pattern)[0]}`);
+    }
+  }
+  for (const problem of problems) console.log(problem);
+  assert.equal(problems.length, 0, `${problems.length} pages need something a strict CSP blocks`);
+});
+
 test('the skip link is the first thing Tab reaches and moves focus to the main content', async () => {
   const { server } = built.site;
   await withPage({ viewport: { width: 1280, height: 900 } }, async (page) => {
