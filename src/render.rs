@@ -700,7 +700,6 @@ impl<'a> Shared<'a> {
                 let mut map = self.page_value(i).into_map()?;
                 map.insert("id".into(), part.id.clone().into());
                 map.insert("content".into(), Value::safe_string(&part.rendered.html));
-                map.insert("toc".into(), Value::from_serializable(&part.rendered.toc));
                 Some(Value::from(map))
             })
             .collect::<Vec<_>>()
