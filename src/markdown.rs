@@ -154,6 +154,9 @@ pub fn render(
 
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    // A body's pictures come below the page's title and summary, so they can wait until
+    // they are scrolled to.
+    let html = html.replace("<img src=\"", "<img loading=\"lazy\" src=\"");
     (
         Rendered {
             html,
@@ -367,6 +370,17 @@ mod tests {
         assert!(out.html.contains("href=\"#grants-next\""));
         assert!(out.html.contains("href=\"/case-studies/b/#x\""));
         assert_eq!(out.toc[0].level, 3);
+    }
+
+    #[test]
+    fn body_images_load_lazily() {
+        let (out, _) = render("![A hall](hall.jpg)\n", &ctx(), &resolver);
+        assert!(
+            out.html
+                .contains("<img loading=\"lazy\" src=\"hall.jpg\" alt=\"A hall\" />"),
+            "{}",
+            out.html
+        );
     }
 
     #[test]
