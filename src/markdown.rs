@@ -33,10 +33,6 @@ pub struct Context<'a> {
     pub content_path: &'a str,
     /// The file line the body starts on.
     pub first_line: usize,
-    /// For a body shown as one part of a longer page (a report section in the whole report):
-    /// that part's id. Headings go one level down and ids and in-page links take the prefix,
-    /// so that the parts' headings stay in order and their ids stay unique.
-    pub part: Option<&'a str>,
 }
 
 fn options() -> Options {
@@ -52,6 +48,28 @@ fn options() -> Options {
 pub fn render(
     body: &str,
     ctx: &Context,
+    resolve: &dyn Fn(&str) -> Option<String>,
+) -> (Rendered, Vec<Diagnostic>) {
+    render_as(body, ctx, None, resolve)
+}
+
+/// Renders a body shown as one part of a longer page (a report section in the whole report),
+/// `part` being that part's id: headings go one level down, and ids and in-page links take the
+/// prefix, so that the parts' headings stay in order and their ids stay unique. Its link
+/// problems are those that `render` reports for the same body.
+pub fn render_part(
+    body: &str,
+    ctx: &Context,
+    part: &str,
+    resolve: &dyn Fn(&str) -> Option<String>,
+) -> Rendered {
+    render_as(body, ctx, Some(part), resolve).0
+}
+
+fn render_as(
+    body: &str,
+    ctx: &Context,
+    part: Option<&str>,
     resolve: &dyn Fn(&str) -> Option<String>,
 ) -> (Rendered, Vec<Diagnostic>) {
     let mut problems = Vec::new();
@@ -71,7 +89,7 @@ pub fn render(
                 title,
                 id,
             }) => {
-                let dest_url = match (ctx.part, dest_url.strip_prefix('#')) {
+                let dest_url = match (part, dest_url.strip_prefix('#')) {
                     (Some(part), Some(anchor)) => CowStr::from(format!("#{part}-{anchor}")),
                     _ => dest_url,
                 };
@@ -103,18 +121,18 @@ pub fn render(
                 open_heading = Some((events.len(), id.as_ref().map(|i| i.to_string())));
                 heading_text.clear();
                 Event::Start(Tag::Heading {
-                    level: nested_level(level, ctx.part),
+                    level: nested_level(level, part),
                     id,
                     classes,
                     attrs,
                 })
             }
             Event::End(TagEnd::Heading(level)) => {
-                let level = nested_level(level, ctx.part);
+                let level = nested_level(level, part);
                 if let Some((start, explicit)) = open_heading.take() {
                     let base = explicit.unwrap_or_else(|| heading_id(&heading_text));
                     let id = unique_id(&base, &mut used_ids);
-                    let id = match ctx.part {
+                    let id = match part {
                         Some(part) => format!("{part}-{id}"),
                         None => id,
                     };
@@ -279,7 +297,6 @@ mod tests {
             path: Path::new("content/case-studies/a.md"),
             content_path: "case-studies/a.md",
             first_line: 5,
-            part: None,
         }
     }
 
@@ -353,13 +370,10 @@ mod tests {
 
     #[test]
     fn a_part_of_a_longer_page_has_lower_headings_and_prefixed_ids() {
-        let ctx = Context {
-            part: Some("grants"),
-            ..ctx()
-        };
-        let (out, _) = render(
+        let out = render_part(
             "## Overview\n\nSee [next](#next) and [b](@/case-studies/b.md#x).\n\n### Next {#next}\n",
-            &ctx,
+            &ctx(),
+            "grants",
             &resolver,
         );
         assert!(

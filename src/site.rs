@@ -126,19 +126,12 @@ impl Site {
                     path: &source.path,
                     content_path: &source.content_path,
                     first_line: source.body_line,
-                    part: None,
                 };
                 let resolve = |path: &str| targets.get(path).cloned();
                 let (rendered, mut link_problems) = markdown::render(&source.body, &ctx, &resolve);
-                // The same body again, as a part of the whole report; its link problems are
-                // the ones already found.
                 let part = (source.kind == Kind::ReportSection).then(|| {
                     let id = part_id(&source.url).to_string();
-                    let ctx = markdown::Context {
-                        part: Some(&id),
-                        ..ctx
-                    };
-                    let (rendered, _) = markdown::render(&source.body, &ctx, &resolve);
+                    let rendered = markdown::render_part(&source.body, &ctx, &id, &resolve);
                     Part { id, rendered }
                 });
                 for p in &mut link_problems {
