@@ -53,6 +53,11 @@ after(async () => {
   for (const site of Object.values(built)) await site.server.close();
 });
 
+/** A page that only sends the browser on to another (an old address kept as an alias). */
+function isRedirect(file) {
+  return /<meta http-equiv="refresh"/i.test(readFileSync(file, 'utf8'));
+}
+
 function htmlFiles(dir) {
   return readdirSync(dir, { recursive: true })
     .filter((f) => f.endsWith('.html'))
@@ -96,7 +101,8 @@ for (const name of Object.keys(SITES)) {
     const { dir, server, pages } = built[name];
     const problems = [];
     await withPage({ viewport: { width: 1280, height: 900 } }, async (page) => {
-      for (const file of pages) {
+      // A redirect leaves before axe could look at it; the Nu Html Checker still reads it.
+      for (const file of pages.filter((f) => !isRedirect(f))) {
         const path = sitePath(dir, file);
         await page.goto(server.url + path);
         await page.addScriptTag({ content: AXE_SOURCE });
