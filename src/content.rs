@@ -113,6 +113,15 @@ pub struct Attachment {
     #[serde(skip)]
     pub source: PathBuf,
     pub size: u64,
+    /// For a PDF, its number of pages where they can be counted.
+    pub pages: Option<usize>,
+}
+
+/// An image's size in pixels, so that pages can reserve its space before it loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ImageSize {
+    pub width: usize,
+    pub height: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -144,6 +153,8 @@ pub struct Meta {
     pub weight: i64,
     pub image: Option<String>,
     pub image_alt: Option<String>,
+    /// Read from the image file once it is found.
+    pub image_size: Option<ImageSize>,
     pub area: Option<String>,
     pub principles: Vec<String>,
     pub approaches: Vec<String>,
@@ -614,6 +625,7 @@ impl Checker<'_, '_> {
                                 title: r.remove("title").unwrap_or_default(),
                                 source: PathBuf::new(),
                                 size: 0,
+                                pages: None,
                             })
                             .collect();
                     }
@@ -838,20 +850,34 @@ impl Checker<'_, '_> {
 
     /// Images and attachments must exist: a page-relative file, or a site path under `static/`.
     fn check_files(&mut self, root: &Path, dir: &Path, meta: &mut Meta) {
-        if let Some(image) = meta.image.clone()
-            && resolve_file(root, dir, &image).is_none()
-        {
-            self.error_at_key(
-                "image",
-                format!("the image file {image:?} does not exist"),
-                Some(missing_file_hint(root, dir, &image)),
-            );
+        if let Some(image) = meta.image.clone() {
+            match resolve_file(root, dir, &image) {
+                Some(found) => {
+                    meta.image_size = imagesize::size(root.join(found)).ok().map(|s| ImageSize {
+                        width: s.width,
+                        height: s.height,
+                    });
+                }
+                None => self.error_at_key(
+                    "image",
+                    format!("the image file {image:?} does not exist"),
+                    Some(missing_file_hint(root, dir, &image)),
+                ),
+            }
         }
         let mut attachments = std::mem::take(&mut meta.attachments);
         for attachment in &mut attachments {
             match resolve_file(root, dir, &attachment.file) {
                 Some(found) => {
                     attachment.size = std::fs::metadata(root.join(&found)).map_or(0, |m| m.len());
+                    if found
+                        .extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"))
+                    {
+                        attachment.pages = std::fs::read(root.join(&found))
+                            .ok()
+                            .and_then(|bytes| pdf_page_count(&bytes));
+                    }
                     attachment.source = found;
                 }
                 None => {
@@ -867,6 +893,24 @@ impl Checker<'_, '_> {
         }
         meta.attachments = attachments;
     }
+}
+
+/// Counts a PDF's `/Type /Page` objects. PDFs that keep their objects in compressed streams
+/// show none, and then the count is unknown rather than wrong.
+fn pdf_page_count(bytes: &[u8]) -> Option<usize> {
+    const TYPE: &[u8] = b"/Type";
+    let mut count = 0;
+    let mut rest = bytes;
+    while let Some(at) = rest.windows(TYPE.len()).position(|w| w == TYPE) {
+        rest = &rest[at + TYPE.len()..];
+        let value = rest.trim_ascii_start();
+        if let Some(after) = value.strip_prefix(b"/Page")
+            && !after.first().is_some_and(u8::is_ascii_alphanumeric)
+        {
+            count += 1;
+        }
+    }
+    (count > 0).then_some(count)
 }
 
 fn set_text(meta: &mut Meta, name: &str, text: String) {
@@ -1072,6 +1116,13 @@ mod tests {
             problems[0].message.contains("no letters or digits"),
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn pdf_pages_are_counted_from_page_objects_not_the_page_tree() {
+        let pdf = b"<< /Type /Pages /Count 2 >> << /Type /Page >> <</Type/Page/Parent 2 0 R>>";
+        assert_eq!(pdf_page_count(pdf), Some(2));
+        assert_eq!(pdf_page_count(b"<< /Type /ObjStm >>"), None);
     }
 
     #[test]

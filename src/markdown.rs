@@ -64,6 +64,28 @@ pub fn render(
     ctx: &Context,
     resolve: &dyn Fn(&str) -> Option<String>,
 ) -> (Rendered, Vec<Diagnostic>) {
+    render_as(body, ctx, None, resolve)
+}
+
+/// Renders a body shown as one part of a longer page (a report section in the whole report),
+/// `part` being that part's id: headings go one level down, and ids and in-page links take the
+/// prefix, so that the parts' headings stay in order and their ids stay unique. Its link
+/// problems are those that `render` reports for the same body.
+pub fn render_part(
+    body: &str,
+    ctx: &Context,
+    part: &str,
+    resolve: &dyn Fn(&str) -> Option<String>,
+) -> Rendered {
+    render_as(body, ctx, Some(part), resolve).0
+}
+
+fn render_as(
+    body: &str,
+    ctx: &Context,
+    part: Option<&str>,
+    resolve: &dyn Fn(&str) -> Option<String>,
+) -> (Rendered, Vec<Diagnostic>) {
     let mut problems = Vec::new();
     let mut events: Vec<Event> = Vec::new();
     let mut text = String::new();
@@ -140,6 +162,10 @@ pub fn render(
                 if ctx.sanitizer.is_some() && !sanitize::url_allowed(&dest_url) {
                     problems.push(unsafe_url(ctx, body, range.start, &dest_url));
                 }
+                let dest_url = match (part, dest_url.strip_prefix('#')) {
+                    (Some(part), Some(anchor)) => CowStr::from(format!("#{part}-{anchor}")),
+                    _ => dest_url,
+                };
                 let dest_url = match resolve_link(&dest_url, ctx.content_path, resolve) {
                     Ok(Some(url)) => CowStr::from(url),
                     Ok(None) if dest_url.starts_with('/') && !dest_url.starts_with("//") => {
@@ -162,15 +188,30 @@ pub fn render(
                     id,
                 })
             }
-            Event::Start(Tag::Heading { ref id, .. }) => {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
                 open_heading = Some((events.len(), id.as_ref().map(|i| i.to_string())));
                 heading_text.clear();
-                event
+                Event::Start(Tag::Heading {
+                    level: nested_level(level, part),
+                    id,
+                    classes,
+                    attrs,
+                })
             }
             Event::End(TagEnd::Heading(level)) => {
+                let level = nested_level(level, part);
                 if let Some((start, explicit)) = open_heading.take() {
                     let base = explicit.unwrap_or_else(|| heading_id(&heading_text));
                     let id = unique_id(&base, &mut used_ids);
+                    let id = match part {
+                        Some(part) => format!("{part}-{id}"),
+                        None => id,
+                    };
                     if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
                         *slot = Some(CowStr::from(id.clone()));
                     }
@@ -181,7 +222,7 @@ pub fn render(
                     });
                 }
                 push_separator(&mut text);
-                event
+                Event::End(TagEnd::Heading(level))
             }
             Event::Text(ref t) | Event::Code(ref t) => {
                 if open_heading.is_some() {
@@ -227,6 +268,9 @@ pub fn render(
         }
         html = sanitizer.clean(&html);
     }
+    // A body's pictures come below the page's title and summary, so they can wait until
+    // they are scrolled to.
+    let html = html.replace("<img src=\"", "<img loading=\"lazy\" src=\"");
     (
         Rendered {
             html,
@@ -249,6 +293,20 @@ fn unsafe_url(ctx: &Context, body: &str, offset: usize, url: &str) -> Diagnostic
 fn push_separator(text: &mut String) {
     if !text.is_empty() && !text.ends_with(' ') {
         text.push(' ');
+    }
+}
+
+/// A heading's level, one down inside a part of a longer page.
+fn nested_level(level: HeadingLevel, part: Option<&str>) -> HeadingLevel {
+    if part.is_none() {
+        return level;
+    }
+    match level {
+        HeadingLevel::H1 => HeadingLevel::H2,
+        HeadingLevel::H2 => HeadingLevel::H3,
+        HeadingLevel::H3 => HeadingLevel::H4,
+        HeadingLevel::H4 => HeadingLevel::H5,
+        HeadingLevel::H5 | HeadingLevel::H6 => HeadingLevel::H6,
     }
 }
 
@@ -475,6 +533,35 @@ mod tests {
         let (out, _) = render("[a](/about/) [b](//cdn.example/x)", &ctx, &resolver);
         assert!(out.html.contains("href=\"/communities/about/\""));
         assert!(out.html.contains("href=\"//cdn.example/x\""));
+    }
+
+    #[test]
+    fn a_part_of_a_longer_page_has_lower_headings_and_prefixed_ids() {
+        let out = render_part(
+            "## Overview\n\nSee [next](#next) and [b](@/case-studies/b.md#x).\n\n### Next {#next}\n",
+            &ctx(),
+            "grants",
+            &resolver,
+        );
+        assert!(
+            out.html
+                .contains("<h3 id=\"grants-overview\">Overview</h3>")
+        );
+        assert!(out.html.contains("<h4 id=\"grants-next\">Next</h4>"));
+        assert!(out.html.contains("href=\"#grants-next\""));
+        assert!(out.html.contains("href=\"/case-studies/b/#x\""));
+        assert_eq!(out.toc[0].level, 3);
+    }
+
+    #[test]
+    fn body_images_load_lazily() {
+        let (out, _) = render("![A hall](hall.jpg)\n", &ctx(), &resolver);
+        assert!(
+            out.html
+                .contains("<img loading=\"lazy\" src=\"hall.jpg\" alt=\"A hall\" />"),
+            "{}",
+            out.html
+        );
     }
 
     #[test]

@@ -136,6 +136,8 @@ pub enum Job {
     TaxonomyIndex(usize),
     /// Listing page `n` (1 and up) of a term.
     Term(usize, usize, usize),
+    /// A report year with all its sections on one page, for reading through and printing.
+    FullReport(usize),
     NotFound,
 }
 
@@ -169,6 +171,9 @@ pub fn all_jobs(site: &Site) -> Vec<Job> {
     let mut jobs = Vec::new();
     for (i, page) in site.pages.iter().enumerate() {
         jobs.push(Job::Page(i));
+        if page.source.kind == Kind::ReportYear {
+            jobs.push(Job::FullReport(i));
+        }
         if paginates(page) {
             for n in 2..=page_count(page.children.len(), site.config.page_size) {
                 jobs.push(Job::SectionPage(i, n));
@@ -202,6 +207,7 @@ fn job_url(site: &Site, job: Job) -> String {
         Job::SectionPage(i, n) => listing_url(site.pages[i].url(), n),
         Job::TaxonomyIndex(t) => site.taxonomies[t].url.clone(),
         Job::Term(t, k, n) => listing_url(&site.taxonomies[t].terms[k].url, n),
+        Job::FullReport(i) => full_report_url(site.pages[i].url()),
         Job::NotFound => "/404.html".to_string(),
     }
 }
@@ -212,6 +218,10 @@ fn listing_url(first: &str, n: usize) -> String {
     } else {
         format!("{first}page/{n}/")
     }
+}
+
+fn full_report_url(year_url: &str) -> String {
+    format!("{year_url}full/")
 }
 
 fn page_count(items: usize, page_size: usize) -> usize {
@@ -279,6 +289,7 @@ struct AttachmentView<'a> {
     url: String,
     file_type: String,
     size: String,
+    pages: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -429,6 +440,17 @@ impl<'a> Shared<'a> {
         );
         map.insert("year".into(), meta.year.clone().into());
         map.insert("figures".into(), Value::from_serializable(&meta.figures));
+        map.insert(
+            "image".into(),
+            meta.image
+                .as_deref()
+                .and_then(|i| self.file_url(page, i))
+                .into(),
+        );
+        map.insert("image_alt".into(), meta.image_alt.clone().into());
+        let size = meta.image_size;
+        map.insert("image_width".into(), size.map(|s| s.width).into());
+        map.insert("image_height".into(), size.map(|s| s.height).into());
         Value::from(map)
     }
 
@@ -473,9 +495,10 @@ impl<'a> Shared<'a> {
             Value::from_serializable(&date_view(meta.updated)),
         );
         map.insert("draft".into(), meta.draft.into());
-        let image = meta.image.as_deref().and_then(|i| self.file_url(page, i));
-        map.insert("image".into(), image.clone().into());
-        map.insert("image_alt".into(), meta.image_alt.clone().into());
+        // The summary already holds the image's URL.
+        let image = map
+            .get(&tera::value::Key::from("image"))
+            .and_then(|v| v.as_str().map(str::to_string));
         // Already escaped for its script element; every value in it came through serde_json.
         map.insert(
             "json_ld".into(),
@@ -483,6 +506,12 @@ impl<'a> Shared<'a> {
                 .map(|json| Value::safe_string(&json))
                 .into(),
         );
+        if page.source.kind == Kind::ReportYear {
+            map.insert(
+                "full_report".into(),
+                self.link(&full_report_url(page.url())).into(),
+            );
+        }
         for taxonomy in &self.site.taxonomies {
             let key = if taxonomy.def.field == "area" {
                 "areas"
@@ -520,14 +549,33 @@ impl<'a> Shared<'a> {
                 url: self.source_url(&a.source).unwrap_or_default(),
                 file_type: file_type(&a.file),
                 size: human_size(a.size),
+                pages: a.pages,
             })
             .collect();
         map.insert("attachments".into(), Value::from_serializable(&attachments));
         map.insert("source_url".into(), meta.source_url.clone().into());
         map.insert("published_by".into(), meta.published_by.clone().into());
         map.insert("contacts".into(), Value::from_serializable(&meta.contacts));
-        let breadcrumbs: Vec<LinkView> = self
-            .site
+        map.insert(
+            "breadcrumbs".into(),
+            Value::from_serializable(&self.breadcrumbs(index)),
+        );
+        map.insert(
+            "previous".into(),
+            page.previous.map(|i| self.summaries[i].clone()).into(),
+        );
+        map.insert(
+            "next".into(),
+            page.next.map(|i| self.summaries[i].clone()).into(),
+        );
+        map.insert("related".into(), self.summaries_of(&page.related));
+        map.insert("subsections".into(), self.summaries_of(&page.subsections));
+        Value::from(map)
+    }
+
+    /// Links to the sections above a page, from home down.
+    fn breadcrumbs(&self, index: usize) -> Vec<LinkView<'_>> {
+        self.site
             .ancestors(index)
             .into_iter()
             .map(|i| {
@@ -541,19 +589,7 @@ impl<'a> Shared<'a> {
                     url: self.link(p.url()),
                 }
             })
-            .collect();
-        map.insert("breadcrumbs".into(), Value::from_serializable(&breadcrumbs));
-        map.insert(
-            "previous".into(),
-            page.previous.map(|i| self.summaries[i].clone()).into(),
-        );
-        map.insert(
-            "next".into(),
-            page.next.map(|i| self.summaries[i].clone()).into(),
-        );
-        map.insert("related".into(), self.summaries_of(&page.related));
-        map.insert("subsections".into(), self.summaries_of(&page.subsections));
-        Value::from(map)
+            .collect()
     }
 
     fn context(&self, current_url: &str) -> Context {
@@ -643,12 +679,41 @@ impl<'a> Shared<'a> {
                 context.insert_value("page", self.listing_page(&term.name, &crumbs));
                 "term.html"
             }
+            Job::FullReport(i) => {
+                // The report year itself is one step up from its whole report.
+                let mut crumbs = self.breadcrumbs(i);
+                crumbs.push(LinkView {
+                    title: &site.pages[i].source.meta.title,
+                    url: self.link(site.pages[i].url()),
+                });
+                let mut page = self.page_value(i).into_map().unwrap_or_default();
+                page.insert("breadcrumbs".into(), Value::from_serializable(&crumbs));
+                context.insert_value("page", Value::from(page));
+                context.insert_value("sections", self.report_parts(i));
+                "report-full.html"
+            }
             Job::NotFound => {
                 context.insert_value("page", self.listing_page("Page not found", &[]));
                 "404.html"
             }
         };
         (output_path(&url), tera.render(template, &context))
+    }
+
+    /// A report's sections in order, each with its body as a part of the whole report.
+    fn report_parts(&self, year: usize) -> Value {
+        self.site.pages[year]
+            .children
+            .iter()
+            .filter_map(|&i| {
+                let part = self.site.pages[i].part.as_ref()?;
+                let mut map = self.page_value(i).into_map()?;
+                map.insert("id".into(), part.id.clone().into());
+                map.insert("content".into(), Value::safe_string(&part.rendered.html));
+                Some(Value::from(map))
+            })
+            .collect::<Vec<_>>()
+            .into()
     }
 
     /// The `page` value of a generated page: a title and breadcrumbs below home.

@@ -17,10 +17,25 @@ use crate::sanitize::Sanitizer;
 /// How many related case studies a case study shows.
 const RELATED_COUNT: usize = 3;
 
+/// A report section's body as it appears in the whole report.
+#[derive(Debug)]
+pub struct Part {
+    /// The id of the section in the whole report: the last segment of its URL.
+    pub id: String,
+    pub rendered: Rendered,
+}
+
+/// `/annual-report/2020-21/grants/` -> `grants`.
+fn part_id(url: &str) -> &str {
+    url.trim_end_matches('/').rsplit('/').next().unwrap_or(url)
+}
+
 #[derive(Debug)]
 pub struct Page {
     pub source: Source,
     pub rendered: Rendered,
+    /// For report sections: the body as a part of the whole report.
+    pub part: Option<Part>,
     /// The section (an `_index.md` page) whose listing shows this page.
     pub parent: Option<usize>,
     /// For section pages: the pages they list, in listing order.
@@ -112,7 +127,7 @@ impl Site {
         let drafts_left_out: BTreeSet<&str> =
             left_out.iter().map(|s| s.content_path.as_str()).collect();
 
-        let rendered: Vec<(Rendered, Vec<Diagnostic>)> = published
+        let rendered: Vec<(Rendered, Option<Part>, Vec<Diagnostic>)> = published
             .par_iter()
             .map(|source| {
                 let ctx = markdown::Context {
@@ -122,8 +137,13 @@ impl Site {
                     base_path: config.base_path(),
                     sanitizer: sanitizer.as_ref(),
                 };
-                let (rendered, mut link_problems) =
-                    markdown::render(&source.body, &ctx, &|path| targets.get(path).cloned());
+                let resolve = |path: &str| targets.get(path).cloned();
+                let (rendered, mut link_problems) = markdown::render(&source.body, &ctx, &resolve);
+                let part = (source.kind == Kind::ReportSection).then(|| {
+                    let id = part_id(&source.url).to_string();
+                    let rendered = markdown::render_part(&source.body, &ctx, &id, &resolve);
+                    Part { id, rendered }
+                });
                 for p in &mut link_problems {
                     if let Some(target) = drafts_left_out
                         .iter()
@@ -137,16 +157,17 @@ impl Site {
                         );
                     }
                 }
-                (rendered, link_problems)
+                (rendered, part, link_problems)
             })
             .collect();
 
         let mut pages: Vec<Page> = Vec::with_capacity(published.len());
-        for (source, (rendered, link_problems)) in published.into_iter().zip(rendered) {
+        for (source, (rendered, part, link_problems)) in published.into_iter().zip(rendered) {
             problems.extend(link_problems);
             pages.push(Page {
                 source,
                 rendered,
+                part,
                 parent: None,
                 children: Vec::new(),
                 subsections: Vec::new(),
