@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use syntect::highlighting::ThemeSet;
+use syntect::highlighting::{Color, Theme, ThemeSet};
 use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
 use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
@@ -51,7 +51,8 @@ pub fn stylesheet() -> String {
         themes
             .themes
             .get(name)
-            .and_then(|theme| css_for_theme_with_class_style(theme, CLASS_STYLE).ok())
+            .map(|theme| with_readable_colours(theme.clone()))
+            .and_then(|theme| css_for_theme_with_class_style(&theme, CLASS_STYLE).ok())
             .unwrap_or_default()
     };
     format!(
@@ -59,6 +60,65 @@ pub fn stylesheet() -> String {
         css(LIGHT_THEME),
         css(DARK_THEME)
     )
+}
+
+/// WCAG AA: normal text needs 4.5:1 against its background; a little more absorbs rounding.
+const READABLE_CONTRAST: f64 = 4.6;
+
+/// The theme with every text colour moved towards black (on a light background) or white
+/// (on a dark one) just far enough to be readable: syntect's themes have colours below AA.
+fn with_readable_colours(mut theme: Theme) -> Theme {
+    let background = theme.settings.background.unwrap_or(Color::WHITE);
+    let colours = theme.settings.foreground.iter_mut().chain(
+        theme
+            .scopes
+            .iter_mut()
+            .filter_map(|s| s.style.foreground.as_mut()),
+    );
+    for colour in colours {
+        *colour = readable(*colour, background);
+    }
+    theme
+}
+
+fn readable(colour: Color, background: Color) -> Color {
+    let towards = if luminance(background) > 0.5 {
+        Color::BLACK
+    } else {
+        Color::WHITE
+    };
+    (0..=20)
+        .map(|step| mix(colour, towards, f64::from(step) / 20.0))
+        .find(|c| contrast(*c, background) >= READABLE_CONTRAST)
+        .unwrap_or(towards)
+}
+
+fn mix(a: Color, b: Color, t: f64) -> Color {
+    let channel = |x: u8, y: u8| (f64::from(x) + (f64::from(y) - f64::from(x)) * t).round() as u8;
+    Color {
+        r: channel(a.r, b.r),
+        g: channel(a.g, b.g),
+        b: channel(a.b, b.b),
+        a: a.a,
+    }
+}
+
+/// Relative luminance as WCAG 2 defines it.
+fn luminance(c: Color) -> f64 {
+    let linear = |v: u8| {
+        let v = f64::from(v) / 255.0;
+        if v <= 0.03928 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * linear(c.r) + 0.7152 * linear(c.g) + 0.0722 * linear(c.b)
+}
+
+fn contrast(a: Color, b: Color) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
 }
 
 #[cfg(test)]
@@ -78,6 +138,29 @@ mod tests {
     fn missing_or_unknown_languages_are_left_to_plain_code() {
         assert_eq!(code_block("", "x"), None);
         assert_eq!(code_block("no-such-language", "x"), None);
+    }
+
+    #[test]
+    fn every_theme_colour_is_readable_against_its_background() {
+        let themes = ThemeSet::load_defaults();
+        for name in [LIGHT_THEME, DARK_THEME] {
+            let theme = with_readable_colours(themes.themes[name].clone());
+            let background = theme.settings.background.unwrap_or(Color::WHITE);
+            for scope in &theme.scopes {
+                if let Some(colour) = scope.style.foreground {
+                    assert!(contrast(colour, background) >= 4.5, "{name}: {colour:?}");
+                }
+            }
+        }
+        // The light theme's green is 3.03:1 on white before the adjustment.
+        let green = Color {
+            r: 0x63,
+            g: 0xa3,
+            b: 0x5c,
+            a: 0xff,
+        };
+        assert!(contrast(green, Color::WHITE) < 4.5);
+        assert!(contrast(readable(green, Color::WHITE), Color::WHITE) >= 4.5);
     }
 
     #[test]

@@ -147,7 +147,9 @@ test('no page has inline scripts or styles, or loads anything from another host'
     [/<style[\s>]/i, 'a style element'],
     [/<[a-z][^>]*\sstyle=/i, 'a style attribute'],
     [/<[a-z][^>]*\son[a-z]+=/i, 'an event handler attribute'],
-    [/<(?:script|img|link|iframe)\s[^>]*(?:src|href)="(?:https?:)?\/\//i, 'a resource from another host'],
+    [/<(?:script|img|iframe)\s[^>]*src="(?:https?:)?\/\//i, 'a resource from another host'],
+    // Canonical and alternate links name addresses; only these rel values load something.
+    [/<link\s(?=[^>]*rel="(?:stylesheet|icon|preload|modulepreload|manifest)")[^>]*href="(?:https?:)?\/\//i, 'a resource from another host'],
   ];
   const problems = [];
   for (const file of Object.values(built).flatMap((site) => site.pages)) {
