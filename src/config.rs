@@ -30,6 +30,35 @@ struct RawConfig {
     page_size: usize,
     #[serde(default)]
     menus: BTreeMap<String, Vec<MenuLink>>,
+    #[serde(default = "default_max_file_mb")]
+    max_file_mb: u64,
+    #[serde(default)]
+    html: HtmlConfig,
+}
+
+/// How raw HTML written in Markdown is treated.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HtmlConfig {
+    /// Clean raw HTML with the sanitiser; only a site whose every author is trusted turns it off.
+    #[serde(default = "default_sanitize")]
+    pub sanitize: bool,
+    /// Hosts whose `https://` pages may be embedded with `<iframe>`, e.g. www.youtube-nocookie.com.
+    #[serde(default)]
+    pub iframe_hosts: Vec<String>,
+}
+
+impl Default for HtmlConfig {
+    fn default() -> Self {
+        HtmlConfig {
+            sanitize: true,
+            iframe_hosts: Vec::new(),
+        }
+    }
+}
+
+fn default_sanitize() -> bool {
+    true
 }
 
 fn default_language() -> String {
@@ -38,6 +67,13 @@ fn default_language() -> String {
 
 fn default_page_size() -> usize {
     10
+}
+
+/// Content files larger than this many megabytes are refused unread.
+pub const DEFAULT_MAX_FILE_MB: u64 = 20;
+
+fn default_max_file_mb() -> u64 {
+    DEFAULT_MAX_FILE_MB
 }
 
 #[derive(Debug, Clone)]
@@ -49,6 +85,11 @@ pub struct Config {
     pub description: String,
     pub page_size: usize,
     pub menus: BTreeMap<String, Vec<MenuLink>>,
+    /// The largest content file read, in megabytes.
+    pub max_file_mb: u64,
+    pub html: HtmlConfig,
+    /// Settings that are allowed but risky, for the build summary.
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Config {
@@ -84,6 +125,29 @@ impl Config {
                 "page_size must be at least 1",
             ));
         }
+        for host in &raw.html.iframe_hosts {
+            if !is_host_name(host) {
+                return Err(Diagnostic::error(
+                    path,
+                    line_of_text(text, host),
+                    1,
+                    format!("the iframe host {host:?} is not a host name"),
+                )
+                .with_hint("write the host alone, without https:// or a path, e.g. www.youtube-nocookie.com"));
+            }
+        }
+        let mut warnings = Vec::new();
+        if !raw.html.sanitize {
+            warnings.push(
+                Diagnostic::warning(
+                    path,
+                    line_of_text(text, "sanitize"),
+                    1,
+                    "raw HTML in Markdown is published as written: scripts and event handlers in content will run",
+                )
+                .with_hint("remove `sanitize: false` unless every author of this site is trusted"),
+            );
+        }
         Ok(Config {
             title: raw.title,
             base_url,
@@ -91,6 +155,9 @@ impl Config {
             description: raw.description,
             page_size: raw.page_size,
             menus: raw.menus,
+            max_file_mb: raw.max_file_mb,
+            html: raw.html,
+            warnings,
         })
     }
 
@@ -110,8 +177,12 @@ impl Config {
 
     /// A site path as a full address: `https://example.org/about/`.
     pub fn permalink(&self, site_path: &str) -> String {
-        let origin = self.base_url.origin().ascii_serialization();
-        format!("{origin}{}", self.link(site_path))
+        format!("{}{}", self.origin(), self.link(site_path))
+    }
+
+    /// The scheme, host and port: `https://example.org`.
+    pub fn origin(&self) -> String {
+        self.base_url.origin().ascii_serialization()
     }
 }
 
@@ -131,6 +202,21 @@ fn parse_base_url(text: &str) -> Result<url::Url, String> {
         url.set_path(&path);
     }
     Ok(url)
+}
+
+fn is_host_name(host: &str) -> bool {
+    !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        && url::Host::parse(host).is_ok()
+}
+
+/// The first line on which `needle` is written; 1 when it is not found.
+fn line_of_text(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map_or(1, |i| i + 1)
 }
 
 fn line_of_key(text: &str, key: &str) -> usize {
@@ -176,6 +262,39 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.line, 3);
         assert!(err.message.contains("titel"));
+    }
+
+    #[test]
+    fn html_is_sanitised_unless_switched_off_with_a_warning() {
+        let c = Config::parse("title: T\nbase_url: https://example.org/\n", None).unwrap();
+        assert!(c.html.sanitize);
+        assert!(c.warnings.is_empty());
+        let c = Config::parse(
+            "title: T\nbase_url: https://example.org/\nhtml:\n  sanitize: false\n",
+            None,
+        )
+        .unwrap();
+        assert!(!c.html.sanitize);
+        assert_eq!(c.warnings.len(), 1);
+        assert_eq!(c.warnings[0].line, 4);
+        assert!(!c.warnings[0].is_error());
+    }
+
+    #[test]
+    fn iframe_hosts_must_be_bare_host_names() {
+        let c = Config::parse(
+            "title: T\nbase_url: https://example.org/\nhtml:\n  iframe_hosts: [www.youtube-nocookie.com]\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.html.iframe_hosts, ["www.youtube-nocookie.com"]);
+        let err = Config::parse(
+            "title: T\nbase_url: https://example.org/\nhtml:\n  iframe_hosts:\n    - https://player.example/embed\n",
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(err.line, 5);
+        assert!(err.hint.unwrap().contains("without https://"));
     }
 
     #[test]

@@ -21,13 +21,28 @@ pub struct ContentFiles {
     pub assets: Vec<PathBuf>,
 }
 
-/// Finds every content file below `root/content`, in a stable order. Hidden files and editor
-/// leftovers are skipped; links are not followed outside the walk.
+/// Finds every content file below `root/content`, in a stable order.
 pub fn discover(root: &Path) -> (ContentFiles, Vec<Diagnostic>) {
-    let mut files = ContentFiles::default();
+    let (all, problems) = site_files(root, Path::new("content"));
+    let (pages, assets) = all
+        .into_iter()
+        .partition(|rel: &PathBuf| rel.extension().is_some_and(|e| e == "md"));
+    (ContentFiles { pages, assets }, problems)
+}
+
+/// Every file below `root/folder`, relative to the root, sorted. Hidden files and editor
+/// leftovers are skipped. A symbolic link is followed only to a file inside the site: one
+/// that leads outside (a private key, say) is never read or copied, and a loop or a dangling
+/// link is reported rather than followed.
+pub fn site_files(root: &Path, folder: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
     let mut problems = Vec::new();
-    let content = root.join("content");
-    for entry in WalkDir::new(&content)
+    let base = root.join(folder);
+    if !base.exists() {
+        return (files, problems);
+    }
+    let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    for entry in WalkDir::new(&base)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()))
@@ -35,29 +50,50 @@ pub fn discover(root: &Path) -> (ContentFiles, Vec<Diagnostic>) {
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
-                let path = error.path().unwrap_or(&content).to_path_buf();
+                let path = error.path().unwrap_or(&base).to_path_buf();
                 let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
                 problems.push(Diagnostic::error(
                     rel,
                     1,
                     1,
-                    format!("this file cannot be read: {error}"),
+                    format!("this cannot be read: {error}"),
                 ));
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
-            continue;
-        }
         let rel = entry
             .path()
             .strip_prefix(root)
             .unwrap_or(entry.path())
             .to_path_buf();
-        if rel.extension().is_some_and(|e| e == "md") {
-            files.pages.push(rel);
-        } else {
-            files.assets.push(rel);
+        if entry.path_is_symlink() {
+            match entry.path().canonicalize() {
+                Err(_) => problems.push(
+                    Diagnostic::error(&rel, 1, 1, "this is a link that leads nowhere, or round in a loop")
+                        .with_hint("remove the link, or put the real file here"),
+                ),
+                Ok(target) if !target.starts_with(&real_root) => problems.push(
+                    Diagnostic::error(
+                        &rel,
+                        1,
+                        1,
+                        format!(
+                            "this is a link to {}, outside the site folder, so it is not read or published",
+                            target.display()
+                        ),
+                    )
+                    .with_hint("copy the file into the site if it should be published"),
+                ),
+                Ok(target) if target.is_file() => files.push(rel),
+                Ok(_) => problems.push(
+                    Diagnostic::error(&rel, 1, 1, "this is a link to a folder, and links to folders are not followed")
+                        .with_hint("move the folder here instead of linking to it"),
+                ),
+            }
+            continue;
+        }
+        if entry.file_type().is_file() {
+            files.push(rel);
         }
     }
     (files, problems)
@@ -66,7 +102,7 @@ pub fn discover(root: &Path) -> (ContentFiles, Vec<Diagnostic>) {
 /// Hidden files and editor leftovers, which the build never reads.
 pub fn is_ignored(name: &std::ffi::OsStr) -> bool {
     let name = name.to_string_lossy();
-    name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.starts_with("#")
+    name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.starts_with('#')
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,6 +114,15 @@ pub struct Attachment {
     #[serde(skip)]
     pub source: PathBuf,
     pub size: u64,
+    /// For a PDF, its number of pages where they can be counted.
+    pub pages: Option<usize>,
+}
+
+/// An image's size in pixels, so that pages can reserve its space before it loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ImageSize {
+    pub width: usize,
+    pub height: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -109,6 +154,8 @@ pub struct Meta {
     pub weight: i64,
     pub image: Option<String>,
     pub image_alt: Option<String>,
+    /// Read from the image file once it is found.
+    pub image_size: Option<ImageSize>,
     pub area: Option<String>,
     pub principles: Vec<String>,
     pub approaches: Vec<String>,
@@ -172,7 +219,25 @@ impl Source {
 
 /// Reads and parses one content file. A page comes back whenever its front matter could be
 /// read, even with field errors, so that the rest of the run can still find further mistakes.
-pub fn parse_file(root: &Path, path: &Path) -> (Option<Source>, Vec<Diagnostic>) {
+pub fn parse_file(root: &Path, path: &Path, max_mb: u64) -> (Option<Source>, Vec<Diagnostic>) {
+    let size = std::fs::metadata(root.join(path)).map_or(0, |m| m.len());
+    if size > max_mb * 1024 * 1024 {
+        return (
+            None,
+            vec![
+                Diagnostic::error(
+                    path,
+                    1,
+                    1,
+                    format!(
+                        "this file is {:.1} MB, more than the {max_mb} MB a page may be, so it was not read",
+                        size as f64 / (1024.0 * 1024.0)
+                    ),
+                )
+                .with_hint("split it into several pages, or raise `max_file_mb` in site.yaml"),
+            ],
+        );
+    }
     let bytes = match std::fs::read(root.join(path)) {
         Ok(bytes) => bytes,
         Err(error) => {
@@ -237,7 +302,7 @@ pub fn parse_bytes(root: &Path, path: &Path, bytes: &[u8]) -> (Option<Source>, V
         path,
         problems: Vec::new(),
     };
-    let mut meta = checker.meta(kind, front_line);
+    let mut meta = checker.meta(kind);
     if is_section && meta.slug.is_some() {
         let (line, column) = doc.key_position("slug");
         checker.problems.push(
@@ -253,6 +318,12 @@ pub fn parse_bytes(root: &Path, path: &Path, bytes: &[u8]) -> (Option<Source>, V
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     checker.check_files(root, &dir, &mut meta);
     let url = page_url(&content_path, meta.slug.as_deref());
+    if url.contains("//") {
+        checker.problems.push(
+            Diagnostic::error(path, 1, 1, "this file's name (or a folder's) has no letters or digits to make a web address from")
+                .with_hint("rename it with words, e.g. village-hall.md"),
+        );
+    }
     let problems = checker.problems;
     (
         Some(Source {
@@ -384,7 +455,7 @@ impl Checker<'_, '_> {
             .push(Diagnostic::error(self.path, line, column, message).with_hint_opt(hint));
     }
 
-    fn meta(&mut self, kind: Kind, front_line: usize) -> Meta {
+    fn meta(&mut self, kind: Kind) -> Meta {
         let fields = kind.fields();
         let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
         let mut meta = Meta::default();
@@ -412,12 +483,20 @@ impl Checker<'_, '_> {
         }
         for def in &fields {
             match self.doc.map.get(def.name) {
+                Some(Value::Null) if def.required => {
+                    self.error_at_key(
+                        def.name,
+                        format!("`{}` is empty", def.name),
+                        Some(format!("write {} after `{}:`", def.help, def.name)),
+                    );
+                }
                 None | Some(Value::Null) => {
                     if def.required {
                         self.problems.push(
+                            // A missing field has no line of its own: point at the front matter.
                             Diagnostic::error(
                                 self.path,
-                                front_line,
+                                1,
                                 1,
                                 format!("the required field `{}` is missing", def.name),
                             )
@@ -547,6 +626,7 @@ impl Checker<'_, '_> {
                                 title: r.remove("title").unwrap_or_default(),
                                 source: PathBuf::new(),
                                 size: 0,
+                                pages: None,
                             })
                             .collect();
                     }
@@ -771,20 +851,34 @@ impl Checker<'_, '_> {
 
     /// Images and attachments must exist: a page-relative file, or a site path under `static/`.
     fn check_files(&mut self, root: &Path, dir: &Path, meta: &mut Meta) {
-        if let Some(image) = meta.image.clone()
-            && resolve_file(root, dir, &image).is_none()
-        {
-            self.error_at_key(
-                "image",
-                format!("the image file {image:?} does not exist"),
-                Some(missing_file_hint(root, dir, &image)),
-            );
+        if let Some(image) = meta.image.clone() {
+            match resolve_file(root, dir, &image) {
+                Some(found) => {
+                    meta.image_size = imagesize::size(root.join(found)).ok().map(|s| ImageSize {
+                        width: s.width,
+                        height: s.height,
+                    });
+                }
+                None => self.error_at_key(
+                    "image",
+                    format!("the image file {image:?} does not exist"),
+                    Some(missing_file_hint(root, dir, &image)),
+                ),
+            }
         }
         let mut attachments = std::mem::take(&mut meta.attachments);
         for attachment in &mut attachments {
             match resolve_file(root, dir, &attachment.file) {
                 Some(found) => {
                     attachment.size = std::fs::metadata(root.join(&found)).map_or(0, |m| m.len());
+                    if found
+                        .extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"))
+                    {
+                        attachment.pages = std::fs::read(root.join(&found))
+                            .ok()
+                            .and_then(|bytes| pdf_page_count(&bytes));
+                    }
                     attachment.source = found;
                 }
                 None => {
@@ -800,6 +894,24 @@ impl Checker<'_, '_> {
         }
         meta.attachments = attachments;
     }
+}
+
+/// Counts a PDF's `/Type /Page` objects. PDFs that keep their objects in compressed streams
+/// show none, and then the count is unknown rather than wrong.
+fn pdf_page_count(bytes: &[u8]) -> Option<usize> {
+    const TYPE: &[u8] = b"/Type";
+    let mut count = 0;
+    let mut rest = bytes;
+    while let Some(at) = rest.windows(TYPE.len()).position(|w| w == TYPE) {
+        rest = &rest[at + TYPE.len()..];
+        let value = rest.trim_ascii_start();
+        if let Some(after) = value.strip_prefix(b"/Page")
+            && !after.first().is_some_and(u8::is_ascii_alphanumeric)
+        {
+            count += 1;
+        }
+    }
+    (count > 0).then_some(count)
 }
 
 fn set_text(meta: &mut Meta, name: &str, text: String) {
@@ -832,15 +944,16 @@ fn is_iso_date_shape(text: &str) -> bool {
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
-/// "2020-21": a financial year, the second part the year after the first.
-fn is_report_year(text: &str) -> bool {
-    let Some((first, second)) = text.split_once('-') else {
+/// "2020-21": a financial year, four digits then the next year's last two digits.
+pub fn is_report_year(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 7 || b[4] != b'-' || b[0] == b'0' || !digits(0..4) || !digits(5..7) {
         return false;
-    };
-    let (Ok(first), Ok(second)) = (first.parse::<u32>(), second.parse::<u32>()) else {
-        return false;
-    };
-    first >= 1900 && second < 100 && (first + 1) % 100 == second
+    }
+    let first: u32 = text[..4].parse().unwrap_or_default();
+    let second: u32 = text[5..].parse().unwrap_or_default();
+    (first + 1) % 100 == second
 }
 
 /// Finds a file named in front matter: `/x` under `static/`, anything else beside the page.
@@ -882,6 +995,7 @@ fn missing_file_hint(root: &Path, dir: &Path, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn parse(rel: &str, text: &str) -> (Option<Source>, Vec<Diagnostic>) {
         parse_bytes(Path::new("/nonexistent"), Path::new(rel), text.as_bytes())
@@ -979,6 +1093,8 @@ mod tests {
         assert!(is_report_year("1999-00"));
         assert!(!is_report_year("2020-22"));
         assert!(!is_report_year("2020"));
+        assert!(!is_report_year("2020-021"));
+        assert!(!is_report_year("0999-00"));
     }
 
     #[test]
@@ -992,10 +1108,50 @@ mod tests {
     }
 
     #[test]
+    fn names_without_letters_or_digits_are_reported() {
+        let (_, problems) = parse(
+            "content/case-studies/!!!.md",
+            "---\ntitle: A\nsummary: s\ndate: 2021-01-01\n---\n",
+        );
+        assert!(
+            problems[0].message.contains("no letters or digits"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn pdf_pages_are_counted_from_page_objects_not_the_page_tree() {
+        let pdf = b"<< /Type /Pages /Count 2 >> << /Type /Page >> <</Type/Page/Parent 2 0 R>>";
+        assert_eq!(pdf_page_count(pdf), Some(2));
+        assert_eq!(pdf_page_count(b"<< /Type /ObjStm >>"), None);
+    }
+
+    #[test]
     fn resolve_file_never_leaves_its_folder() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         assert!(resolve_file(root, Path::new("src"), "../Cargo.toml").is_none());
         assert!(resolve_file(root, Path::new("src"), "/../Cargo.toml").is_none());
         assert!(resolve_file(root, Path::new("src"), "lib.rs").is_some());
+    }
+
+    proptest! {
+        #[test]
+        fn a_url_segment_is_plain_or_empty(name in "\\PC{0,40}") {
+            let segment = url_segment(&name);
+            prop_assert!(segment.is_empty() || is_plain_segment(&segment), "{segment:?}");
+        }
+
+        #[test]
+        fn page_urls_are_rooted_and_never_climb(
+            dirs in proptest::collection::vec("[a-zA-Z0-9 ._-]{1,12}", 0..3),
+            file in "[a-zA-Z0-9 ._-]{1,12}",
+            slug in proptest::option::of("[a-z0-9][a-z0-9-]{0,10}"),
+        ) {
+            let mut parts = dirs.clone();
+            parts.push(format!("{file}.md"));
+            let url = page_url(&parts.join("/"), slug.as_deref());
+            prop_assert!(url.starts_with('/') && url.ends_with('/'));
+            prop_assert!(!url.split('/').any(|s| s == ".." || s == "."), "{url}");
+        }
     }
 }

@@ -83,6 +83,20 @@ pub fn display_path(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
+impl Diagnostic {
+    /// The diagnostic as one JSON object, for CI annotations.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "path": self.display_path(),
+            "line": self.line,
+            "column": self.column,
+            "severity": self.severity.as_str(),
+            "message": self.message,
+            "hint": self.hint,
+        })
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -11,14 +11,14 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 use tera::Tera;
 
-use crate::config::Config;
+use crate::config::{Config, DEFAULT_MAX_FILE_MB};
 use crate::content::{self, ContentFiles, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::markdown::Rendered;
 use crate::output::{Files, MemorySink};
 use crate::pipeline::{self, StaticFile};
+use crate::publish;
 use crate::render::{self, Job, Reads, THEME_DIR};
-use crate::site::{ModelCache, Page, Site};
+use crate::site::{Body, ModelCache, Page, Site};
 
 /// What a rebuild produced.
 #[derive(Debug)]
@@ -50,7 +50,10 @@ struct Parsed {
 struct Built {
     site: Site,
     tera: Arc<Tera>,
+    /// Files copied, stylesheets and scripts at their hashed names.
     statics: BTreeMap<String, StaticFile>,
+    /// Site-wide outputs made from every page's front matter: the feed, sitemap and the like.
+    published: BTreeSet<String>,
     /// Every job's reads, by the job's site path.
     reads: HashMap<String, Reads>,
     files: Arc<Files>,
@@ -157,6 +160,7 @@ impl Session {
 
     fn build(&mut self, edits: Edits) -> Result<Outcome, Vec<Diagnostic>> {
         let mut problems = Diagnostics::new();
+        let max_mb = self.config.as_ref().map(|c| c.max_file_mb);
         if edits.config || self.config.is_none() {
             self.config = None;
             match Config::load(&self.root, self.base_url.as_deref()) {
@@ -179,15 +183,18 @@ impl Session {
             );
             self.files = files;
         }
-        // Front matter names images and attachments, whose presence and size parsing checks.
+        // Front matter names images and attachments, whose presence and size parsing checks;
+        // a new size limit may let a file in or keep it out.
+        let new_limit = self.config.as_ref().map(|c| c.max_file_mb) != max_mb;
         let forced: BTreeSet<PathBuf> = self
             .parsed
             .iter()
             .filter(|(_, parsed)| {
-                parsed
-                    .source
-                    .as_ref()
-                    .is_some_and(|s| edits.files.iter().any(|f| names_file(s, f)))
+                new_limit
+                    || parsed
+                        .source
+                        .as_ref()
+                        .is_some_and(|s| edits.files.iter().any(|f| names_file(s, f)))
             })
             .map(|(path, _)| path.clone())
             .collect();
@@ -218,18 +225,27 @@ impl Session {
             parsed: &self.parsed,
             related: &self.related,
         };
-        let (site, warnings) =
-            pipeline::model(config, sources, &self.files.assets, true, &cache, problems)?;
+        let (site, warnings) = pipeline::model(
+            &self.root,
+            config,
+            sources,
+            &self.files.assets,
+            true,
+            &cache,
+            problems,
+        )?;
 
-        let previous = self
-            .built
-            .as_ref()
-            .filter(|_| !edits.config && !edits.templates);
+        let (statics, fingerprints) = pipeline::fingerprint(&self.root, &site)?;
+        // A stylesheet or script of new content has a new name, which every page links.
+        let previous = self.built.as_ref().filter(|built| {
+            !edits.config && !edits.templates && statics.keys().eq(built.statics.keys())
+        });
         let built = match previous {
-            Some(previous) => self.render_changes(previous, site, &edits.files)?,
+            Some(previous) => self.render_changes(previous, site, statics, &edits.files)?,
             None => {
-                let tera = render::load_templates(&self.root, site.config.base_path())?;
-                self.render_all(site, Arc::new(tera))?
+                let tera =
+                    render::load_templates(&self.root, site.config.base_path(), &fingerprints)?;
+                self.render_all(site, Arc::new(tera), statics)?
             }
         };
         let outcome = Outcome {
@@ -242,15 +258,28 @@ impl Session {
         Ok(outcome)
     }
 
-    fn render_all(&self, site: Site, tera: Arc<Tera>) -> Result<Built, Vec<Diagnostic>> {
+    fn render_all(
+        &self,
+        site: Site,
+        tera: Arc<Tera>,
+        statics: BTreeMap<String, StaticFile>,
+    ) -> Result<Built, Vec<Diagnostic>> {
         let sink = MemorySink::default();
-        let rendered = pipeline::write_site(&self.root, &site, &tera, &sink)?;
+        let rendered = pipeline::write_site(&self.root, &site, &tera, &statics, &sink)?;
         let files = sink.into_files();
         let mut changed: Vec<String> = files.keys().cloned().collect();
         changed.sort();
+        let reads = all_reads(&site);
+        let pages: HashSet<String> = reads.keys().map(|url| render::output_path(url)).collect();
+        let published = files
+            .keys()
+            .filter(|path| !statics.contains_key(*path) && !pages.contains(*path))
+            .cloned()
+            .collect();
         Ok(Built {
-            statics: pipeline::static_files(&self.root, &site),
-            reads: all_reads(&site),
+            statics,
+            published,
+            reads,
             site,
             tera,
             files: Arc::new(files),
@@ -265,12 +294,12 @@ impl Session {
         &self,
         previous: &Built,
         site: Site,
+        statics: BTreeMap<String, StaticFile>,
         changed_files: &BTreeSet<PathBuf>,
     ) -> Result<Built, Vec<Diagnostic>> {
         let tera = previous.tera.clone();
-        let statics = pipeline::static_files(&self.root, &site);
-        if !same_structure(&previous.site, &site) || !statics.keys().eq(previous.statics.keys()) {
-            return self.render_all(site, tera);
+        if !same_structure(&previous.site, &site) {
+            return self.render_all(site, tera, statics);
         }
         let changes: Vec<Change> = previous
             .site
@@ -288,7 +317,7 @@ impl Session {
                 match previous.reads.get(&url) {
                     Some(old) => {
                         old != new
-                            || new.own.is_some_and(|i| changes[i] != Change::None)
+                            || new.own.iter().any(|&i| changes[i] != Change::None)
                             || new.pages.iter().any(|&i| changes[i] == Change::Summary)
                     }
                     None => true,
@@ -302,33 +331,41 @@ impl Session {
                 StaticFile::Disk(from) => {
                     changed_files.contains(from.strip_prefix(&self.root).unwrap_or(from))
                 }
-                StaticFile::BuiltIn(_) => false,
+                StaticFile::BuiltIn(_) | StaticFile::Made(..) => false,
             };
             if edited || previous.statics.get(path) != Some(file) {
                 problems.extend(file.copy(&self.root, path, &sink).err());
             }
         }
+        // Cheap beside the pages, and any front matter may show in them.
+        let publish_sink = MemorySink::default();
+        problems.extend(publish::write(&site, &tera, &publish_sink));
         if !problems.is_empty() {
             problems.sort();
             return Err(problems);
         }
+        let published_files = publish_sink.into_files();
+        let published: BTreeSet<String> = published_files.keys().cloned().collect();
         let mut files = (*previous.files).clone();
         let mut changed = Vec::new();
-        for url in previous
+        let gone_pages = previous
             .reads
             .keys()
             .filter(|url| !reads.contains_key(*url))
-        {
-            let path = render::output_path(url);
+            .map(|url| render::output_path(url));
+        let gone_published = previous.published.difference(&published).cloned();
+        for path in gone_pages.chain(gone_published) {
             files.remove(&path);
             changed.push(path);
         }
         changed.extend(merge(&mut files, sink.into_files()));
+        changed.extend(merge(&mut files, published_files));
         changed.sort();
         Ok(Built {
             site,
             tera,
             statics,
+            published,
             reads,
             rendered: jobs.len(),
             files: Arc::new(files),
@@ -371,22 +408,27 @@ impl Session {
             if !same_front_matter || parsed.problems.iter().any(Diagnostic::is_error) {
                 return None;
             }
-            let (rendered, mut problems) = built.site.render_body(source);
-            if problems.iter().any(Diagnostic::is_error) {
+            let mut body = built.site.render_body(source);
+            if body.problems.iter().any(Diagnostic::is_error) {
                 return None;
             }
-            problems.extend(parsed.problems.iter().cloned());
-            updates.push((index, source.clone(), rendered, problems));
+            body.problems.extend(parsed.problems.iter().cloned());
+            updates.push((index, source.clone(), body));
         }
         let built = self.built.as_mut()?;
         let mut warnings = Vec::new();
         let mut jobs = Vec::new();
-        for (index, source, rendered, problems) in updates {
+        for (index, source, body) in updates {
             let page = &mut built.site.pages[index];
             page.source = source;
-            page.rendered = Arc::new(rendered);
+            page.rendered = body.rendered;
+            page.part = body.part;
+            // A report section shows in full in its year's whole report too.
+            if let Some(year) = page.part.as_ref().and(page.parent) {
+                jobs.push(Job::FullReport(year));
+            }
             jobs.extend(render::page_jobs(&built.site, index));
-            warnings.extend(problems);
+            warnings.extend(body.problems);
         }
         let sink = MemorySink::default();
         let problems = render::render(&built.site, &built.tera, &jobs, &sink);
@@ -412,12 +454,19 @@ impl Session {
     fn parse(&mut self, paths: &BTreeSet<PathBuf>, forced: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
         let root = &self.root;
         let parsed = &self.parsed;
+        let max_mb = self
+            .config
+            .as_ref()
+            .map_or(DEFAULT_MAX_FILE_MB, |c| c.max_file_mb);
         let fresh: Vec<(PathBuf, Option<Parsed>)> = paths
             .par_iter()
             .map(|path| {
-                let Ok(bytes) = std::fs::read(root.join(path)) else {
-                    // Gone since the event: parse_file reports it as unreadable.
-                    let (source, problems) = content::parse_file(root, path);
+                let too_big = std::fs::metadata(root.join(path))
+                    .is_ok_and(|m| m.len() > max_mb.saturating_mul(1024 * 1024));
+                let bytes = std::fs::read(root.join(path)).ok().filter(|_| !too_big);
+                let Some(bytes) = bytes else {
+                    // Too big, or gone since the event: parse_file reports which.
+                    let (source, problems) = content::parse_file(root, path, max_mb);
                     return (
                         path.clone(),
                         Some(Parsed {
@@ -570,14 +619,13 @@ fn names_file(source: &Source, path: &Path) -> bool {
 }
 
 /// Rendered Markdown by file, with what it was rendered from.
-type Bodies = Mutex<HashMap<PathBuf, Body>>;
+type Bodies = Mutex<HashMap<PathBuf, KeptBody>>;
 
-struct Body {
+struct KeptBody {
     /// The hash of the file's bytes, which hold all that rendering reads besides link targets.
     file: u64,
     links: u64,
-    rendered: Arc<Rendered>,
-    problems: Vec<Diagnostic>,
+    body: Body,
 }
 
 /// Related case studies with the key of what they were computed from.
@@ -597,29 +645,21 @@ impl KeptModel<'_> {
 }
 
 impl ModelCache for KeptModel<'_> {
-    fn get_body(&self, source: &Source, links: u64) -> Option<(Arc<Rendered>, Vec<Diagnostic>)> {
+    fn get_body(&self, source: &Source, links: u64) -> Option<Body> {
         let file = self.file_hash(source)?;
         let bodies = self.bodies.lock().unwrap_or_else(|p| p.into_inner());
-        let body = bodies.get(&source.path)?;
-        (body.links == links && body.file == file)
-            .then(|| (body.rendered.clone(), body.problems.clone()))
+        let kept = bodies.get(&source.path)?;
+        (kept.links == links && kept.file == file).then(|| kept.body.clone())
     }
 
-    fn put_body(
-        &self,
-        source: &Source,
-        links: u64,
-        rendered: &Arc<Rendered>,
-        problems: &[Diagnostic],
-    ) {
+    fn put_body(&self, source: &Source, links: u64, body: &Body) {
         let Some(file) = self.file_hash(source) else {
             return;
         };
-        let body = Body {
+        let body = KeptBody {
             file,
             links,
-            rendered: rendered.clone(),
-            problems: problems.to_vec(),
+            body: body.clone(),
         };
         self.bodies
             .lock()

@@ -4,15 +4,21 @@
 //! -> `output` (write), driven by `pipeline`. Every layer reports problems as
 //! `diagnostics::Diagnostic`.
 
+pub mod assets;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
+pub mod highlight;
 pub mod incremental;
 pub mod markdown;
 pub mod models;
 pub mod output;
 pub mod pipeline;
+pub mod publish;
 pub mod render;
+pub mod sanitize;
+pub mod scaffold;
+pub mod schema;
 pub mod serve;
 pub mod site;
 pub mod watch;

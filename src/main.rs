@@ -2,9 +2,11 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use communities::diagnostics::Diagnostic;
 use communities::pipeline::{self, Options, Summary};
+use communities::scaffold::{self, NewPage};
+use communities::schema;
 use communities::serve::{self, ServeOptions};
 
 /// The static site generator of the Leicestershire Communities website.
@@ -35,6 +37,9 @@ enum Command {
     Check {
         #[command(flatten)]
         site: SiteArgs,
+        /// How to print problems: as text lines, or as a JSON list for CI annotations.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Preview the site, drafts included: rebuilt on every save, open pages reload by themselves.
     Serve {
@@ -47,6 +52,47 @@ enum Command {
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
         bind: IpAddr,
     },
+    /// Create a new page with every field of its kind ready to fill in.
+    New {
+        #[command(flatten)]
+        site: SiteArgs,
+        #[command(subcommand)]
+        kind: NewKind,
+    },
+    /// Write a JSON Schema of each kind's front matter, for editors that check YAML.
+    Schema {
+        /// The folder to write the schemas into.
+        #[arg(long, value_name = "DIR", default_value = "schemas")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum NewKind {
+    /// A case study in content/case-studies/.
+    CaseStudy { title: String },
+    /// A resource in content/resources/.
+    Resource {
+        title: String,
+        /// Make a folder for the page, so downloads can sit beside it.
+        #[arg(long)]
+        bundle: bool,
+    },
+    /// A section of an annual report in content/annual-report/YEAR/.
+    ReportSection {
+        title: String,
+        /// The report's year, e.g. 2021-22.
+        #[arg(long)]
+        year: String,
+    },
+    /// A plain page at PATH below content/ (e.g. help/adding-a-page).
+    Page { path: String, title: String },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
 }
 
 #[derive(Args)]
@@ -71,14 +117,14 @@ fn main() -> ExitCode {
                 drafts,
                 base_url,
             };
-            report(pipeline::build(&options), "Built")
+            report(pipeline::build(&options), "Built", Format::Text)
         }
-        Command::Check { site } => {
+        Command::Check { site, format } => {
             let options = Options {
                 root: site.root,
                 ..Options::default()
             };
-            report(pipeline::check(&options), "Checked")
+            report(pipeline::check(&options), "Checked", format)
         }
         Command::Serve { site, port, bind } => {
             let options = ServeOptions {
@@ -94,10 +140,51 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::New { site, kind } => {
+            let (what, title) = match kind {
+                NewKind::CaseStudy { title } => (NewPage::CaseStudy, title),
+                NewKind::Resource { title, bundle } => (NewPage::Resource { bundle }, title),
+                NewKind::ReportSection { title, year } => (NewPage::ReportSection { year }, title),
+                NewKind::Page { path, title } => (NewPage::Page { path }, title),
+            };
+            let today = chrono::Local::now().date_naive();
+            match scaffold::create(&site.root, &what, &title, today) {
+                Ok(created) => {
+                    println!("Created {}", created.path.display());
+                    println!(
+                        "It will be published at {} once its blanks are filled in.",
+                        created.url
+                    );
+                    println!(
+                        "Preview it with `communities serve`; check it with `communities check`."
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(problem) => failed(&[problem]),
+            }
+        }
+        Command::Schema { out } => match schema::write_all(&out) {
+            Ok(files) => {
+                for file in files {
+                    println!("Wrote {file}");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(problem) => failed(&[problem]),
+        },
     }
 }
 
-fn report(result: Result<Summary, Vec<Diagnostic>>, verb: &str) -> ExitCode {
+fn report(result: Result<Summary, Vec<Diagnostic>>, verb: &str, format: Format) -> ExitCode {
+    if let Format::Json = format {
+        let (problems, code) = match &result {
+            Ok(summary) => (summary.warnings.as_slice(), ExitCode::SUCCESS),
+            Err(problems) => (problems.as_slice(), ExitCode::FAILURE),
+        };
+        let list: Vec<_> = problems.iter().map(Diagnostic::to_json).collect();
+        println!("{}", serde_json::Value::Array(list));
+        return code;
+    }
     match result {
         Ok(summary) => {
             for warning in &summary.warnings {
@@ -116,20 +203,22 @@ fn report(result: Result<Summary, Vec<Diagnostic>>, verb: &str) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(problems) => {
-            for problem in &problems {
-                eprintln!("{problem}");
-            }
-            let errors = problems.iter().filter(|p| p.is_error()).count();
-            eprintln!(
-                "{} found; nothing was written",
-                if errors == 1 {
-                    "1 error".to_string()
-                } else {
-                    format!("{errors} errors")
-                }
-            );
-            ExitCode::FAILURE
-        }
+        Err(problems) => failed(&problems),
     }
+}
+
+fn failed(problems: &[Diagnostic]) -> ExitCode {
+    for problem in problems {
+        eprintln!("{problem}");
+    }
+    let errors = problems.iter().filter(|p| p.is_error()).count();
+    eprintln!(
+        "{} found; nothing was written",
+        if errors == 1 {
+            "1 error".to_string()
+        } else {
+            format!("{errors} errors")
+        }
+    );
+    ExitCode::FAILURE
 }

@@ -1,13 +1,16 @@
 //! Markdown to HTML with pulldown-cmark: heading ids and the table of contents, internal links
-//! resolved to page URLs, and the plain text of the page for summaries and search.
+//! resolved to page URLs, fenced code highlighted, raw HTML sanitised, and the plain text of
+//! the page for summaries and search.
 
 use std::collections::HashSet;
 use std::path::{Component, Path};
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
 use crate::diagnostics::{Diagnostic, line_col};
+use crate::highlight;
+use crate::sanitize::{self, Sanitizer};
 
 /// A heading of the page, for its table of contents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -33,6 +36,17 @@ pub struct Context<'a> {
     pub content_path: &'a str,
     /// The file line the body starts on.
     pub first_line: usize,
+    /// The site's base path ("" or "/communities"), put in front of links written as `/about/`.
+    pub base_path: &'a str,
+    /// `None` when `site.yaml` trusts raw HTML as written.
+    pub sanitizer: Option<&'a Sanitizer>,
+}
+
+impl Context<'_> {
+    fn warning(&self, body: &str, offset: usize, message: String) -> Diagnostic {
+        let (line, column) = line_col(body, offset);
+        Diagnostic::warning(self.path, self.first_line + line - 1, column, message)
+    }
 }
 
 fn options() -> Options {
@@ -50,6 +64,28 @@ pub fn render(
     ctx: &Context,
     resolve: &dyn Fn(&str) -> Option<String>,
 ) -> (Rendered, Vec<Diagnostic>) {
+    render_as(body, ctx, None, resolve)
+}
+
+/// Renders a body shown as one part of a longer page (a report section in the whole report),
+/// `part` being that part's id: headings go one level down, and ids and in-page links take the
+/// prefix, so that the parts' headings stay in order and their ids stay unique. Its link
+/// problems are those that `render` reports for the same body.
+pub fn render_part(
+    body: &str,
+    ctx: &Context,
+    part: &str,
+    resolve: &dyn Fn(&str) -> Option<String>,
+) -> Rendered {
+    render_as(body, ctx, Some(part), resolve).0
+}
+
+fn render_as(
+    body: &str,
+    ctx: &Context,
+    part: Option<&str>,
+    resolve: &dyn Fn(&str) -> Option<String>,
+) -> (Rendered, Vec<Diagnostic>) {
     let mut problems = Vec::new();
     let mut events: Vec<Event> = Vec::new();
     let mut text = String::new();
@@ -58,17 +94,83 @@ pub fn render(
     // Index in `events` of the open heading, with its explicit id if one was written.
     let mut open_heading: Option<(usize, Option<String>)> = None;
     let mut heading_text = String::new();
+    // The fenced code block being read: its language and text so far.
+    let mut open_code: Option<(String, String)> = None;
+    // Raw HTML as written, with the offset it starts at, to say what sanitising removed.
+    let mut raw_html: Vec<(usize, String)> = Vec::new();
+    let mut in_html_block = false;
 
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        if let Some((language, code)) = &mut open_code {
+            match event {
+                Event::Text(t) => {
+                    code.push_str(&t);
+                    text.push_str(&t);
+                    continue;
+                }
+                Event::End(TagEnd::CodeBlock) => {
+                    if let Some(html) = highlight::code_block(language, code) {
+                        // Drop the opening tag already pushed: the highlighted block replaces it.
+                        events.pop();
+                        events.push(Event::Html(CowStr::from(html)));
+                        open_code = None;
+                        push_separator(&mut text);
+                        continue;
+                    }
+                    let (_, code) = open_code.take().unwrap_or_default();
+                    events.push(Event::Text(CowStr::from(code)));
+                }
+                _ => {}
+            }
+        }
         let event = match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(ref language))) => {
+                open_code = Some((language.to_string(), String::new()));
+                event
+            }
+            Event::Start(Tag::HtmlBlock) => {
+                in_html_block = true;
+                raw_html.push((range.start, String::new()));
+                event
+            }
+            Event::End(TagEnd::HtmlBlock) => {
+                in_html_block = false;
+                event
+            }
+            Event::Html(ref html) if in_html_block => {
+                if let Some((_, block)) = raw_html.last_mut() {
+                    block.push_str(html);
+                }
+                event
+            }
+            Event::Html(ref html) | Event::InlineHtml(ref html) => {
+                raw_html.push((range.start, html.to_string()));
+                event
+            }
+            Event::Start(Tag::Image { ref dest_url, .. }) => {
+                if ctx.sanitizer.is_some() && !sanitize::url_allowed(dest_url) {
+                    problems.push(unsafe_url(ctx, body, range.start, dest_url));
+                }
+                event
+            }
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
                 title,
                 id,
             }) => {
+                if ctx.sanitizer.is_some() && !sanitize::url_allowed(&dest_url) {
+                    problems.push(unsafe_url(ctx, body, range.start, &dest_url));
+                }
+                let dest_url = match (part, dest_url.strip_prefix('#')) {
+                    (Some(part), Some(anchor)) => CowStr::from(format!("#{part}-{anchor}")),
+                    _ => dest_url,
+                };
                 let dest_url = match resolve_link(&dest_url, ctx.content_path, resolve) {
                     Ok(Some(url)) => CowStr::from(url),
+                    Ok(None) if dest_url.starts_with('/') && !dest_url.starts_with("//") => {
+                        CowStr::from(format!("{}{dest_url}", ctx.base_path))
+                    }
                     Ok(None) => dest_url,
                     Err(message) => {
                         let (line, column) = line_col(body, range.start);
@@ -86,15 +188,30 @@ pub fn render(
                     id,
                 })
             }
-            Event::Start(Tag::Heading { ref id, .. }) => {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
                 open_heading = Some((events.len(), id.as_ref().map(|i| i.to_string())));
                 heading_text.clear();
-                event
+                Event::Start(Tag::Heading {
+                    level: nested_level(level, part),
+                    id,
+                    classes,
+                    attrs,
+                })
             }
             Event::End(TagEnd::Heading(level)) => {
+                let level = nested_level(level, part);
                 if let Some((start, explicit)) = open_heading.take() {
                     let base = explicit.unwrap_or_else(|| heading_id(&heading_text));
                     let id = unique_id(&base, &mut used_ids);
+                    let id = match part {
+                        Some(part) => format!("{part}-{id}"),
+                        None => id,
+                    };
                     if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
                         *slot = Some(CowStr::from(id.clone()));
                     }
@@ -105,7 +222,7 @@ pub fn render(
                     });
                 }
                 push_separator(&mut text);
-                event
+                Event::End(TagEnd::Heading(level))
             }
             Event::Text(ref t) | Event::Code(ref t) => {
                 if open_heading.is_some() {
@@ -131,6 +248,29 @@ pub fn render(
 
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    if let Some(sanitizer) = ctx.sanitizer {
+        for (offset, raw) in &raw_html {
+            let removed = sanitizer.removals(raw);
+            if !removed.is_empty() {
+                problems.push(
+                    ctx.warning(
+                        body,
+                        *offset,
+                        format!("this HTML was made safe by removing {}", removed.join(", ")),
+                    )
+                    .with_hint(if removed.iter().any(|r| r.contains("<iframe>")) {
+                        "to embed pages from a host, add the host to html.iframe_hosts in site.yaml"
+                    } else {
+                        "write it in Markdown, or leave it out: scripts, styles and event handlers never reach a page"
+                    }),
+                );
+            }
+        }
+        html = sanitizer.clean(&html);
+    }
+    // A body's pictures come below the page's title and summary, so they can wait until
+    // they are scrolled to.
+    let html = html.replace("<img src=\"", "<img loading=\"lazy\" src=\"");
     (
         Rendered {
             html,
@@ -141,9 +281,32 @@ pub fn render(
     )
 }
 
+fn unsafe_url(ctx: &Context, body: &str, offset: usize, url: &str) -> Diagnostic {
+    ctx.warning(
+        body,
+        offset,
+        format!("the address {url:?} was removed: only web, mail and phone addresses are kept"),
+    )
+    .with_hint("link to an https:// address or to a page with @/path/to/page.md")
+}
+
 fn push_separator(text: &mut String) {
     if !text.is_empty() && !text.ends_with(' ') {
         text.push(' ');
+    }
+}
+
+/// A heading's level, one down inside a part of a longer page.
+fn nested_level(level: HeadingLevel, part: Option<&str>) -> HeadingLevel {
+    if part.is_none() {
+        return level;
+    }
+    match level {
+        HeadingLevel::H1 => HeadingLevel::H2,
+        HeadingLevel::H2 => HeadingLevel::H3,
+        HeadingLevel::H3 => HeadingLevel::H4,
+        HeadingLevel::H4 => HeadingLevel::H5,
+        HeadingLevel::H5 | HeadingLevel::H6 => HeadingLevel::H6,
     }
 }
 
@@ -239,6 +402,8 @@ mod tests {
             path: Path::new("content/case-studies/a.md"),
             content_path: "case-studies/a.md",
             first_line: 5,
+            base_path: "",
+            sanitizer: None,
         }
     }
 
@@ -308,6 +473,95 @@ mod tests {
         assert!(out.html.contains("checkbox"));
         assert!(out.html.contains("<del>old</del>"));
         assert!(out.html.contains("footnote"));
+    }
+
+    #[test]
+    fn fenced_code_is_highlighted_with_classes_and_unknown_languages_stay_plain() {
+        let (out, _) = render(
+            "```rust\nlet a = 1;\n```\n\n```nope\n<b>x</b>\n```\n",
+            &ctx(),
+            &resolver,
+        );
+        assert!(
+            out.html
+                .contains("<pre class=\"hl-code\"><code class=\"language-rust\">")
+        );
+        assert!(
+            out.html
+                .contains("<code class=\"language-nope\">&lt;b&gt;x&lt;/b&gt;\n</code>"),
+            "{}",
+            out.html
+        );
+        let words: Vec<&str> = out.text.split_whitespace().collect();
+        assert_eq!(words, ["let", "a", "=", "1;", "<b>x</b>"]);
+    }
+
+    #[test]
+    fn removed_raw_html_and_unsafe_links_are_warned_about_at_their_lines() {
+        let sanitizer = Sanitizer::new(&[]);
+        let ctx = Context {
+            sanitizer: Some(&sanitizer),
+            ..ctx()
+        };
+        let (out, problems) = render(
+            "Fine <b>bold</b>.\n\n<script>alert(1)</script>\n\nA [link](javascript:alert(1)) and <img src=x onerror=alert(1)>.\n",
+            &ctx,
+            &resolver,
+        );
+        assert!(!out.html.contains("script"), "{}", out.html);
+        assert!(!out.html.contains("onerror"), "{}", out.html);
+        assert!(!out.html.contains("javascript"), "{}", out.html);
+        assert!(out.html.contains("<b>bold</b>"));
+        let mut problems = problems;
+        problems.sort();
+        let found: Vec<(usize, usize, bool)> = problems
+            .iter()
+            .map(|p| (p.line, p.column, p.is_error()))
+            .collect();
+        assert_eq!(found, [(7, 1, false), (9, 3, false), (9, 35, false)]);
+        assert!(problems[0].message.contains("<script>"));
+        assert!(problems[1].message.contains("javascript:"));
+        assert!(problems[2].message.contains("onerror"));
+    }
+
+    #[test]
+    fn root_relative_links_get_the_base_path() {
+        let ctx = Context {
+            base_path: "/communities",
+            ..ctx()
+        };
+        let (out, _) = render("[a](/about/) [b](//cdn.example/x)", &ctx, &resolver);
+        assert!(out.html.contains("href=\"/communities/about/\""));
+        assert!(out.html.contains("href=\"//cdn.example/x\""));
+    }
+
+    #[test]
+    fn a_part_of_a_longer_page_has_lower_headings_and_prefixed_ids() {
+        let out = render_part(
+            "## Overview\n\nSee [next](#next) and [b](@/case-studies/b.md#x).\n\n### Next {#next}\n",
+            &ctx(),
+            "grants",
+            &resolver,
+        );
+        assert!(
+            out.html
+                .contains("<h3 id=\"grants-overview\">Overview</h3>")
+        );
+        assert!(out.html.contains("<h4 id=\"grants-next\">Next</h4>"));
+        assert!(out.html.contains("href=\"#grants-next\""));
+        assert!(out.html.contains("href=\"/case-studies/b/#x\""));
+        assert_eq!(out.toc[0].level, 3);
+    }
+
+    #[test]
+    fn body_images_load_lazily() {
+        let (out, _) = render("![A hall](hall.jpg)\n", &ctx(), &resolver);
+        assert!(
+            out.html
+                .contains("<img loading=\"lazy\" src=\"hall.jpg\" alt=\"A hall\" />"),
+            "{}",
+            out.html
+        );
     }
 
     #[test]

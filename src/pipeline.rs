@@ -7,12 +7,15 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use tera::Tera;
 
-use crate::config::Config;
+use crate::assets::{self, Fingerprints};
+use crate::config::{Config, DEFAULT_MAX_FILE_MB};
 use crate::content::{self, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
+use crate::highlight;
 use crate::output::{DirSink, NullSink, Sink, Staging};
-use crate::render::{self, THEME, THEME_DIR};
-use crate::site::{ModelCache, NoCache, Site};
+use crate::publish;
+use crate::render::{self, THEME_DIR};
+use crate::site::{Asset, ModelCache, NoCache, Site};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -45,13 +48,15 @@ pub fn load(options: &Options) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic
     let config = Config::load(root, options.base_url.as_deref())
         .map_err(|d| problems.push(d))
         .ok();
-
+    let max_mb = config
+        .as_ref()
+        .map_or(DEFAULT_MAX_FILE_MB, |c| c.max_file_mb);
     let (files, walk_problems) = content::discover(root);
     problems.extend(walk_problems);
     let parsed: Vec<(Option<Source>, Vec<Diagnostic>)> = files
         .pages
         .par_iter()
-        .map(|path| content::parse_file(root, path))
+        .map(|path| content::parse_file(root, path, max_mb))
         .collect();
     let mut sources = Vec::with_capacity(parsed.len());
     for (source, file_problems) in parsed {
@@ -63,6 +68,7 @@ pub fn load(options: &Options) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic
         return Err(problems.into_sorted());
     };
     model(
+        root,
         config,
         sources,
         &files.assets,
@@ -75,6 +81,7 @@ pub fn load(options: &Options) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic
 /// The checked model of parsed sources, adding its problems to those found before; `serve`
 /// calls it with the sources and rendered Markdown it kept from its previous build.
 pub fn model(
+    root: &Path,
     config: Config,
     sources: Vec<Source>,
     assets: &[PathBuf],
@@ -82,9 +89,14 @@ pub fn model(
     cache: &dyn ModelCache,
     mut problems: Diagnostics,
 ) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let (site, model_problems) = Site::build_cached(config, sources, assets, drafts, cache);
+    problems.extend(config.warnings.iter().cloned());
+    let (static_assets, static_problems) = find_static_files(root);
+    problems.extend(static_problems);
+    let (mut site, model_problems) = Site::build_cached(config, sources, assets, drafts, cache);
+    site.static_files = static_assets;
     problems.extend(model_problems);
     problems.extend(generated_url_collisions(&site));
+    problems.extend(publish::check(&site, root));
     if problems.has_errors() {
         return Err(problems.into_sorted());
     }
@@ -113,39 +125,35 @@ fn generated_url_collisions(site: &Site) -> Vec<Diagnostic> {
         .collect()
 }
 
-/// Static files to copy: the theme's (built in, or the site's own copy), then the site's
-/// `static/`, then content files; a later one of the same output path replaces an earlier.
-pub fn static_files(root: &Path, site: &Site) -> BTreeMap<String, StaticFile> {
-    let mut files = BTreeMap::new();
-    if let Some(dir) = THEME.get_dir("static") {
-        let mut stack = vec![dir];
-        while let Some(dir) = stack.pop() {
-            stack.extend(dir.dirs());
-            for file in dir.files() {
-                let rel = file.path().strip_prefix("static").unwrap_or(file.path());
-                files.insert(display_path(rel), StaticFile::BuiltIn(file.contents()));
-            }
-        }
-    }
+/// The files of the site's own theme `static/` and of `static/`, a later one replacing an
+/// earlier one of the same path.
+fn find_static_files(root: &Path) -> (Vec<Asset>, Vec<Diagnostic>) {
+    let mut files: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut problems = Vec::new();
     for base in [Path::new(THEME_DIR).join("static"), PathBuf::from("static")] {
-        for entry in walkdir::WalkDir::new(root.join(&base))
-            .sort_by_file_name()
-            .into_iter()
-            .flatten()
-        {
-            if entry.file_type().is_file() {
-                let rel = entry
-                    .path()
-                    .strip_prefix(root.join(&base))
-                    .unwrap_or(entry.path());
-                files.insert(
-                    display_path(rel),
-                    StaticFile::Disk(entry.path().to_path_buf()),
-                );
-            }
+        let (found, walk_problems) = content::site_files(root, &base);
+        problems.extend(walk_problems);
+        for rel in found {
+            let inner = display_path(rel.strip_prefix(&base).unwrap_or(&rel));
+            files.insert(format!("/{inner}"), rel);
         }
     }
-    for asset in &site.assets {
+    let assets = files
+        .into_iter()
+        .map(|(url, source)| Asset { source, url })
+        .collect();
+    (assets, problems)
+}
+
+/// Files to copy: the built-in theme's, then the site's own static files, then content
+/// files; a later one of the same output path replaces an earlier.
+fn static_files(root: &Path, site: &Site) -> BTreeMap<String, StaticFile> {
+    let mut files = BTreeMap::new();
+    for file in render::theme_files("static") {
+        let rel = file.path().strip_prefix("static").unwrap_or(file.path());
+        files.insert(display_path(rel), StaticFile::BuiltIn(file.contents()));
+    }
+    for asset in site.static_files.iter().chain(&site.assets) {
         files.insert(
             asset.url.trim_start_matches('/').to_string(),
             StaticFile::Disk(root.join(&asset.source)),
@@ -158,6 +166,73 @@ pub fn static_files(root: &Path, site: &Site) -> BTreeMap<String, StaticFile> {
 pub enum StaticFile {
     BuiltIn(&'static [u8]),
     Disk(PathBuf),
+    /// Made by the build, or read already to hash its name.
+    Made(PathBuf, Vec<u8>),
+}
+
+/// The files to copy, stylesheets and scripts at their hashed names, and the templates that
+/// link them there.
+pub fn prepare(
+    root: &Path,
+    site: &Site,
+) -> Result<(BTreeMap<String, StaticFile>, Tera), Vec<Diagnostic>> {
+    let (statics, fingerprints) = fingerprint(root, site)?;
+    let tera = render::load_templates(root, site.config.base_path(), &fingerprints)?;
+    Ok((statics, tera))
+}
+
+/// Stylesheets and scripts move to their content-hashed names (the code highlighting
+/// stylesheet with them); what `asset()` links is recorded.
+pub fn fingerprint(
+    root: &Path,
+    site: &Site,
+) -> Result<(BTreeMap<String, StaticFile>, Fingerprints), Vec<Diagnostic>> {
+    let mut statics = static_files(root, site);
+    statics.insert(
+        highlight::STYLESHEET.trim_start_matches('/').to_string(),
+        StaticFile::Made(
+            PathBuf::from(highlight::STYLESHEET.trim_start_matches('/')),
+            highlight::stylesheet().into_bytes(),
+        ),
+    );
+    let mut fingerprints = Fingerprints::default();
+    let mut out = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (path, file) in statics {
+        if !assets::is_fingerprinted(&path) {
+            out.insert(path, file);
+            continue;
+        }
+        let (source, bytes) = match file {
+            StaticFile::BuiltIn(bytes) => (
+                PathBuf::from(THEME_DIR).join("static").join(&path),
+                bytes.to_vec(),
+            ),
+            StaticFile::Made(source, bytes) => (source, bytes),
+            StaticFile::Disk(from) => match std::fs::read(&from) {
+                Ok(bytes) => (
+                    from.strip_prefix(root).unwrap_or(&from).to_path_buf(),
+                    bytes,
+                ),
+                Err(e) => {
+                    problems.push(Diagnostic::error(
+                        from.strip_prefix(root).unwrap_or(&from),
+                        1,
+                        1,
+                        format!("this file cannot be read: {e}"),
+                    ));
+                    continue;
+                }
+            },
+        };
+        let published = fingerprints.add(&path, &bytes);
+        out.insert(published, StaticFile::Made(source, bytes));
+    }
+    if problems.is_empty() {
+        Ok((out, fingerprints))
+    } else {
+        Err(problems)
+    }
 }
 
 impl StaticFile {
@@ -166,6 +241,7 @@ impl StaticFile {
         match self {
             StaticFile::BuiltIn(_) => PathBuf::from(THEME_DIR).join("static").join(path),
             StaticFile::Disk(p) => p.strip_prefix(root).unwrap_or(p).to_path_buf(),
+            StaticFile::Made(source, _) => source.clone(),
         }
     }
 
@@ -173,6 +249,7 @@ impl StaticFile {
     pub fn copy(&self, root: &Path, path: &str, sink: &dyn Sink) -> Result<(), Diagnostic> {
         match self {
             StaticFile::BuiltIn(bytes) => sink.write(path, bytes),
+            StaticFile::Made(_, bytes) => sink.write(path, bytes),
             StaticFile::Disk(from) => sink.copy(path, from),
         }
         .map_err(|e| {
@@ -191,11 +268,12 @@ pub fn write_site(
     root: &Path,
     site: &Site,
     tera: &Tera,
+    statics: &BTreeMap<String, StaticFile>,
     sink: &dyn Sink,
 ) -> Result<usize, Vec<Diagnostic>> {
     let jobs = render::all_jobs(site);
     let mut problems = render::render(site, tera, &jobs, sink);
-    let statics = static_files(root, site);
+    problems.extend(publish::write(site, tera, sink));
     let page_outputs: std::collections::HashSet<String> = site
         .pages
         .iter()
@@ -233,8 +311,8 @@ pub fn build(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
     let (site, warnings) = load(options)?;
     let staging = Staging::prepare(&options.root, &output).map_err(|d| vec![d])?;
     let sink = DirSink::new(staging.dir().to_path_buf());
-    let tera = render::load_templates(&options.root, site.config.base_path())?;
-    let pages = write_site(&options.root, &site, &tera, &sink)?;
+    let (statics, tera) = prepare(&options.root, &site)?;
+    let pages = write_site(&options.root, &site, &tera, &statics, &sink)?;
     let shown = display_path(&output);
     staging.commit().map_err(|e| {
         vec![Diagnostic::error(
@@ -256,8 +334,8 @@ pub fn build(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
 pub fn check(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
     let started = Instant::now();
     let (site, warnings) = load(options)?;
-    let tera = render::load_templates(&options.root, site.config.base_path())?;
-    let pages = write_site(&options.root, &site, &tera, &NullSink)?;
+    let (statics, tera) = prepare(&options.root, &site)?;
+    let pages = write_site(&options.root, &site, &tera, &statics, &NullSink)?;
     Ok(Summary {
         pages,
         files: site.assets.len(),

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Kwargs, Map, State, Tera, Value};
 
+use crate::assets::Fingerprints;
 use crate::content::Meta;
 use crate::diagnostics::Diagnostic;
 use crate::models::{self, AREAS, Kind, RESOURCE_KINDS};
@@ -26,36 +27,27 @@ pub static THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/defaul
 pub const THEME_DIR: &str = "themes/default";
 
 /// Loads the templates: the built-in ones, each replaced by the site's own file of the same
-/// name where there is one.
-pub fn load_templates(root: &Path, base_path: &str) -> Result<Tera, Vec<Diagnostic>> {
+/// name where there is one. `assets` are the hashed stylesheets and scripts `asset()` links.
+pub fn load_templates(
+    root: &Path,
+    base_path: &str,
+    assets: &Fingerprints,
+) -> Result<Tera, Vec<Diagnostic>> {
     let mut templates: BTreeMap<String, String> = BTreeMap::new();
-    // Partials live in subfolders, so the whole tree is taken.
-    let mut dirs: Vec<&Dir> = THEME.get_dir("templates").into_iter().collect();
-    while let Some(dir) = dirs.pop() {
-        dirs.extend(dir.dirs());
-        for file in dir.files() {
-            let name = template_name(file.path());
-            templates.insert(name, file.contents_utf8().unwrap_or_default().to_string());
-        }
+    for file in theme_files("templates") {
+        let name = template_name(file.path());
+        templates.insert(name, file.contents_utf8().unwrap_or_default().to_string());
     }
-    let mut problems = Vec::new();
-    let own = root.join(THEME_DIR).join("templates");
-    for entry in walkdir::WalkDir::new(&own)
-        .sort_by_file_name()
-        .into_iter()
-        .flatten()
-    {
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let rel = entry.path().strip_prefix(&own).unwrap_or(entry.path());
-        let name = crate::diagnostics::display_path(rel);
-        match std::fs::read_to_string(entry.path()) {
+    let own = Path::new(THEME_DIR).join("templates");
+    let (files, mut problems) = crate::content::site_files(root, &own);
+    for rel in files {
+        let name = crate::diagnostics::display_path(rel.strip_prefix(&own).unwrap_or(&rel));
+        match std::fs::read_to_string(root.join(&rel)) {
             Ok(text) => {
                 templates.insert(name, text);
             }
             Err(error) => problems.push(Diagnostic::error(
-                template_path(&name),
+                &rel,
                 1,
                 1,
                 format!("this template cannot be read: {error}"),
@@ -79,9 +71,21 @@ pub fn load_templates(root: &Path, base_path: &str) -> Result<Tera, Vec<Diagnost
             })
         },
     );
+    crate::assets::register(&mut tera, assets, base_path);
     tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
         .map_err(|e| vec![template_error(&e)])?;
     Ok(tera)
+}
+
+/// Every built-in theme file below `folder` (`templates` or `static`), subfolders included.
+pub fn theme_files(folder: &str) -> Vec<&'static include_dir::File<'static>> {
+    let mut files = Vec::new();
+    let mut stack: Vec<&Dir> = THEME.get_dir(folder).into_iter().collect();
+    while let Some(dir) = stack.pop() {
+        stack.extend(dir.dirs());
+        files.extend(dir.files());
+    }
+    files
 }
 
 fn template_name(path: &Path) -> String {
@@ -132,6 +136,8 @@ pub enum Job {
     TaxonomyIndex(usize),
     /// Listing page `n` (1 and up) of a term.
     Term(usize, usize, usize),
+    /// A report year with all its sections on one page, for reading through and printing.
+    FullReport(usize),
     NotFound,
 }
 
@@ -160,10 +166,13 @@ pub fn render(site: &Site, tera: &Tera, jobs: &[Job], sink: &dyn Sink) -> Vec<Di
         .collect()
 }
 
-/// The jobs of one page: its own, and its further listing pages.
+/// The jobs of one page: its own, its whole report, and its further listing pages.
 pub fn page_jobs(site: &Site, i: usize) -> Vec<Job> {
     let page = &site.pages[i];
     let mut jobs = vec![Job::Page(i)];
+    if page.source.kind == Kind::ReportYear {
+        jobs.push(Job::FullReport(i));
+    }
     if paginates(page) {
         for n in 2..=page_count(page.children.len(), site.config.page_size) {
             jobs.push(Job::SectionPage(i, n));
@@ -204,8 +213,8 @@ pub fn generated_urls(site: &Site) -> Vec<String> {
 /// changed; `serve` relies on that to render only what an edit touches.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Reads {
-    /// The page shown in full (its text and every field), if any.
-    pub own: Option<usize>,
+    /// The pages shown in full (their text and every field).
+    pub own: Vec<usize>,
     /// Pages shown by their summary (title, link, date, kind and the like).
     pub pages: Vec<usize>,
     pub counts: Vec<usize>,
@@ -222,14 +231,14 @@ impl Reads {
 /// What `render_job` reads for a job; it must list everything that function shows.
 pub fn job_reads(site: &Site, job: Job) -> Reads {
     let mut reads = Reads {
-        own: None,
+        own: Vec::new(),
         pages: Vec::new(),
         counts: Vec::new(),
     };
     match job {
         Job::Page(i) | Job::SectionPage(i, _) => {
             let page = &site.pages[i];
-            reads.own = Some(i);
+            reads.own.push(i);
             reads.add(site.ancestors(i));
             reads.add(page.previous);
             reads.add(page.next);
@@ -251,6 +260,16 @@ pub fn job_reads(site: &Site, job: Job) -> Reads {
             reads
                 .counts
                 .push(page_count(term.pages.len(), site.config.page_size));
+        }
+        Job::FullReport(i) => {
+            reads.own.push(i);
+            reads.own.extend(
+                site.pages[i]
+                    .children
+                    .iter()
+                    .filter(|&&c| site.pages[c].part.is_some()),
+            );
+            reads.add(site.ancestors(i));
         }
         Job::TaxonomyIndex(_) | Job::NotFound => {}
     }
@@ -308,6 +327,7 @@ pub fn job_url(site: &Site, job: Job) -> String {
         Job::SectionPage(i, n) => listing_url(site.pages[i].url(), n),
         Job::TaxonomyIndex(t) => site.taxonomies[t].url.clone(),
         Job::Term(t, k, n) => listing_url(&site.taxonomies[t].terms[k].url, n),
+        Job::FullReport(i) => full_report_url(site.pages[i].url()),
         Job::NotFound => "/404.html".to_string(),
     }
 }
@@ -318,6 +338,10 @@ fn listing_url(first: &str, n: usize) -> String {
     } else {
         format!("{first}page/{n}/")
     }
+}
+
+fn full_report_url(year_url: &str) -> String {
+    format!("{year_url}full/")
 }
 
 fn page_count(items: usize, page_size: usize) -> usize {
@@ -385,6 +409,7 @@ struct AttachmentView<'a> {
     url: String,
     file_type: String,
     size: String,
+    pages: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -460,6 +485,7 @@ impl<'a> Shared<'a> {
         map.insert("language".into(), config.language.clone().into());
         map.insert("base_url".into(), config.base_url.to_string().into());
         map.insert("base_path".into(), config.base_path().to_string().into());
+        map.insert("origin".into(), config.origin().into());
         map.insert("menus".into(), Value::from_serializable(&menus));
         map.insert("taxonomies".into(), self.taxonomy_values.clone().into());
         Value::from(map)
@@ -530,6 +556,17 @@ impl<'a> Shared<'a> {
         );
         map.insert("year".into(), meta.year.clone().into());
         map.insert("figures".into(), Value::from_serializable(&meta.figures));
+        map.insert(
+            "image".into(),
+            meta.image
+                .as_deref()
+                .and_then(|i| self.file_url(page, i))
+                .into(),
+        );
+        map.insert("image_alt".into(), meta.image_alt.clone().into());
+        let size = meta.image_size;
+        map.insert("image_width".into(), size.map(|s| s.width).into());
+        map.insert("image_height".into(), size.map(|s| s.height).into());
         Value::from(map)
     }
 
@@ -580,14 +617,23 @@ impl<'a> Shared<'a> {
             Value::from_serializable(&date_view(meta.updated)),
         );
         map.insert("draft".into(), meta.draft.into());
+        // The summary already holds the image's URL.
+        let image = map
+            .get(&tera::value::Key::from("image"))
+            .and_then(|v| v.as_str().map(str::to_string));
+        // Already escaped for its script element; every value in it came through serde_json.
         map.insert(
-            "image".into(),
-            meta.image
-                .as_deref()
-                .and_then(|i| self.file_url(page, i))
+            "json_ld".into(),
+            crate::publish::json_ld(self.site, index, image.as_deref())
+                .map(|json| Value::safe_string(&json))
                 .into(),
         );
-        map.insert("image_alt".into(), meta.image_alt.clone().into());
+        if page.source.kind == Kind::ReportYear {
+            map.insert(
+                "full_report".into(),
+                self.link(&full_report_url(page.url())).into(),
+            );
+        }
         for taxonomy in &self.site.taxonomies {
             let key = if taxonomy.def.field == "area" {
                 "areas"
@@ -625,14 +671,30 @@ impl<'a> Shared<'a> {
                 url: self.source_url(&a.source).unwrap_or_default(),
                 file_type: file_type(&a.file),
                 size: human_size(a.size),
+                pages: a.pages,
             })
             .collect();
         map.insert("attachments".into(), Value::from_serializable(&attachments));
         map.insert("source_url".into(), meta.source_url.clone().into());
         map.insert("published_by".into(), meta.published_by.clone().into());
         map.insert("contacts".into(), Value::from_serializable(&meta.contacts));
-        let breadcrumbs: Vec<LinkView> = self
-            .site
+        map.insert(
+            "breadcrumbs".into(),
+            Value::from_serializable(&self.breadcrumbs(index)),
+        );
+        map.insert(
+            "previous".into(),
+            page.previous.map(|i| self.summary_of(i)).into(),
+        );
+        map.insert("next".into(), page.next.map(|i| self.summary_of(i)).into());
+        map.insert("related".into(), self.summaries_of(&page.related));
+        map.insert("subsections".into(), self.summaries_of(&page.subsections));
+        Value::from(map)
+    }
+
+    /// Links to the sections above a page, from home down.
+    fn breadcrumbs(&self, index: usize) -> Vec<LinkView<'_>> {
+        self.site
             .ancestors(index)
             .into_iter()
             .map(|i| {
@@ -646,16 +708,7 @@ impl<'a> Shared<'a> {
                     url: self.link(p.url()),
                 }
             })
-            .collect();
-        map.insert("breadcrumbs".into(), Value::from_serializable(&breadcrumbs));
-        map.insert(
-            "previous".into(),
-            page.previous.map(|i| self.summary_of(i)).into(),
-        );
-        map.insert("next".into(), page.next.map(|i| self.summary_of(i)).into());
-        map.insert("related".into(), self.summaries_of(&page.related));
-        map.insert("subsections".into(), self.summaries_of(&page.subsections));
-        Value::from(map)
+            .collect()
     }
 
     fn context(&self, current_url: &str) -> Context {
@@ -730,12 +783,41 @@ impl<'a> Shared<'a> {
                 context.insert_value("page", self.listing_page(&term.name, &crumbs));
                 "term.html"
             }
+            Job::FullReport(i) => {
+                // The report year itself is one step up from its whole report.
+                let mut crumbs = self.breadcrumbs(i);
+                crumbs.push(LinkView {
+                    title: &site.pages[i].source.meta.title,
+                    url: self.link(site.pages[i].url()),
+                });
+                let mut page = self.page_value(i).into_map().unwrap_or_default();
+                page.insert("breadcrumbs".into(), Value::from_serializable(&crumbs));
+                context.insert_value("page", Value::from(page));
+                context.insert_value("sections", self.report_parts(i));
+                "report-full.html"
+            }
             Job::NotFound => {
                 context.insert_value("page", self.listing_page("Page not found", &[]));
                 "404.html"
             }
         };
         (output_path(&url), tera.render(template, &context))
+    }
+
+    /// A report's sections in order, each with its body as a part of the whole report.
+    fn report_parts(&self, year: usize) -> Value {
+        self.site.pages[year]
+            .children
+            .iter()
+            .filter_map(|&i| {
+                let part = self.site.pages[i].part.as_ref()?;
+                let mut map = self.page_value(i).into_map()?;
+                map.insert("id".into(), part.id.clone().into());
+                map.insert("content".into(), Value::safe_string(&part.rendered.html));
+                Some(Value::from(map))
+            })
+            .collect::<Vec<_>>()
+            .into()
     }
 
     /// The `page` value of a generated page: a title and breadcrumbs below home.

@@ -14,15 +14,31 @@ use crate::content::{Source, content_relative, url_segment};
 use crate::diagnostics::{Diagnostic, display_path};
 use crate::markdown::{self, Rendered};
 use crate::models::{Kind, TAXONOMIES, TaxonomyDef, display_name};
+use crate::sanitize::Sanitizer;
 
 /// How many related case studies a case study shows.
 const RELATED_COUNT: usize = 3;
+
+/// A report section's body as it appears in the whole report.
+#[derive(Debug)]
+pub struct Part {
+    /// The id of the section in the whole report: the last segment of its URL.
+    pub id: String,
+    pub rendered: Rendered,
+}
+
+/// `/annual-report/2020-21/grants/` -> `grants`.
+fn part_id(url: &str) -> &str {
+    url.trim_end_matches('/').rsplit('/').next().unwrap_or(url)
+}
 
 #[derive(Debug)]
 pub struct Page {
     pub source: Source,
     /// Shared so that `serve` can keep it for the next build when the body is unchanged.
     pub rendered: Arc<Rendered>,
+    /// For report sections: the body as a part of the whole report.
+    pub part: Option<Arc<Part>>,
     /// The section (an `_index.md` page) whose listing shows this page.
     pub parent: Option<usize>,
     /// For section pages: the pages they list, in listing order.
@@ -74,22 +90,27 @@ pub struct Site {
     /// Published pages, sorted by URL.
     pub pages: Vec<Page>,
     pub taxonomies: Vec<Taxonomy>,
+    /// Files under `content/`, published beside their pages.
     pub assets: Vec<Asset>,
+    /// Files of `static/` and of the site's own theme `static/`, published as they are.
+    pub static_files: Vec<Asset>,
+}
+
+/// A page's Markdown rendered, with what rendering it found wrong.
+#[derive(Debug, Clone)]
+pub struct Body {
+    pub rendered: Arc<Rendered>,
+    pub part: Option<Arc<Part>>,
+    pub problems: Vec<Diagnostic>,
 }
 
 /// What an earlier build of the model computed, so that `serve` computes again only what an
 /// edit changed. Rendered Markdown is valid for the same source rendered with the same `links`
-/// (which identifies every link target a body could resolve to); related case studies for the
+/// (which identifies every link target a body could resolve to, and how raw HTML is treated); related case studies for the
 /// same `key` (which identifies every case study's place, date, title and terms).
 pub trait ModelCache: Sync {
-    fn get_body(&self, source: &Source, links: u64) -> Option<(Arc<Rendered>, Vec<Diagnostic>)>;
-    fn put_body(
-        &self,
-        source: &Source,
-        links: u64,
-        rendered: &Arc<Rendered>,
-        problems: &[Diagnostic],
-    );
+    fn get_body(&self, source: &Source, links: u64) -> Option<Body>;
+    fn put_body(&self, source: &Source, links: u64, body: &Body);
     fn get_related(&self, key: u64) -> Option<Vec<(usize, Vec<usize>)>>;
     fn put_related(&self, key: u64, related: &[(usize, Vec<usize>)]);
 }
@@ -98,10 +119,10 @@ pub trait ModelCache: Sync {
 pub struct NoCache;
 
 impl ModelCache for NoCache {
-    fn get_body(&self, _: &Source, _: u64) -> Option<(Arc<Rendered>, Vec<Diagnostic>)> {
+    fn get_body(&self, _: &Source, _: u64) -> Option<Body> {
         None
     }
-    fn put_body(&self, _: &Source, _: u64, _: &Arc<Rendered>, _: &[Diagnostic]) {}
+    fn put_body(&self, _: &Source, _: u64, _: &Body) {}
     fn get_related(&self, _: u64) -> Option<Vec<(usize, Vec<usize>)>> {
         None
     }
@@ -146,6 +167,10 @@ impl Site {
         for (path, url) in &asset_paths_rel {
             targets.insert(path.as_str(), url.clone());
         }
+        let sanitizer = config
+            .html
+            .sanitize
+            .then(|| Sanitizer::new(&config.html.iframe_hosts));
         let drafts_left_out: BTreeSet<&str> =
             left_out.iter().map(|s| s.content_path.as_str()).collect();
         let links = {
@@ -155,29 +180,36 @@ impl Site {
             }
             asset_paths_rel.hash(&mut hasher);
             drafts_left_out.hash(&mut hasher);
+            // Raw HTML is kept, cleaned or refused by these.
+            (config.html.sanitize, &config.html.iframe_hosts).hash(&mut hasher);
             hasher.finish()
         };
 
-        let rendered: Vec<(Arc<Rendered>, Vec<Diagnostic>)> = published
+        let ctx = BodyContext {
+            resolve: &|path| targets.get(path).cloned(),
+            drafts_left_out: &drafts_left_out,
+            base_path: config.base_path(),
+            sanitizer: sanitizer.as_ref(),
+        };
+        let bodies: Vec<Body> = published
             .par_iter()
             .map(|source| {
                 if let Some(cached) = cache.get_body(source, links) {
                     return cached;
                 }
-                let (rendered, link_problems) =
-                    render_body(source, &|path| targets.get(path).cloned(), &drafts_left_out);
-                let rendered = Arc::new(rendered);
-                cache.put_body(source, links, &rendered, &link_problems);
-                (rendered, link_problems)
+                let body = render_body(source, &ctx);
+                cache.put_body(source, links, &body);
+                body
             })
             .collect();
 
         let mut pages: Vec<Page> = Vec::with_capacity(published.len());
-        for (source, (rendered, link_problems)) in published.into_iter().zip(rendered) {
-            problems.extend(link_problems);
+        for (source, body) in published.into_iter().zip(bodies) {
+            problems.extend(body.problems);
             pages.push(Page {
                 source,
-                rendered,
+                rendered: body.rendered,
+                part: body.part,
                 parent: None,
                 children: Vec::new(),
                 subsections: Vec::new(),
@@ -189,13 +221,14 @@ impl Site {
         link_sections(&mut pages);
         link_report_order(&mut pages);
         let taxonomies = build_taxonomies(&pages);
-        link_related(&mut pages, cache);
+        link_related(&mut pages, &taxonomies, cache);
         (
             Site {
                 config,
                 pages,
                 taxonomies,
                 assets,
+                static_files: Vec::new(),
             },
             problems,
         )
@@ -204,7 +237,7 @@ impl Site {
     /// A page's body rendered again after an edit that left its front matter as it was, so
     /// that every link target is as it was when the model was built. Links to drafts are
     /// reported as missing pages: a model that includes drafts has no draft left out.
-    pub fn render_body(&self, source: &Source) -> (Rendered, Vec<Diagnostic>) {
+    pub fn render_body(&self, source: &Source) -> Body {
         // A body has few links: finding each is cheaper than a map of every target.
         let resolve = |path: &str| {
             self.pages
@@ -221,7 +254,18 @@ impl Site {
                 })
                 .map(|url| self.config.link(url))
         };
-        render_body(source, &resolve, &BTreeSet::new())
+        let sanitizer = self
+            .config
+            .html
+            .sanitize
+            .then(|| Sanitizer::new(&self.config.html.iframe_hosts));
+        let ctx = BodyContext {
+            resolve: &resolve,
+            drafts_left_out: &BTreeSet::new(),
+            base_path: self.config.base_path(),
+            sanitizer: sanitizer.as_ref(),
+        };
+        render_body(source, &ctx)
     }
 
     pub fn home(&self) -> Option<usize> {
@@ -250,20 +294,33 @@ impl Site {
     }
 }
 
-/// Renders a page's Markdown; a link to a page left out as a draft is reported as such.
-fn render_body(
-    source: &Source,
-    resolve: &dyn Fn(&str) -> Option<String>,
-    drafts_left_out: &BTreeSet<&str>,
-) -> (Rendered, Vec<Diagnostic>) {
+/// What a body is rendered with, the same for every page of a build.
+struct BodyContext<'a> {
+    resolve: &'a (dyn Fn(&str) -> Option<String> + Sync),
+    drafts_left_out: &'a BTreeSet<&'a str>,
+    base_path: &'a str,
+    sanitizer: Option<&'a Sanitizer>,
+}
+
+/// Renders a page's Markdown, and a report section's part of the whole report; a link to a
+/// page left out as a draft is reported as such.
+fn render_body(source: &Source, with: &BodyContext) -> Body {
     let ctx = markdown::Context {
         path: &source.path,
         content_path: &source.content_path,
         first_line: source.body_line,
+        base_path: with.base_path,
+        sanitizer: with.sanitizer,
     };
-    let (rendered, mut link_problems) = markdown::render(&source.body, &ctx, resolve);
-    for p in &mut link_problems {
-        if let Some(target) = drafts_left_out
+    let (rendered, mut problems) = markdown::render(&source.body, &ctx, with.resolve);
+    let part = (source.kind == Kind::ReportSection).then(|| {
+        let id = part_id(&source.url).to_string();
+        let rendered = markdown::render_part(&source.body, &ctx, &id, with.resolve);
+        Arc::new(Part { id, rendered })
+    });
+    for p in &mut problems {
+        if let Some(target) = with
+            .drafts_left_out
             .iter()
             .find(|d| p.message.contains(&format!("content/{d},")))
         {
@@ -272,7 +329,11 @@ fn render_body(
             p.hint = Some("publish that page (remove `draft: true`) or remove the link".into());
         }
     }
-    (rendered, link_problems)
+    Body {
+        rendered: Arc::new(rendered),
+        part,
+        problems,
+    }
 }
 
 /// Two pages (or a page and a section) on one URL: every file involved is reported.
@@ -481,20 +542,20 @@ fn newest_first(a: &Page, b: &Page) -> Ordering {
         .then_with(|| a.source.url.cmp(&b.source.url))
 }
 
-/// Each case study's related case studies: the most shared taxonomy terms, newest first on ties.
-fn link_related(pages: &mut [Page], cache: &dyn ModelCache) {
-    let case_studies: Vec<usize> = (0..pages.len())
-        .filter(|&i| pages[i].source.kind == Kind::CaseStudy && !pages[i].source.is_section)
-        .collect();
+/// Each case study's related case studies: the most shared taxonomy terms, newest first on
+/// ties.
+fn link_related(pages: &mut [Page], taxonomies: &[Taxonomy], cache: &dyn ModelCache) {
     // All that the lists are computed from; an edit elsewhere leaves them as they were.
     let key = {
         let mut hasher = DefaultHasher::new();
         pages.len().hash(&mut hasher);
-        for &i in &case_studies {
-            let source = &pages[i].source;
-            (i, &source.url, source.meta.date, &source.meta.title).hash(&mut hasher);
-            for def in TAXONOMIES {
-                source.meta.terms(def.field).hash(&mut hasher);
+        for (i, page) in pages.iter().enumerate() {
+            let source = &page.source;
+            if source.kind == Kind::CaseStudy && !source.is_section {
+                (i, &source.url, source.meta.date, &source.meta.title).hash(&mut hasher);
+                for def in TAXONOMIES {
+                    source.meta.terms(def.field).hash(&mut hasher);
+                }
             }
         }
         hasher.finish()
@@ -502,7 +563,7 @@ fn link_related(pages: &mut [Page], cache: &dyn ModelCache) {
     let related = match cache.get_related(key) {
         Some(related) => related,
         None => {
-            let related = compute_related(pages, &case_studies);
+            let related = compute_related(pages, taxonomies);
             cache.put_related(key, &related);
             related
         }
@@ -512,51 +573,62 @@ fn link_related(pages: &mut [Page], cache: &dyn ModelCache) {
     }
 }
 
-fn compute_related(pages: &[Page], case_studies: &[usize]) -> Vec<(usize, Vec<usize>)> {
-    let mut by_term: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-    for &i in case_studies {
-        for def in TAXONOMIES {
-            for value in pages[i].source.meta.terms(def.field) {
-                by_term.entry((def.field, value)).or_default().push(i);
-            }
+/// Scores are counted in a reused dense array and only the best few are kept, so the cost
+/// grows with the number of shared terms rather than with a sort per page.
+fn compute_related(pages: &[Page], taxonomies: &[Taxonomy]) -> Vec<(usize, Vec<usize>)> {
+    let is_case_study = |p: &Page| p.source.kind == Kind::CaseStudy && !p.source.is_section;
+    let mut newest: Vec<usize> = (0..pages.len())
+        .filter(|&i| is_case_study(&pages[i]))
+        .collect();
+    newest.sort_by(|&a, &b| newest_first(&pages[a], &pages[b]));
+    // Rank 0 is the newest: a tie on score goes to the lower rank.
+    let mut rank = vec![usize::MAX; pages.len()];
+    for (r, &i) in newest.iter().enumerate() {
+        rank[i] = r;
+    }
+    let terms: Vec<Vec<usize>> = taxonomies
+        .iter()
+        .flat_map(|t| &t.terms)
+        .map(|term| {
+            term.pages
+                .iter()
+                .copied()
+                .filter(|&i| rank[i] != usize::MAX)
+                .collect()
+        })
+        .collect();
+    let mut terms_of: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
+    for (id, members) in terms.iter().enumerate() {
+        for &i in members {
+            terms_of[i].push(id);
         }
     }
-    // Ties go to the newest: a rank per page turns that order into one integer comparison.
-    let mut newest = case_studies.to_vec();
-    newest.sort_by(|&a, &b| newest_first(&pages[a], &pages[b]));
-    let mut rank = vec![0; pages.len()];
-    for (position, &i) in newest.iter().enumerate() {
-        rank[i] = position;
-    }
-    case_studies
+    newest
         .par_iter()
         .map_init(
             || (vec![0u32; pages.len()], Vec::new()),
             |(scores, touched), &i| {
-                for def in TAXONOMIES {
-                    for value in pages[i].source.meta.terms(def.field) {
-                        for &other in &by_term[&(def.field, value)] {
-                            if other != i {
-                                if scores[other] == 0 {
-                                    touched.push(other);
-                                }
-                                scores[other] += 1;
+                for &id in &terms_of[i] {
+                    for &other in &terms[id] {
+                        if other != i {
+                            if scores[other] == 0 {
+                                touched.push(other);
                             }
+                            scores[other] += 1;
                         }
                     }
                 }
-                // The best few by shared terms, then newest: a scan, not a sort of them all.
                 let mut best: Vec<(u32, usize)> = Vec::with_capacity(RELATED_COUNT + 1);
                 for &other in touched.iter() {
                     let candidate = (scores[other], other);
                     let better = |a: &(u32, usize), b: &(u32, usize)| {
                         a.0 > b.0 || (a.0 == b.0 && rank[a.1] < rank[b.1])
                     };
-                    let at = best
-                        .iter()
-                        .position(|b| better(&candidate, b))
-                        .unwrap_or(best.len());
-                    if at < RELATED_COUNT {
+                    if best.len() < RELATED_COUNT || better(&candidate, &best[best.len() - 1]) {
+                        let at = best
+                            .iter()
+                            .position(|b| better(&candidate, b))
+                            .unwrap_or(best.len());
                         best.insert(at, candidate);
                         best.truncate(RELATED_COUNT);
                     }

@@ -36,9 +36,10 @@ const TYPES = {
 
 /**
  * Serves a built site on 127.0.0.1 as a static host would: `/a/` -> `a/index.html`, the
- * site's 404.html for anything missing. `basePath` ("/communities") serves it under a subpath.
+ * site's 404.html for anything missing. `basePath` ("/communities") serves it under a subpath;
+ * `headers` are sent with every response, as a host's configured headers are.
  */
-export async function serveDir(dir, { basePath = '' } = {}) {
+export async function serveDir(dir, { basePath = '', headers = {} } = {}) {
   const server = createServer((req, res) => {
     let path = decodeURIComponent(new URL(req.url, 'http://127.0.0.1').pathname);
     if (basePath && path.startsWith(basePath)) path = path.slice(basePath.length) || '/';
@@ -50,7 +51,10 @@ export async function serveDir(dir, { basePath = '' } = {}) {
       file = join(dir, '404.html');
       status = 404;
     }
-    res.writeHead(status, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.writeHead(status, {
+      ...headers,
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+    });
     res.end(readFileSync(file));
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));

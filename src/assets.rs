@@ -1,0 +1,119 @@
+//! Stylesheets and scripts are published under names that carry a hash of their content, so a
+//! host can let browsers keep them for a year: a changed file gets a new name. Templates ask
+//! for them by their plain name through one function, `asset(path='/style.css')`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+use tera::{Kwargs, State, Tera};
+
+/// Hex digits of the hash kept in a name: plenty to tell versions of one file apart.
+const HASH_LENGTH: usize = 10;
+
+/// Whether files of this path are published under a hashed name.
+pub fn is_fingerprinted(path: &str) -> bool {
+    matches!(
+        std::path::Path::new(path)
+            .extension()
+            .and_then(|e| e.to_str()),
+        Some("css" | "js" | "mjs")
+    )
+}
+
+/// `style.css` with these bytes -> `style.1a2b3c4d5e.css`, in the same folder so that
+/// relative references inside a stylesheet keep working.
+pub fn fingerprinted_path(path: &str, bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let hash: String = digest
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()
+        .chars()
+        .take(HASH_LENGTH)
+        .collect();
+    let (dir, file) = path.rsplit_once('/').unwrap_or(("", path));
+    let (stem, extension) = file.rsplit_once('.').unwrap_or((file, ""));
+    let dir = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    format!("{dir}{stem}.{hash}.{extension}")
+}
+
+/// Plain site path (`/style.css`) -> published site path (`/style.1a2b3c4d5e.css`).
+#[derive(Debug, Clone, Default)]
+pub struct Fingerprints(BTreeMap<String, String>);
+
+impl Fingerprints {
+    /// Records a file given as a path in the output (`style.css`) and returns the path it is
+    /// published at.
+    pub fn add(&mut self, path: &str, bytes: &[u8]) -> String {
+        let published = fingerprinted_path(path, bytes);
+        self.0.insert(format!("/{path}"), format!("/{published}"));
+        published
+    }
+
+    pub fn get(&self, site_path: &str) -> Option<&str> {
+        self.0.get(site_path).map(String::as_str)
+    }
+}
+
+/// Registers `asset(path='/style.css')`: the hashed file's link, with the base path in front.
+pub fn register(tera: &mut Tera, fingerprints: &Fingerprints, base_path: &str) {
+    let fingerprints = Arc::new(fingerprints.clone());
+    let base = base_path.to_string();
+    tera.register_function(
+        "asset",
+        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let path: &str = kwargs.must_get("path")?;
+            match fingerprints.get(path) {
+                Some(published) => Ok(format!("{base}{published}")),
+                None => Err(tera::Error::message(format!(
+                    "asset(path={path:?}) names no stylesheet or script; asset() is for the .css and .js files of the theme's or the site's static/ folder, e.g. asset(path='/style.css')"
+                ))),
+            }
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_names_keep_folder_and_extension_and_follow_the_content() {
+        let a = fingerprinted_path("js/search.js", b"one");
+        let b = fingerprinted_path("js/search.js", b"two");
+        assert!(a.starts_with("js/search.") && a.ends_with(".js"), "{a}");
+        assert_eq!(a.len(), "js/search..js".len() + HASH_LENGTH);
+        assert_ne!(a, b);
+        assert_eq!(a, fingerprinted_path("js/search.js", b"one"));
+    }
+
+    #[test]
+    fn only_stylesheets_and_scripts_are_fingerprinted() {
+        assert!(is_fingerprinted("style.css"));
+        assert!(is_fingerprinted("js/app.mjs"));
+        assert!(!is_fingerprinted("resources/plan.pdf"));
+        assert!(!is_fingerprinted("logo.svg"));
+    }
+
+    #[test]
+    fn the_template_function_links_the_hashed_file_under_the_base_path() {
+        let mut fingerprints = Fingerprints::default();
+        let published = fingerprints.add("style.css", b"body{}");
+        let mut tera = Tera::new();
+        register(&mut tera, &fingerprints, "/communities");
+        tera.add_raw_template("t", "{{ asset(path='/style.css') }}")
+            .unwrap();
+        let out = tera.render("t", &tera::Context::new()).unwrap();
+        assert_eq!(out, format!("/communities/{published}"));
+
+        tera.add_raw_template("bad", "{{ asset(path='/nope.css') }}")
+            .unwrap();
+        let err = tera.render("bad", &tera::Context::new()).unwrap_err();
+        assert!(format!("{err:?}").contains("nope.css"), "{err:?}");
+    }
+}

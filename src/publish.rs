@@ -1,0 +1,441 @@
+//! What a site needs besides its pages to go live on a static host: the Atom feed of case
+//! studies, the sitemap, `robots.txt`, redirects from old addresses (small HTML pages and
+//! Netlify's `_redirects`), and the JSON-LD that describes pages to search engines.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use atom_syndication::{Entry, Feed, FixedDateTime, Link, Person, Text};
+use chrono::NaiveDate;
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesText, Event};
+use serde_json::json;
+use tera::{Context, Tera};
+
+use crate::diagnostics::Diagnostic;
+use crate::models::Kind;
+use crate::output::Sink;
+use crate::render::{self, output_path};
+use crate::site::Site;
+
+pub const FEED: &str = "/atom.xml";
+pub const SITEMAP: &str = "/sitemap.xml";
+pub const ROBOTS: &str = "/robots.txt";
+pub const REDIRECTS: &str = "/_redirects";
+const REDIRECT_TEMPLATE: &str = "redirect.html";
+const SITEMAP_NAMESPACE: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+
+/// An old address that leads to a page: `(page index, site path)`.
+type Alias = (usize, String);
+
+/// The aliases of every page, each as the site path it is published at. Ones that are not
+/// a usable path are left out here; `check` reports them.
+fn aliases(site: &Site) -> Vec<Alias> {
+    site.pages
+        .iter()
+        .enumerate()
+        .flat_map(|(i, page)| {
+            page.source
+                .meta
+                .aliases
+                .iter()
+                .filter_map(move |alias| alias_path(alias).ok().map(|path| (i, path)))
+        })
+        .collect()
+}
+
+/// `/old/page` -> `/old/page/` (a folder, as pages are); `/old.html` stays as written.
+fn alias_path(alias: &str) -> Result<String, String> {
+    let usable = alias.starts_with('/')
+        && !alias.starts_with("//")
+        && !alias
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '?' | '#' | '\\' | '"' | '<' | '>'))
+        && !alias.split('/').any(|s| s == "." || s == "..");
+    if !usable {
+        return Err(format!("the alias {alias:?} is not a path on this site"));
+    }
+    let last = alias.rsplit('/').next().unwrap_or_default();
+    Ok(if alias.ends_with('/') || last.contains('.') {
+        alias.to_string()
+    } else {
+        format!("{alias}/")
+    })
+}
+
+/// Every alias must be a path on the site that nothing else is published at, and a page's
+/// source must be a web address.
+pub fn check(site: &Site, root: &Path) -> Vec<Diagnostic> {
+    let mut taken: HashMap<String, String> = HashMap::new();
+    for page in &site.pages {
+        taken.insert(output_path(page.url()), format!("the page {}", page.url()));
+    }
+    for url in render::generated_urls(site) {
+        taken.insert(output_path(&url), format!("the listing {url}"));
+    }
+    for asset in &site.assets {
+        taken.insert(output_path(&asset.url), format!("the file {}", asset.url));
+    }
+    for reserved in [FEED, SITEMAP, ROBOTS, REDIRECTS, "/404.html"] {
+        taken.insert(output_path(reserved), format!("the site's {reserved}"));
+    }
+    let mut problems = Vec::new();
+    for (i, page) in site.pages.iter().enumerate() {
+        for alias in &page.source.meta.aliases {
+            let problem = match alias_path(alias) {
+                Err(message) => Some((
+                    message,
+                    "write the old address as a path from the site's root, e.g. /old/page/",
+                )),
+                Ok(path) => {
+                    let file = output_path(&path);
+                    match taken.get(&file) {
+                        Some(owner) => Some((
+                            format!("the alias {alias} is already the address of {owner}"),
+                            "remove this alias: that address cannot lead to two places",
+                        )),
+                        None => {
+                            taken.insert(file, format!("an alias of {}", site.pages[i].url()));
+                            None
+                        }
+                    }
+                }
+            };
+            if let Some((message, hint)) = problem {
+                let (line, column) = position(root, &page.source.path, "aliases", alias);
+                problems.push(
+                    Diagnostic::error(&page.source.path, line, column, message).with_hint(hint),
+                );
+            }
+        }
+        // A link people follow from the page: autoescaping cannot make `javascript:` safe.
+        if let Some(url) = &page.source.meta.source_url
+            && !is_web_address(url)
+        {
+            let (line, column) = position(root, &page.source.path, "source_url", url);
+            problems.push(
+                Diagnostic::error(
+                    &page.source.path,
+                    line,
+                    column,
+                    format!("the source_url {url:?} is not a web address"),
+                )
+                .with_hint("write the full address, starting https://"),
+            );
+        }
+    }
+    problems
+}
+
+fn is_web_address(text: &str) -> bool {
+    url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+/// Where a value is written in a page's file: the first line from its front matter key on
+/// that has it.
+fn position(root: &Path, path: &Path, key: &str, value: &str) -> (usize, usize) {
+    let text = std::fs::read_to_string(root.join(path)).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.iter().position(|l| l.starts_with(key)).unwrap_or(0);
+    lines
+        .iter()
+        .enumerate()
+        .skip(start)
+        .find_map(|(n, line)| {
+            line.find(value)
+                .map(|col| (n + 1, line[..col].chars().count() + 1))
+        })
+        .unwrap_or((start + 1, 1))
+}
+
+/// Writes the feed, the sitemap, `robots.txt`, `_redirects` and the alias pages.
+pub fn write(site: &Site, tera: &Tera, sink: &dyn Sink) -> Vec<Diagnostic> {
+    let xml_error = |path: &str, e: &dyn std::fmt::Display| {
+        Diagnostic::error(
+            path.trim_start_matches('/'),
+            1,
+            1,
+            format!("cannot write {path}: {e}"),
+        )
+    };
+    let mut files: Vec<(String, Result<Vec<u8>, Diagnostic>)> = vec![
+        (
+            FEED.to_string(),
+            feed(site).map_err(|e| xml_error(FEED, &e)),
+        ),
+        (
+            SITEMAP.to_string(),
+            sitemap(site).map_err(|e| xml_error(SITEMAP, &e)),
+        ),
+        (ROBOTS.to_string(), Ok(robots(site).into_bytes())),
+        (REDIRECTS.to_string(), Ok(redirects(site).into_bytes())),
+    ];
+    for (page, alias) in aliases(site) {
+        files.push((
+            output_path(&alias),
+            redirect_page(site, tera, page)
+                .map(String::into_bytes)
+                .map_err(|e| render::template_error(&e)),
+        ));
+    }
+    let mut problems = Vec::new();
+    for (path, bytes) in files {
+        let path = path.trim_start_matches('/');
+        let written = bytes.and_then(|bytes| {
+            sink.write(path, &bytes).map_err(|e| {
+                Diagnostic::error(path, 1, 1, format!("cannot write the output file: {e}"))
+            })
+        });
+        problems.extend(written.err());
+    }
+    problems.sort();
+    problems.dedup();
+    problems
+}
+
+fn redirect_page(site: &Site, tera: &Tera, index: usize) -> tera::TeraResult<String> {
+    let page = &site.pages[index];
+    let config = &site.config;
+    let mut context = Context::new();
+    context.insert("language", &config.language);
+    context.insert("title", &page.source.meta.title);
+    context.insert("url", &config.link(page.url()));
+    context.insert("permalink", &config.permalink(page.url()));
+    tera.render(REDIRECT_TEMPLATE, &context)
+}
+
+/// Netlify's redirect rules: one `from to 301` line per alias, so that hosts that read them
+/// answer with a real redirect instead of the HTML page.
+fn redirects(site: &Site) -> String {
+    let config = &site.config;
+    aliases(site)
+        .into_iter()
+        .map(|(page, alias)| {
+            format!(
+                "{} {} 301\n",
+                config.link(&alias),
+                config.link(site.pages[page].url())
+            )
+        })
+        .collect()
+}
+
+fn robots(site: &Site) -> String {
+    format!(
+        "User-agent: *\nAllow: /\n\nSitemap: {}\n",
+        site.config.permalink(SITEMAP)
+    )
+}
+
+/// A page's last change: its `updated` or `date`; for a section, the newest of its pages;
+/// for the home page, which shows the latest case studies, the newest of the whole site.
+fn last_modified(site: &Site, index: usize) -> Option<NaiveDate> {
+    let changed = |i: usize| {
+        let meta = &site.pages[i].source.meta;
+        meta.updated.or(meta.date)
+    };
+    let page = &site.pages[index];
+    let shown: Vec<usize> = if page.is_home() {
+        (0..site.pages.len()).collect()
+    } else {
+        page.children.clone()
+    };
+    changed(index).or_else(|| shown.into_iter().filter_map(changed).max())
+}
+
+/// Every published page, taxonomy and term, with its last change where one is known.
+fn sitemap(site: &Site) -> std::io::Result<Vec<u8>> {
+    let config = &site.config;
+    let mut urls: Vec<(String, Option<NaiveDate>)> = (0..site.pages.len())
+        .map(|i| {
+            (
+                config.permalink(site.pages[i].url()),
+                last_modified(site, i),
+            )
+        })
+        .collect();
+    for taxonomy in &site.taxonomies {
+        let newest = |pages: &[usize]| pages.iter().filter_map(|&p| last_modified(site, p)).max();
+        let all: Vec<usize> = taxonomy
+            .terms
+            .iter()
+            .flat_map(|t| t.pages.clone())
+            .collect();
+        urls.push((config.permalink(&taxonomy.url), newest(&all)));
+        for term in &taxonomy.terms {
+            urls.push((config.permalink(&term.url), newest(&term.pages)));
+        }
+    }
+    let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
+    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    writer
+        .create_element("urlset")
+        .with_attribute(("xmlns", SITEMAP_NAMESPACE))
+        .write_inner_content(|w| {
+            for (loc, lastmod) in &urls {
+                w.create_element("url").write_inner_content(|w| {
+                    w.create_element("loc")
+                        .write_text_content(BytesText::new(loc))?;
+                    if let Some(date) = lastmod {
+                        let date = date.format("%Y-%m-%d").to_string();
+                        w.create_element("lastmod")
+                            .write_text_content(BytesText::new(&date))?;
+                    }
+                    Ok(())
+                })?;
+            }
+            Ok(())
+        })?;
+    let mut bytes = writer.into_inner();
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+fn timestamp(date: NaiveDate) -> FixedDateTime {
+    date.and_time(chrono::NaiveTime::MIN)
+        .and_utc()
+        .fixed_offset()
+}
+
+fn link(href: String, rel: &str, mime_type: Option<&str>) -> Link {
+    Link {
+        href,
+        rel: rel.to_string(),
+        mime_type: mime_type.map(str::to_string),
+        ..Link::default()
+    }
+}
+
+/// The Atom feed of case studies, newest first.
+fn feed(site: &Site) -> Result<Vec<u8>, atom_syndication::Error> {
+    let config = &site.config;
+    let case_studies = site.pages_of_kind(Kind::CaseStudy);
+    let entries: Vec<Entry> = case_studies
+        .iter()
+        .map(|&i| {
+            let page = &site.pages[i];
+            let meta = &page.source.meta;
+            let permalink = config.permalink(page.url());
+            Entry {
+                title: Text::plain(meta.title.clone()),
+                id: permalink.clone(),
+                updated: timestamp(last_modified(site, i).unwrap_or_default()),
+                published: meta.date.map(timestamp),
+                summary: meta.summary.clone().map(Text::plain),
+                links: vec![link(permalink, "alternate", Some("text/html"))],
+                ..Entry::default()
+            }
+        })
+        .collect();
+    let updated = entries
+        .iter()
+        .map(|e| e.updated)
+        .max()
+        .unwrap_or_else(|| timestamp(NaiveDate::default()));
+    let feed = Feed {
+        title: Text::plain(format!("{}: case studies", config.title)),
+        id: config.permalink(FEED),
+        updated,
+        authors: vec![Person {
+            name: config.title.clone(),
+            uri: Some(config.permalink("/")),
+            ..Person::default()
+        }],
+        links: vec![
+            link(config.permalink(FEED), "self", Some("application/atom+xml")),
+            link(config.permalink("/"), "alternate", Some("text/html")),
+        ],
+        lang: Some(config.language.clone()),
+        entries,
+        ..Feed::default()
+    };
+    let mut bytes = feed.write_to(Vec::new())?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// The organisation, as schema.org describes it.
+fn organisation(site: &Site) -> serde_json::Value {
+    let config = &site.config;
+    json!({
+        "@type": "GovernmentOrganization",
+        "name": config.title,
+        "url": config.permalink("/"),
+        "description": config.description,
+    })
+}
+
+/// JSON-LD for the home page (the organisation) and for case studies (an article), as text
+/// that is safe inside `<script type="application/ld+json">`.
+pub fn json_ld(site: &Site, index: usize, image: Option<&str>) -> Option<String> {
+    let page = &site.pages[index];
+    let meta = &page.source.meta;
+    let config = &site.config;
+    let data = if page.is_home() {
+        let mut data = organisation(site);
+        data["@context"] = json!("https://schema.org");
+        data
+    } else if page.source.kind == Kind::CaseStudy && !page.source.is_section {
+        let mut data = json!({
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "headline": meta.title,
+            "url": config.permalink(page.url()),
+            "mainEntityOfPage": config.permalink(page.url()),
+            "publisher": organisation(site),
+        });
+        if let Some(summary) = &meta.summary {
+            data["description"] = json!(summary);
+        }
+        if let Some(date) = meta.date {
+            data["datePublished"] = json!(date.format("%Y-%m-%d").to_string());
+        }
+        if let Some(date) = last_modified(site, index) {
+            data["dateModified"] = json!(date.format("%Y-%m-%d").to_string());
+        }
+        if let Some(image) = image {
+            data["image"] = json!(format!("{}{image}", config.origin()));
+        }
+        data
+    } else {
+        return None;
+    };
+    Some(script_safe_json(&data))
+}
+
+/// JSON whose text cannot end the script element it sits in, nor open a comment or markup:
+/// `<`, `>` and `&` are written as JSON escapes, which mean the same to a JSON reader.
+fn script_safe_json(data: &serde_json::Value) -> String {
+    data.to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_become_folder_paths_unless_they_name_a_file() {
+        assert_eq!(alias_path("/old/page").unwrap(), "/old/page/");
+        assert_eq!(alias_path("/old/page/").unwrap(), "/old/page/");
+        assert_eq!(alias_path("/old/page.html").unwrap(), "/old/page.html");
+        assert!(alias_path("old/page").is_err());
+        assert!(alias_path("//evil.example/").is_err());
+        assert!(alias_path("/a/../b/").is_err());
+        assert!(alias_path("/a b/").is_err());
+    }
+
+    #[test]
+    fn json_in_a_script_cannot_close_the_script() {
+        let text =
+            script_safe_json(&json!({"headline": "</script><script>alert(1)</script> & <!--"}));
+        assert!(!text.contains('<') && !text.contains('>') && !text.contains('&'));
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            back["headline"],
+            "</script><script>alert(1)</script> & <!--"
+        );
+    }
+}
