@@ -29,14 +29,10 @@ pub struct Outcome {
     pub changed: Vec<String>,
     /// How many pages were rendered (the others kept from the previous build).
     pub rendered: usize,
+    /// Only stylesheets changed, and pages only in the hashed names they link them by, so
+    /// open pages can swap them instead of reloading.
+    pub css_only: bool,
     pub warnings: Vec<Diagnostic>,
-}
-
-impl Outcome {
-    /// Only stylesheets changed, so open pages can swap them instead of reloading.
-    pub fn css_only(&self) -> bool {
-        !self.changed.is_empty() && self.changed.iter().all(|p| p.ends_with(".css"))
-    }
 }
 
 /// A content file as last read.
@@ -199,6 +195,16 @@ impl Session {
             .map(|(path, _)| path.clone())
             .collect();
         reparse.extend(forced.iter().cloned());
+        let css_only = !edits.config
+            && !edits.templates
+            && !edits.discover
+            && edits.pages.is_empty()
+            && forced.is_empty()
+            && !edits.files.is_empty()
+            && edits
+                .files
+                .iter()
+                .all(|f| f.extension().is_some_and(|e| e == "css"));
         let reparsed = self.parse(&reparse, &forced);
         if let Some(outcome) = self.body_edits(&edits, &reparsed) {
             return outcome;
@@ -252,6 +258,7 @@ impl Session {
             files: built.files.clone(),
             changed: built.changed.clone(),
             rendered: built.rendered,
+            css_only: css_only && !built.changed.is_empty(),
             warnings,
         };
         self.built = Some(built);
@@ -267,7 +274,16 @@ impl Session {
         let sink = MemorySink::default();
         let rendered = pipeline::write_site(&self.root, &site, &tera, &statics, &sink)?;
         let files = sink.into_files();
-        let mut changed: Vec<String> = files.keys().cloned().collect();
+        let mut changed: Vec<String> = match &self.built {
+            Some(old) => files
+                .iter()
+                .filter(|(path, bytes)| old.files.get(*path) != Some(*bytes))
+                .map(|(path, _)| path)
+                .chain(old.files.keys().filter(|path| !files.contains_key(*path)))
+                .cloned()
+                .collect(),
+            None => files.keys().cloned().collect(),
+        };
         changed.sort();
         let reads = all_reads(&site);
         let pages: HashSet<String> = reads.keys().map(|url| render::output_path(url)).collect();
@@ -445,6 +461,7 @@ impl Session {
             files: built.files.clone(),
             changed: built.changed.clone(),
             rendered: built.rendered,
+            css_only: false,
             warnings,
         }))
     }

@@ -9,11 +9,20 @@
     events.close();
     location.reload();
   });
-  events.addEventListener('css', (event) => {
-    for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
-      const url = new URL(link.href);
-      url.searchParams.set('v', event.data);
-      link.href = url.href;
+  events.addEventListener('css', async () => {
+    // Stylesheets are published under names hashed from their content: the page as rebuilt
+    // names the new ones, in the same order.
+    const response = await fetch(location.href, { cache: 'no-store' });
+    const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+    const hrefs = [...fresh.querySelectorAll('link[rel="stylesheet"]')].map((l) => l.getAttribute('href'));
+    const links = [...document.querySelectorAll('link[rel="stylesheet"]')];
+    if (!response.ok || hrefs.length !== links.length) {
+      events.close();
+      location.reload();
+      return;
     }
+    links.forEach((link, i) => {
+      link.href = new URL(hrefs[i], location.href).href;
+    });
   });
 })();

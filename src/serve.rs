@@ -171,7 +171,7 @@ fn publish(state: &State, outcome: Result<Outcome, Vec<Diagnostic>>, started: In
                     1 => println!("Rebuilt in {elapsed} ms: 1 file changed"),
                     n => println!("Rebuilt in {elapsed} ms: {n} files changed"),
                 }
-                css_only = outcome.css_only() && current.problems.is_none();
+                css_only = outcome.css_only && current.problems.is_none();
                 current.files = outcome.files;
                 current.problems = None;
             }

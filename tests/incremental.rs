@@ -180,12 +180,81 @@ fn template_stylesheet_and_site_yaml_edits_match_a_full_build() {
         write(root, "static/style.css", "body { color: #0b0c0c; }\n");
         vec!["static/style.css"]
     });
-    assert_eq!(outcome.changed, ["style.css"]);
-    assert!(outcome.css_only());
+    // The stylesheet moves to a new hashed name, and every page links that name.
+    let sheets: Vec<&String> = outcome
+        .changed
+        .iter()
+        .filter(|p| p.ends_with(".css"))
+        .collect();
+    assert_eq!(sheets.len(), 2, "{sheets:?}");
+    assert!(sheets.iter().all(|p| p.starts_with("style.")), "{sheets:?}");
+    assert!(outcome.changed.contains(&"index.html".to_string()));
+    assert!(outcome.css_only);
     check_edit(|root| {
         replace(root, "site.yaml", "page_size: 3", "page_size: 2");
         vec!["site.yaml"]
     });
+}
+
+#[test]
+fn aliases_and_summaries_update_redirects_and_the_feed() {
+    let outcome = check_edit(|root| {
+        replace(
+            root,
+            CASE_STUDY,
+            "tags: [",
+            "aliases: [\"/croft-fridge/\"]\ntags: [",
+        );
+        replace(
+            root,
+            CASE_STUDY,
+            "summary: \"How parish",
+            "summary: \"Why parish",
+        );
+        vec![CASE_STUDY]
+    });
+    for path in ["atom.xml", "_redirects", "croft-fridge/index.html"] {
+        assert!(outcome.changed.contains(&path.to_string()), "{path}");
+    }
+}
+
+#[test]
+fn a_report_section_body_edit_updates_the_whole_report() {
+    let outcome = check_edit(|root| {
+        let rel = "content/annual-report/2023-24/foreword.md";
+        let text = read(root, rel);
+        write(root, rel, &format!("{text}\nOne more paragraph.\n"));
+        vec![rel]
+    });
+    assert_eq!(outcome.changed.len(), 2, "{:?}", outcome.changed);
+}
+
+#[test]
+fn a_lower_file_size_limit_refuses_pages_over_it() {
+    let site = fixture("serve");
+    let root = site.path();
+    let (mut session, first) = Session::new(root, Some(BASE.to_string()));
+    first.expect("first build");
+    write(
+        root,
+        "content/about.md",
+        &format!("---\ntitle: About\n---\n\n{}\n", "word ".repeat(300_000)),
+    );
+    replace(
+        root,
+        "site.yaml",
+        "page_size: 3",
+        "page_size: 3\nmax_file_mb: 1",
+    );
+    let problems = session
+        .update(&[root.join("content/about.md"), root.join("site.yaml")])
+        .expect_err("a page over the limit");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("more than the 1 MB")),
+        "{problems:?}"
+    );
 }
 
 #[test]

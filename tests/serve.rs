@@ -257,11 +257,20 @@ fn paths_outside_the_site_are_never_served() {
     }
 }
 
+/// The site's stylesheet as the home page links it: its name carries a hash of its content.
+fn stylesheet(server: &Server) -> String {
+    let (_, _, home) = server.get("/");
+    let start = home.find("href=\"/style.").expect("a stylesheet link") + "href=\"".len();
+    let end = start + home[start..].find('"').expect("the link's end");
+    home[start..end].to_string()
+}
+
 #[test]
 fn content_types_head_redirects_and_the_sites_404_page() {
     let site = fixture("serve");
     let server = Server::start(site.path());
-    let (status, content_type, css) = server.get("/style.css");
+    let stylesheet = stylesheet(&server);
+    let (status, content_type, css) = server.get(&stylesheet);
     assert_eq!(
         (status, content_type.as_str()),
         (200, "text/css; charset=utf-8")
@@ -277,7 +286,7 @@ fn content_types_head_redirects_and_the_sites_404_page() {
     );
     assert!(body.contains("<h1>Page not found</h1>"), "{body}");
 
-    let (status, head) = server.raw_get_method("HEAD", "/style.css");
+    let (status, head) = server.raw_get_method("HEAD", &stylesheet);
     assert_eq!(status, 200);
     assert!(
         head.contains(&format!("Content-Length: {}", css.len())),
@@ -295,7 +304,8 @@ fn two_hundred_concurrent_requests_all_succeed() {
     let site = fixture("serve");
     let server = Server::start(site.path());
     let url = server.url.clone();
-    let paths = ["/", "/case-studies/", "/style.css", "/tags/", "/about/"];
+    let stylesheet = stylesheet(&server);
+    let paths = ["/", "/case-studies/", &stylesheet, "/tags/", "/about/"];
     let threads: Vec<_> = (0..200)
         .map(|n| {
             let url = format!("{url}{}", paths[n % paths.len()]);
