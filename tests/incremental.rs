@@ -233,8 +233,7 @@ fn a_report_section_body_edit_updates_the_whole_report() {
 fn a_lower_file_size_limit_refuses_pages_over_it() {
     let site = fixture("serve");
     let root = site.path();
-    let (mut session, first) = Session::new(root, Some(BASE.to_string()));
-    first.expect("first build");
+    let mut session = first_build(root);
     write(
         root,
         "content/about.md",
