@@ -12,5 +12,6 @@ pub mod models;
 pub mod output;
 pub mod pipeline;
 pub mod render;
+pub mod search;
 pub mod site;
 pub mod yaml;

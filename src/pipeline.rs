@@ -11,6 +11,7 @@ use crate::content::{self, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
 use crate::output::{DirSink, NullSink, Sink, Staging};
 use crate::render::{self, THEME, THEME_DIR};
+use crate::search;
 use crate::site::Site;
 
 #[derive(Debug, Clone, Default)]
@@ -143,6 +144,7 @@ fn write_site(root: &Path, site: &Site, sink: &dyn Sink) -> Result<usize, Vec<Di
     let tera = render::load_templates(root, site.config.base_path())?;
     let jobs = render::all_jobs(site);
     let mut problems = render::render(site, &tera, &jobs, sink);
+    problems.extend(search::write(site, sink));
     let statics = static_files(root, site);
     let page_outputs: std::collections::HashSet<String> = site
         .pages
