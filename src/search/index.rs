@@ -1,11 +1,11 @@
 //! The inverted index: every folded word, the stem it reduces to, and for each stem the pages
 //! that use it with their BM25 score, worked out here so the browser only adds scores up.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use super::text::{Stems, words};
+use super::text::{Stems, fold, for_each_word};
 
 /// The text of one page, by field.
 pub struct Fields<'a> {
@@ -44,37 +44,49 @@ pub struct Index {
 impl Index {
     /// Indexes pages; page numbers are positions in `docs`.
     pub fn build(docs: &[Fields]) -> Index {
-        let counted: Vec<(HashMap<String, u32>, u32)> = docs.par_iter().map(count).collect();
-        let vocabulary: BTreeSet<&str> = counted
-            .iter()
-            .flat_map(|(tf, _)| tf.keys().map(String::as_str))
-            .collect();
-        let vocabulary: Vec<&str> = vocabulary.into_iter().collect();
+        let counted: Vec<(Vec<(String, u32)>, u32)> = docs.par_iter().map(count).collect();
+        let vocabulary: HashSet<&str> = counted
+            .par_iter()
+            .fold(HashSet::new, |mut set, (tf, _)| {
+                set.extend(tf.iter().map(|(w, _)| w.as_str()));
+                set
+            })
+            .reduce(HashSet::new, |mut a, b| {
+                a.extend(b);
+                a
+            });
+        let mut vocabulary: Vec<&str> = vocabulary.into_iter().collect();
+        vocabulary.par_sort_unstable();
         let stemmed: Vec<String> = vocabulary
             .par_iter()
             .map_init(Stems::new, |stems, w| stems.stem(w))
             .collect();
-        let mut stem_ids: HashMap<&str, usize> = HashMap::new();
         let mut distinct: Vec<&str> = stemmed.iter().map(String::as_str).collect();
-        distinct.sort_unstable();
+        distinct.par_sort_unstable();
         distinct.dedup();
-        for (i, s) in distinct.iter().enumerate() {
-            stem_ids.insert(s, i);
-        }
+        let stem_ids: HashMap<&str, usize> =
+            distinct.iter().enumerate().map(|(i, s)| (*s, i)).collect();
         let words: Vec<(String, usize)> = vocabulary
             .iter()
             .zip(&stemmed)
             .map(|(w, s)| (w.to_string(), stem_ids[s.as_str()]))
             .collect();
-        let word_stem: HashMap<&str, usize> = words.iter().map(|(w, s)| (w.as_str(), *s)).collect();
+        let word_stem: HashMap<&str, usize> =
+            words.iter().map(|(w, s)| (w.as_str(), *s)).collect();
 
         // Weighted term frequency of each stem in each page, pages in order.
+        let by_page: Vec<HashMap<usize, u32>> = counted
+            .par_iter()
+            .map(|(tf, _)| {
+                let mut by_stem: HashMap<usize, u32> = HashMap::new();
+                for (word, n) in tf {
+                    *by_stem.entry(word_stem[word.as_str()]).or_default() += n;
+                }
+                by_stem
+            })
+            .collect();
         let mut frequencies: Vec<Vec<(u32, u32)>> = vec![Vec::new(); distinct.len()];
-        for (doc, (tf, _)) in counted.iter().enumerate() {
-            let mut by_stem: HashMap<usize, u32> = HashMap::new();
-            for (word, n) in tf {
-                *by_stem.entry(word_stem[word.as_str()]).or_default() += n;
-            }
+        for (doc, by_stem) in by_page.into_iter().enumerate() {
             for (stem, n) in by_stem {
                 frequencies[stem].push((doc as u32, n));
             }
@@ -115,22 +127,23 @@ fn quantise(fraction: f64) -> u8 {
     (fraction * 255.0).round().clamp(1.0, 255.0) as u8
 }
 
-/// Weighted counts of a page's words, and its weighted length.
-fn count(doc: &Fields) -> (HashMap<String, u32>, u32) {
-    let mut tf: HashMap<String, u32> = HashMap::new();
+/// Weighted counts of a page's distinct words, and its weighted length.
+fn count(doc: &Fields) -> (Vec<(String, u32)>, u32) {
+    let texts = [
+        (fold(doc.title), TITLE_WEIGHT),
+        (fold(doc.summary), SUMMARY_WEIGHT),
+        (fold(doc.headings), HEADINGS_WEIGHT),
+        (fold(doc.body), BODY_WEIGHT),
+    ];
+    let mut tf: HashMap<&str, u32> = HashMap::new();
     let mut length = 0;
-    for (text, weight) in [
-        (doc.title, TITLE_WEIGHT),
-        (doc.summary, SUMMARY_WEIGHT),
-        (doc.headings, HEADINGS_WEIGHT),
-        (doc.body, BODY_WEIGHT),
-    ] {
-        for word in words(text) {
+    for (text, weight) in &texts {
+        for_each_word(text, |word| {
             *tf.entry(word).or_default() += weight;
             length += weight;
-        }
+        });
     }
-    (tf, length)
+    (tf.into_iter().map(|(w, n)| (w.to_string(), n)).collect(), length)
 }
 
 #[cfg(test)]

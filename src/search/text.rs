@@ -5,8 +5,7 @@
 //! case, split on non-alphanumerics), so both sides agree on what a word is.
 
 use rust_stemmers::{Algorithm, Stemmer};
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 /// Words too common to tell pages apart; the manifest hands the same list to the browser.
 pub const STOP_WORDS: &[&str] = &[
@@ -17,19 +16,29 @@ pub const STOP_WORDS: &[&str] = &[
 
 /// Lower case without accents: "Café Élan" -> "cafe elan".
 pub fn fold(text: &str) -> String {
-    text.nfkd()
-        .filter(|c| !is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            // Each character on its own: marks are dropped, so their reordering cannot matter.
+            decompose_compatible(c, |d| {
+                if !is_combining_mark(d) {
+                    out.extend(d.to_lowercase());
+                }
+            });
+        }
+    }
+    out
 }
 
-/// The folded words of a text worth indexing: two characters or more, not a stop word.
-pub fn words(text: &str) -> Vec<String> {
-    fold(text)
+/// Calls `f` with each word of a folded text that is worth indexing: two characters or more,
+/// not a stop word.
+pub fn for_each_word<'a>(folded: &'a str, mut f: impl FnMut(&'a str)) {
+    folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().nth(1).is_some() && !STOP_WORDS.contains(w))
-        .map(str::to_string)
-        .collect()
+        .for_each(&mut f);
 }
 
 /// Reduces folded words to stems ("volunteering" -> "volunt").
@@ -49,9 +58,16 @@ impl Stems {
 mod tests {
     use super::*;
 
+    fn words(text: &str) -> Vec<&str> {
+        let folded = Box::leak(fold(text).into_boxed_str());
+        let mut out = Vec::new();
+        for_each_word(folded, |w| out.push(w));
+        out
+    }
+
     #[test]
     fn folding_removes_accents_and_case() {
-        assert_eq!(fold("Café ÉLAN naïve Ångström"), "cafe elan naive angstrom");
+        assert_eq!(fold("Café ÉLAN naïve Ångström ﬁ"), "cafe elan naive angstrom fi");
     }
 
     #[test]
