@@ -369,3 +369,57 @@ fn pack(facets: &[Facet]) -> Result<(Vec<FacetView<'_>>, usize, Vec<u8>), Diagno
     }
     Ok((views, bytes, packed))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(names: &[&str]) -> Vec<FacetValue> {
+        names
+            .iter()
+            .map(|n| FacetValue {
+                value: n.to_string(),
+                name: n.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn facets_pack_into_few_bits_per_page() {
+        let facets = [
+            Facet {
+                name: "kind",
+                label: "Kind",
+                multi: false,
+                values: values(&["a", "b", "c"]),
+                of_page: vec![vec![2], vec![], vec![0]],
+            },
+            Facet {
+                name: "principle",
+                label: "Principle",
+                multi: true,
+                values: values(&["x", "y", "z"]),
+                of_page: vec![vec![0, 2], vec![1], vec![]],
+            },
+        ];
+        let (views, bytes, packed) = pack(&facets).unwrap();
+        assert_eq!((views[0].shift, views[0].bits), (0, 2));
+        assert_eq!((views[1].shift, views[1].bits), (2, 3));
+        assert_eq!(bytes, 1);
+        // Page 0: kind c (position 2, stored 3), principles x and z (bits 0 and 2).
+        assert_eq!(packed, [3 | (0b101 << 2), (0b010 << 2), 1]);
+    }
+
+    #[test]
+    fn excerpt_text_is_cut_at_a_word_boundary() {
+        assert_eq!(cut("village hall garden", 12), "village");
+        assert_eq!(cut("short", 12), "short");
+        assert_eq!(cut("café société", 9), "café");
+    }
+
+    #[test]
+    fn kind_names_read_as_labels() {
+        assert_eq!(kind_value(Kind::CaseStudy), "case-study");
+        assert_eq!(capitalised(Kind::ReportSection.name()), "Annual report section");
+    }
+}

@@ -12,7 +12,7 @@
   // A typed prefix is expanded to every word it starts once it has this many letters...
   const MIN_PREFIX = 3;
   // ...and when those words fill at most this many shards; otherwise only the word itself.
-  const MAX_PREFIX_SHARDS = 3;
+  const MAX_PREFIX_SHARDS = 2;
   // Words found through the prefix count for less than the typed word and its own forms.
   const PREFIX_WEIGHT = 0.5;
 
@@ -121,7 +121,7 @@
   const shard = (i) => cached(shards, i, () => get(`shards/${i}.bin`, 'arrayBuffer').then(decodeShard));
   const page = (i) => cached(pages, i, () => get(`pages/${i}.json`, 'json'));
 
-  /** Page -> score for one query word: its stem's pages, and those of the words it begins. */
+  /** Each page's score for one query word (0: no match): its stem's pages, and those of the words it begins. */
   async function matchWord(q) {
     const first = shardOf(q);
     let last = shardOf(`${q}\uffff`);
@@ -132,34 +132,39 @@
     const entries = (await Promise.all(loads)).flat();
     const own = new Set(entries.filter((e) => e.word === q).map((e) => e.stem));
     const done = new Set();
-    const scores = new Map();
+    const scores = new Float32Array(manifest.pages);
     for (const { word, stem } of entries) {
       if (done.has(stem) || !(word === q || (prefix && word.startsWith(q)))) continue;
       done.add(stem);
       const weight = own.has(stem) ? 1 : PREFIX_WEIGHT;
       for (let i = 0; i < stem.docs.length; i++) {
-        const score = stem.scores[i] * weight;
         const doc = stem.docs[i];
-        if (!(scores.get(doc) >= score)) scores.set(doc, score);
+        scores[doc] = Math.max(scores[doc], stem.scores[i] * weight);
       }
     }
     return scores;
   }
 
-  /** Pages that match every word, with the sum of their scores. */
+  /** Pages that match every word (in page order), and each page's summed score. */
   async function match(words) {
-    const maps = await Promise.all(words.map(matchWord));
-    maps.sort((a, b) => a.size - b.size);
-    const total = new Map();
-    for (const [doc, score] of maps[0]) {
-      let sum = score;
-      for (let i = 1; i < maps.length && sum >= 0; i++) {
-        const s = maps[i].get(doc);
-        sum = s === undefined ? -1 : sum + s;
+    const each = await Promise.all(words.map(matchWord));
+    const total = new Float32Array(manifest.pages);
+    const docs = [];
+    for (let doc = 0; doc < total.length; doc++) {
+      let sum = 0;
+      for (const scores of each) {
+        if (!scores[doc]) {
+          sum = 0;
+          break;
+        }
+        sum += scores[doc];
       }
-      if (sum >= 0) total.set(doc, sum);
+      if (sum) {
+        total[doc] = sum;
+        docs.push(doc);
+      }
     }
-    return total;
+    return { docs, total };
   }
 
   function unpackFacets(bytes) {
@@ -174,24 +179,32 @@
     }
   }
 
-  /** The positions of the values selected in each facet. */
-  function selections() {
-    return manifest.facets.map((f) => {
-      const chosen = state.filters[f.name] || new Set();
-      return f.values.map((v, i) => (chosen.has(v.value) ? i : -1)).filter((i) => i >= 0);
-    });
+  /** The values of facet `j` a packed field holds, as positions. */
+  function valuesOf(j, field) {
+    if (!manifest.facets[j].multi) return field ? [field - 1] : [];
+    const out = [];
+    for (let v = 0; field; v++, field = Math.floor(field / 2)) if (field % 2) out.push(v);
+    return out;
   }
 
-  function has(j, doc, value) {
-    const field = fields[j][doc];
-    return manifest.facets[j].multi ? Math.floor(field / 2 ** value) % 2 === 1 : field === value + 1;
+  /** Per facet, whether each possible field passes its selected values (null: no selection). */
+  function selections() {
+    return manifest.facets.map((f, j) => {
+      const chosen = state.filters[f.name] || new Set();
+      if (!f.values.some((v) => chosen.has(v.value))) return null;
+      const fieldsSeen = new Map();
+      return (field) => {
+        if (!fieldsSeen.has(field)) fieldsSeen.set(field, valuesOf(j, field).some((v) => chosen.has(f.values[v].value)));
+        return fieldsSeen.get(field);
+      };
+    });
   }
 
   /**
    * Results and facet counts. A page counts towards a facet's values when it passes the
    * filters of every other facet, so choosing a value never hides its siblings' counts.
    */
-  function filter(candidates, selected) {
+  function filter(candidates, passes) {
     const facets = manifest.facets;
     const counts = facets.map((f) => new Array(f.values.length).fill(0));
     const passing = [];
@@ -199,7 +212,7 @@
       let failed = -1;
       let failures = 0;
       for (let j = 0; j < facets.length && failures < 2; j++) {
-        if (selected[j].length && !selected[j].some((v) => has(j, doc, v))) {
+        if (passes[j] && !passes[j](fields[j][doc])) {
           failures++;
           failed = j;
         }
@@ -207,9 +220,7 @@
       if (failures > 1) continue;
       if (failures === 0) passing.push(doc);
       for (let j = 0; j < facets.length; j++) {
-        if (failures === 0 || j === failed) {
-          for (let v = 0; v < counts[j].length; v++) if (has(j, doc, v)) counts[j][v]++;
-        }
+        if (failures === 0 || j === failed) for (const v of valuesOf(j, fields[j][doc])) counts[j][v]++;
       }
     }
     return { passing, counts };
@@ -218,21 +229,22 @@
   async function run() {
     const run = ++runs;
     const words = queryWords(state.q);
-    const selected = selections();
-    const filtering = selected.some((s) => s.length);
-    let scores = null;
+    const passes = selections();
+    const filtering = passes.some(Boolean);
+    let found = null;
     try {
-      if (words.length) scores = await match(words);
+      if (words.length) found = await match(words);
     } catch {
       if (run === runs) announce('Search is not available right now. Please try again.');
       return;
     }
     if (run !== runs) return;
-    const candidates = scores ? [...scores.keys()] : [...Array(manifest.pages).keys()];
-    const { passing, counts } = filter(candidates, selected);
+    const candidates = found ? found.docs : [...Array(manifest.pages).keys()];
+    const { passing, counts } = filter(candidates, passes);
     showCounts(counts);
     hits = words.length || filtering ? passing : [];
-    hits.sort(scores ? (a, b) => scores.get(b) - scores.get(a) || a - b : (a, b) => a - b);
+    // Page numbers run newest first, so ties go to the newer page.
+    if (found) hits.sort((a, b) => found.total[b] - found.total[a] || a - b);
     const hadFocus = list.contains(document.activeElement);
     list.replaceChildren();
     shown = 0;
