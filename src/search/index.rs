@@ -71,8 +71,7 @@ impl Index {
             .zip(&stemmed)
             .map(|(w, s)| (w.to_string(), stem_ids[s.as_str()]))
             .collect();
-        let word_stem: HashMap<&str, usize> =
-            words.iter().map(|(w, s)| (w.as_str(), *s)).collect();
+        let word_stem: HashMap<&str, usize> = words.iter().map(|(w, s)| (w.as_str(), *s)).collect();
 
         // Weighted term frequency of each stem in each page, pages in order.
         let by_page: Vec<HashMap<usize, u32>> = counted
@@ -143,7 +142,10 @@ fn count(doc: &Fields) -> (Vec<(String, u32)>, u32) {
             length += weight;
         });
     }
-    (tf.into_iter().map(|(w, n)| (w.to_string(), n)).collect(), length)
+    (
+        tf.into_iter().map(|(w, n)| (w.to_string(), n)).collect(),
+        length,
+    )
 }
 
 #[cfg(test)]

@@ -420,6 +420,9 @@ mod tests {
     #[test]
     fn kind_names_read_as_labels() {
         assert_eq!(kind_value(Kind::CaseStudy), "case-study");
-        assert_eq!(capitalised(Kind::ReportSection.name()), "Annual report section");
+        assert_eq!(
+            capitalised(Kind::ReportSection.name()),
+            "Annual report section"
+        );
     }
 }

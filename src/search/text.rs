@@ -67,7 +67,10 @@ mod tests {
 
     #[test]
     fn folding_removes_accents_and_case() {
-        assert_eq!(fold("Café ÉLAN naïve Ångström ﬁ"), "cafe elan naive angstrom fi");
+        assert_eq!(
+            fold("Café ÉLAN naïve Ångström ﬁ"),
+            "cafe elan naive angstrom fi"
+        );
     }
 
     #[test]
