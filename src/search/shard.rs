@@ -133,7 +133,7 @@ mod tests {
     fn decode(bytes: &[u8]) -> Vec<(String, Vec<(u32, u8)>)> {
         let mut pos = 0;
         let mut stems = Vec::new();
-        let mut next = |pos: &mut usize| {
+        let next = |pos: &mut usize| {
             let (mut n, mut shift) = (0u64, 0);
             loop {
                 let b = bytes[*pos];
