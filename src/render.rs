@@ -29,10 +29,7 @@ pub const THEME_DIR: &str = "themes/default";
 /// name where there is one.
 pub fn load_templates(root: &Path, base_path: &str) -> Result<Tera, Vec<Diagnostic>> {
     let mut templates: BTreeMap<String, String> = BTreeMap::new();
-    // Partials sit in a subfolder, so the whole tree is read.
-    let mut folders: Vec<&Dir> = THEME.get_dir("templates").into_iter().collect();
-    while let Some(dir) = folders.pop() {
-        folders.extend(dir.dirs());
+    if let Some(dir) = THEME.get_dir("templates") {
         for file in dir.files() {
             let name = template_name(file.path());
             templates.insert(name, file.contents_utf8().unwrap_or_default().to_string());
