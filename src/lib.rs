@@ -18,5 +18,6 @@ pub mod render;
 pub mod sanitize;
 pub mod scaffold;
 pub mod schema;
+pub mod search;
 pub mod site;
 pub mod yaml;

@@ -14,6 +14,7 @@ use crate::highlight;
 use crate::output::{DirSink, NullSink, Sink, Staging};
 use crate::publish;
 use crate::render::{self, THEME_DIR};
+use crate::search;
 use crate::site::{Asset, Site};
 
 #[derive(Debug, Clone, Default)]
@@ -210,6 +211,7 @@ fn write_site(root: &Path, site: &Site, sink: &dyn Sink) -> Result<usize, Vec<Di
     let jobs = render::all_jobs(site);
     let mut problems = render::render(site, &tera, &jobs, sink);
     problems.extend(publish::write(site, &tera, sink));
+    problems.extend(search::write(site, sink));
     let page_outputs: std::collections::HashSet<String> = site
         .pages
         .iter()
