@@ -18,6 +18,7 @@ use crate::output::{Files, MemorySink};
 use crate::pipeline::{self, StaticFile};
 use crate::publish;
 use crate::render::{self, Job, Reads, THEME_DIR};
+use crate::search;
 use crate::site::{Body, ModelCache, Page, Site};
 
 /// What a rebuild produced.
@@ -353,29 +354,25 @@ impl Session {
                 problems.extend(file.copy(&self.root, path, &sink).err());
             }
         }
-        // Cheap beside the pages, and any front matter may show in them.
-        let publish_sink = MemorySink::default();
-        problems.extend(publish::write(&site, &tera, &publish_sink));
         if !problems.is_empty() {
             problems.sort();
             return Err(problems);
         }
-        let published_files = publish_sink.into_files();
-        let published: BTreeSet<String> = published_files.keys().cloned().collect();
+        let fresh = site_wide(&site, &tera)?;
         let mut files = (*previous.files).clone();
         let mut changed = Vec::new();
-        let gone_pages = previous
+        for url in previous
             .reads
             .keys()
             .filter(|url| !reads.contains_key(*url))
-            .map(|url| render::output_path(url));
-        let gone_published = previous.published.difference(&published).cloned();
-        for path in gone_pages.chain(gone_published) {
+        {
+            let path = render::output_path(url);
             files.remove(&path);
             changed.push(path);
         }
         changed.extend(merge(&mut files, sink.into_files()));
-        changed.extend(merge(&mut files, published_files));
+        let mut published = previous.published.clone();
+        changed.extend(put_site_wide(&mut files, &mut published, fresh));
         changed.sort();
         Ok(Built {
             site,
@@ -448,13 +445,26 @@ impl Session {
         }
         let sink = MemorySink::default();
         let problems = render::render(&built.site, &built.tera, &jobs, &sink);
-        if !problems.is_empty() {
-            // The model has moved on from the files served: the next build starts afresh.
-            self.built = None;
-            return Some(Err(problems));
-        }
+        // The search index holds every body's text; the feed and the like show front matter.
+        let fresh = if problems.is_empty() {
+            site_wide(&built.site, &built.tera)
+        } else {
+            Err(problems)
+        };
+        let fresh = match fresh {
+            Ok(fresh) => fresh,
+            Err(problems) => {
+                // The model has moved on from the files served: the next build starts afresh.
+                self.built = None;
+                return Some(Err(problems));
+            }
+        };
         let mut files = (*built.files).clone();
         built.changed = merge(&mut files, sink.into_files());
+        built
+            .changed
+            .extend(put_site_wide(&mut files, &mut built.published, fresh));
+        built.changed.sort();
         built.files = Arc::new(files);
         built.rendered = jobs.len();
         Some(Ok(Outcome {
@@ -517,6 +527,35 @@ impl Session {
         }
         reparsed
     }
+}
+
+/// The outputs made from every page at once: the feed, sitemap, redirects and search index.
+fn site_wide(site: &Site, tera: &Tera) -> Result<Files, Vec<Diagnostic>> {
+    let sink = MemorySink::default();
+    let mut problems = publish::write(site, tera, &sink);
+    problems.extend(search::write(site, &sink));
+    if problems.is_empty() {
+        Ok(sink.into_files())
+    } else {
+        problems.sort();
+        Err(problems)
+    }
+}
+
+/// Puts fresh site-wide outputs in place of the last ones, removing any no longer made;
+/// returns the paths that changed.
+fn put_site_wide(files: &mut Files, published: &mut BTreeSet<String>, fresh: Files) -> Vec<String> {
+    let mut changed: Vec<String> = published
+        .iter()
+        .filter(|path| !fresh.contains_key(*path))
+        .cloned()
+        .collect();
+    for path in &changed {
+        files.remove(path);
+    }
+    *published = fresh.keys().cloned().collect();
+    changed.extend(merge(files, fresh));
+    changed
 }
 
 /// Puts newly rendered files in place; returns the paths whose content changed.

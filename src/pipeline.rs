@@ -15,6 +15,7 @@ use crate::highlight;
 use crate::output::{DirSink, NullSink, Sink, Staging};
 use crate::publish;
 use crate::render::{self, THEME_DIR};
+use crate::search;
 use crate::site::{Asset, ModelCache, NoCache, Site};
 
 #[derive(Debug, Clone, Default)]
@@ -274,6 +275,7 @@ pub fn write_site(
     let jobs = render::all_jobs(site);
     let mut problems = render::render(site, tera, &jobs, sink);
     problems.extend(publish::write(site, tera, sink));
+    problems.extend(search::write(site, sink));
     let page_outputs: std::collections::HashSet<String> = site
         .pages
         .iter()

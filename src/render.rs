@@ -138,6 +138,8 @@ pub enum Job {
     Term(usize, usize, usize),
     /// A report year with all its sections on one page, for reading through and printing.
     FullReport(usize),
+    /// The search page, which queries the index that `search` writes.
+    Search,
     NotFound,
 }
 
@@ -194,6 +196,7 @@ pub fn all_jobs(site: &Site) -> Vec<Job> {
             }
         }
     }
+    jobs.push(Job::Search);
     jobs.push(Job::NotFound);
     jobs
 }
@@ -271,7 +274,7 @@ pub fn job_reads(site: &Site, job: Job) -> Reads {
             );
             reads.add(site.ancestors(i));
         }
-        Job::TaxonomyIndex(_) | Job::NotFound => {}
+        Job::TaxonomyIndex(_) | Job::Search | Job::NotFound => {}
     }
     reads
 }
@@ -328,6 +331,7 @@ pub fn job_url(site: &Site, job: Job) -> String {
         Job::TaxonomyIndex(t) => site.taxonomies[t].url.clone(),
         Job::Term(t, k, n) => listing_url(&site.taxonomies[t].terms[k].url, n),
         Job::FullReport(i) => full_report_url(site.pages[i].url()),
+        Job::Search => format!("/{}/", crate::search::DIR),
         Job::NotFound => "/404.html".to_string(),
     }
 }
@@ -377,13 +381,14 @@ pub fn output_path(url: &str) -> String {
     }
 }
 
+/// A date as pages and search results show it.
 #[derive(Serialize)]
-struct DateView {
+pub(crate) struct DateView {
     iso: String,
     display: String,
 }
 
-fn date_view(date: Option<NaiveDate>) -> Option<DateView> {
+pub(crate) fn date_view(date: Option<NaiveDate>) -> Option<DateView> {
     date.map(|d| DateView {
         iso: d.format("%Y-%m-%d").to_string(),
         display: d.format("%-d %B %Y").to_string(),
@@ -796,6 +801,10 @@ impl<'a> Shared<'a> {
                 context.insert_value("sections", self.report_parts(i));
                 "report-full.html"
             }
+            Job::Search => {
+                context.insert_value("page", self.listing_page("Search", &[]));
+                "search.html"
+            }
             Job::NotFound => {
                 context.insert_value("page", self.listing_page("Page not found", &[]));
                 "404.html"
@@ -860,7 +869,8 @@ impl<'a> Shared<'a> {
     }
 }
 
-fn kind_label(page: &Page) -> String {
+/// What a page is, as people read it: "Case study", or a resource's own kind.
+pub(crate) fn kind_label(page: &Page) -> String {
     match page.source.kind {
         Kind::Resource => page
             .source

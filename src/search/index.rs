@@ -1,0 +1,213 @@
+//! The inverted index: every folded word, the stem it reduces to, and for each stem the pages
+//! that use it with their BM25 score, worked out here so the browser only adds scores up.
+
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
+
+use super::text::{Stems, fold, for_each_word};
+
+/// The text of one page, by field.
+pub struct Fields<'a> {
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub headings: &'a str,
+    pub body: &'a str,
+}
+
+/// How much a word counts in each field: a word in the title or summary says more about a
+/// page than one in its body (BM25F's field weights).
+const TITLE_WEIGHT: u32 = 6;
+const SUMMARY_WEIGHT: u32 = 3;
+const HEADINGS_WEIGHT: u32 = 2;
+const BODY_WEIGHT: u32 = 1;
+
+const K1: f64 = 1.2;
+const B: f64 = 0.75;
+
+/// A page's score for a stem, as a fraction of the stem's best score in 255ths.
+pub type Posting = (u32, u8);
+
+pub struct Stem {
+    /// The best score any page has for this stem.
+    pub max: f32,
+    /// By page number, ascending.
+    pub postings: Vec<Posting>,
+}
+
+pub struct Index {
+    /// Sorted folded words with the number of their stem in `stems`.
+    pub words: Vec<(String, usize)>,
+    pub stems: Vec<Stem>,
+}
+
+impl Index {
+    /// Indexes pages; page numbers are positions in `docs`.
+    pub fn build(docs: &[Fields]) -> Index {
+        let counted: Vec<(Vec<(String, u32)>, u32)> = docs.par_iter().map(count).collect();
+        let vocabulary: HashSet<&str> = counted
+            .par_iter()
+            .fold(HashSet::new, |mut set, (tf, _)| {
+                set.extend(tf.iter().map(|(w, _)| w.as_str()));
+                set
+            })
+            .reduce(HashSet::new, |mut a, b| {
+                a.extend(b);
+                a
+            });
+        let mut vocabulary: Vec<&str> = vocabulary.into_iter().collect();
+        vocabulary.par_sort_unstable();
+        let stemmed: Vec<String> = vocabulary
+            .par_iter()
+            .map_init(Stems::new, |stems, w| stems.stem(w))
+            .collect();
+        let mut distinct: Vec<&str> = stemmed.iter().map(String::as_str).collect();
+        distinct.par_sort_unstable();
+        distinct.dedup();
+        let stem_ids: HashMap<&str, usize> =
+            distinct.iter().enumerate().map(|(i, s)| (*s, i)).collect();
+        let words: Vec<(String, usize)> = vocabulary
+            .iter()
+            .zip(&stemmed)
+            .map(|(w, s)| (w.to_string(), stem_ids[s.as_str()]))
+            .collect();
+        let word_stem: HashMap<&str, usize> = words.iter().map(|(w, s)| (w.as_str(), *s)).collect();
+
+        // Weighted term frequency of each stem in each page, pages in order.
+        let by_page: Vec<HashMap<usize, u32>> = counted
+            .par_iter()
+            .map(|(tf, _)| {
+                let mut by_stem: HashMap<usize, u32> = HashMap::new();
+                for (word, n) in tf {
+                    *by_stem.entry(word_stem[word.as_str()]).or_default() += n;
+                }
+                by_stem
+            })
+            .collect();
+        let mut frequencies: Vec<Vec<(u32, u32)>> = vec![Vec::new(); distinct.len()];
+        for (doc, by_stem) in by_page.into_iter().enumerate() {
+            for (stem, n) in by_stem {
+                frequencies[stem].push((doc as u32, n));
+            }
+        }
+
+        let lengths: Vec<f64> = counted.iter().map(|(_, len)| f64::from(*len)).collect();
+        let pages = docs.len() as f64;
+        let average = (lengths.iter().sum::<f64>() / pages.max(1.0)).max(1.0);
+        let stems = frequencies
+            .into_par_iter()
+            .map(|list| {
+                let df = list.len() as f64;
+                let idf = (1.0 + (pages - df + 0.5) / (df + 0.5)).ln();
+                let scores: Vec<(u32, f64)> = list
+                    .iter()
+                    .map(|&(doc, tf)| {
+                        let tf = f64::from(tf);
+                        let norm = K1 * (1.0 - B + B * lengths[doc as usize] / average);
+                        (doc, idf * tf * (K1 + 1.0) / (tf + norm))
+                    })
+                    .collect();
+                let max = scores.iter().map(|s| s.1).fold(f64::MIN_POSITIVE, f64::max);
+                Stem {
+                    max: max as f32,
+                    postings: scores
+                        .into_iter()
+                        .map(|(doc, s)| (doc, quantise(s / max)))
+                        .collect(),
+                }
+            })
+            .collect();
+        Index { words, stems }
+    }
+}
+
+/// A share of the best score in 255ths; never 0, so every posting still counts.
+fn quantise(fraction: f64) -> u8 {
+    (fraction * 255.0).round().clamp(1.0, 255.0) as u8
+}
+
+/// Weighted counts of a page's distinct words, and its weighted length.
+fn count(doc: &Fields) -> (Vec<(String, u32)>, u32) {
+    let texts = [
+        (fold(doc.title), TITLE_WEIGHT),
+        (fold(doc.summary), SUMMARY_WEIGHT),
+        (fold(doc.headings), HEADINGS_WEIGHT),
+        (fold(doc.body), BODY_WEIGHT),
+    ];
+    let mut tf: HashMap<&str, u32> = HashMap::new();
+    let mut length = 0;
+    for (text, weight) in &texts {
+        for_each_word(text, |word| {
+            *tf.entry(word).or_default() += weight;
+            length += weight;
+        });
+    }
+    (
+        tf.into_iter().map(|(w, n)| (w.to_string(), n)).collect(),
+        length,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc<'a>(title: &'a str, body: &'a str) -> Fields<'a> {
+        Fields {
+            title,
+            summary: "",
+            headings: "",
+            body,
+        }
+    }
+
+    fn score(index: &Index, word: &str, doc: u32) -> f32 {
+        let stem = index.words.iter().find(|(w, _)| w == word).unwrap().1;
+        let stem = &index.stems[stem];
+        stem.postings
+            .iter()
+            .find(|p| p.0 == doc)
+            .map_or(0.0, |p| stem.max * f32::from(p.1) / 255.0)
+    }
+
+    #[test]
+    fn word_forms_share_one_stem_and_its_postings() {
+        let index = Index::build(&[doc("Volunteering", "help"), doc("Garden", "our volunteers")]);
+        let stem_of = |w: &str| index.words.iter().find(|(x, _)| x == w).unwrap().1;
+        assert_eq!(stem_of("volunteering"), stem_of("volunteers"));
+        let docs: Vec<u32> = index.stems[stem_of("volunteers")]
+            .postings
+            .iter()
+            .map(|p| p.0)
+            .collect();
+        assert_eq!(docs, [0, 1]);
+    }
+
+    #[test]
+    fn a_title_word_outranks_the_same_word_in_the_body() {
+        let filler = "parish meeting notes agenda minutes";
+        let index = Index::build(&[
+            doc("Allotments", filler),
+            doc("Parish news", "allotments notes agenda minutes"),
+        ]);
+        assert!(score(&index, "allotments", 0) > score(&index, "allotments", 1));
+    }
+
+    #[test]
+    fn rarer_words_score_higher_than_common_ones() {
+        let index = Index::build(&[doc("A", "hall library"), doc("B", "hall"), doc("C", "hall")]);
+        assert!(score(&index, "library", 0) > score(&index, "hall", 0));
+    }
+
+    #[test]
+    fn shorter_pages_score_higher_for_the_same_count() {
+        let index = Index::build(&[
+            doc("A", "pantry"),
+            doc(
+                "B",
+                "pantry and a great many other words about the village and its hall",
+            ),
+        ]);
+        assert!(score(&index, "pantry", 0) > score(&index, "pantry", 1));
+    }
+}

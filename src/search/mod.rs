@@ -1,0 +1,428 @@
+//! The site's search index, written at build for `search.js` to query in the browser.
+//!
+//! Sized so that a query downloads little however big the site is: a small manifest (shard
+//! keys, facet names, stop words), the packed facet values of every page (a few bits each,
+//! for counts without a query), the one shard holding the query's word, and then the result
+//! data of the few pages shown. Page numbers follow the newest-first order, so equal scores
+//! rank newest first without shipping dates.
+//!
+//! Output under `search/`: `manifest.json`, `facets.bin`, `shards/N.bin`, `pages/N.json`.
+
+mod index;
+mod shard;
+mod text;
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::diagnostics::Diagnostic;
+use crate::models::{AREAS, Choice, Kind, PRINCIPLES};
+use crate::output::Sink;
+use crate::render::{DateView, date_view, kind_label};
+use crate::site::{Page, Site};
+
+use index::{Fields, Index};
+
+/// Where the index goes in the output.
+pub const DIR: &str = "search";
+
+/// About this many bytes per shard: small enough to fetch for one word, large enough to keep
+/// the list of shard keys in the manifest short.
+const SHARD_BYTES: usize = 12 * 1024;
+
+/// How much of a page's text its result data keeps for excerpts.
+const EXCERPT_CHARS: usize = 1500;
+
+/// The facets' packed values must fit the 53 bits a JavaScript number holds exactly.
+const MAX_FACET_BITS: u32 = 48;
+
+/// A facet: its URL parameter, its heading, and each page's values as positions in `values`.
+struct Facet {
+    name: &'static str,
+    label: &'static str,
+    /// Several values per page (a bit each) rather than one (a number, 0 for none).
+    multi: bool,
+    values: Vec<FacetValue>,
+    of_page: Vec<Vec<usize>>,
+}
+
+#[derive(Serialize)]
+struct FacetValue {
+    value: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct FacetView<'a> {
+    name: &'a str,
+    label: &'a str,
+    multi: bool,
+    shift: u32,
+    bits: u32,
+    values: &'a [FacetValue],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Manifest<'a> {
+    version: String,
+    pages: usize,
+    /// Shard `i` holds the words from `keys[i]` up to the next key.
+    keys: Vec<&'a str>,
+    stop_words: &'a [&'a str],
+    facet_bytes: usize,
+    facets: Vec<FacetView<'a>>,
+}
+
+/// What a result shows.
+#[derive(Serialize)]
+struct ResultData<'a> {
+    title: &'a str,
+    url: String,
+    kind: String,
+    date: Option<DateView>,
+    summary: &'a str,
+    text: &'a str,
+}
+
+/// Writes the index of every published page into the sink.
+pub fn write(site: &Site, sink: &dyn Sink) -> Vec<Diagnostic> {
+    let files = match files(site) {
+        Ok(files) => files,
+        Err(problem) => return vec![problem],
+    };
+    files
+        .par_iter()
+        .filter_map(|(path, bytes)| {
+            sink.write(path, bytes).err().map(|e| {
+                Diagnostic::error(path, 1, 1, format!("cannot write the search index: {e}"))
+            })
+        })
+        .collect()
+}
+
+/// The index's files: output path and contents.
+pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
+    let order = newest_first(site);
+    let pages: Vec<&Page> = order.iter().map(|&i| &site.pages[i]).collect();
+    let headings: Vec<String> = pages
+        .iter()
+        .map(|p| {
+            let titles: Vec<&str> = p.rendered.toc.iter().map(|h| h.title.as_str()).collect();
+            titles.join(" ")
+        })
+        .collect();
+    let described: Vec<String> = pages.iter().map(|p| description(p)).collect();
+    let fields: Vec<Fields> = pages
+        .iter()
+        .zip(&headings)
+        .zip(&described)
+        .map(|((p, headings), summary)| Fields {
+            title: &p.source.meta.title,
+            summary,
+            headings,
+            body: &p.rendered.text,
+        })
+        .collect();
+    let index = Index::build(&fields);
+    let shards = shard::shards(&index, SHARD_BYTES);
+    let facets = facets(&pages);
+    let (views, facet_bytes, packed) = pack(&facets)?;
+
+    let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(shards.len() + pages.len() + 2);
+    for (i, shard) in shards.iter().enumerate() {
+        files.push((format!("{DIR}/shards/{i}.bin"), shard.bytes.clone()));
+    }
+    files.push((format!("{DIR}/facets.bin"), packed));
+    let results: Vec<(String, Vec<u8>)> = pages
+        .par_iter()
+        .enumerate()
+        .map(|(i, page)| {
+            let meta = &page.source.meta;
+            let data = ResultData {
+                title: &meta.title,
+                url: site.config.link(page.url()),
+                kind: kind_label(page),
+                date: date_view(meta.date),
+                summary: meta.summary.as_deref().unwrap_or_default(),
+                text: cut(&page.rendered.text, EXCERPT_CHARS),
+            };
+            let json = serde_json::to_vec(&data).unwrap_or_default();
+            (format!("{DIR}/pages/{i}.json"), json)
+        })
+        .collect();
+    files.extend(results);
+
+    // The version changes with the index, so browsers never mix shards of two builds.
+    let mut hasher = DefaultHasher::new();
+    files.hash(&mut hasher);
+    let manifest = Manifest {
+        version: format!("{:016x}", hasher.finish()),
+        pages: pages.len(),
+        keys: shards.iter().map(|s| s.key.as_str()).collect(),
+        stop_words: text::STOP_WORDS,
+        facet_bytes,
+        facets: views,
+    };
+    let json = serde_json::to_vec(&manifest).unwrap_or_default();
+    files.push((format!("{DIR}/manifest.json"), json));
+    Ok(files)
+}
+
+/// Page positions, newest first; undated pages last, by URL.
+fn newest_first(site: &Site) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..site.pages.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&site.pages[a].source, &site.pages[b].source);
+        b.meta
+            .date
+            .cmp(&a.meta.date)
+            .then_with(|| a.url.cmp(&b.url))
+    });
+    order
+}
+
+/// The summary with the words that describe a page without being in its text: its area's
+/// name, tags and organisation, so "Blaby" finds what happened there.
+fn description(page: &Page) -> String {
+    let meta = &page.source.meta;
+    let area = meta
+        .area
+        .as_deref()
+        .map(|a| crate::models::display_name(Some(AREAS), a));
+    let mut parts: Vec<&str> = meta.summary.iter().map(String::as_str).collect();
+    parts.extend(area);
+    parts.extend(meta.tags.iter().map(String::as_str));
+    parts.extend(meta.organisation.as_deref());
+    parts.join(" ")
+}
+
+/// At most `max` characters, ending at a word boundary.
+fn cut(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        None => text,
+        Some((end, _)) => {
+            let head = &text[..end];
+            head.rfind(' ').map_or(head, |space| &head[..space])
+        }
+    }
+}
+
+fn facets(pages: &[&Page]) -> Vec<Facet> {
+    let kinds = [
+        Kind::CaseStudy,
+        Kind::Resource,
+        Kind::ReportSection,
+        Kind::ReportYear,
+        Kind::Page,
+    ];
+    let kind_values: Vec<FacetValue> = kinds
+        .iter()
+        .map(|k| FacetValue {
+            value: kind_value(*k),
+            name: capitalised(k.name()),
+        })
+        .collect();
+    let mut years: Vec<String> = pages
+        .iter()
+        .filter_map(|p| p.source.meta.year.clone())
+        .collect();
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    years.dedup();
+    vec![
+        facet("kind", "Type of page", false, kind_values, pages, |p| {
+            vec![kind_value(p.source.kind)]
+        }),
+        facet(
+            "principle",
+            "Principle",
+            true,
+            choices(PRINCIPLES),
+            pages,
+            |p| p.source.meta.principles.clone(),
+        ),
+        facet("area", "Area", false, choices(AREAS), pages, |p| {
+            p.source.meta.area.iter().cloned().collect()
+        }),
+        facet(
+            "year",
+            "Annual report year",
+            false,
+            years
+                .into_iter()
+                .map(|y| FacetValue {
+                    value: y.clone(),
+                    name: y,
+                })
+                .collect(),
+            pages,
+            |p| p.source.meta.year.iter().cloned().collect(),
+        ),
+    ]
+}
+
+/// A facet with the candidate values that some page has, in the candidates' order.
+fn facet(
+    name: &'static str,
+    label: &'static str,
+    multi: bool,
+    candidates: Vec<FacetValue>,
+    pages: &[&Page],
+    values_of: impl Fn(&Page) -> Vec<String>,
+) -> Facet {
+    let raw: Vec<Vec<String>> = pages.iter().map(|p| values_of(p)).collect();
+    let values: Vec<FacetValue> = candidates
+        .into_iter()
+        .filter(|c| raw.iter().any(|vs| vs.contains(&c.value)))
+        .collect();
+    let of_page = raw
+        .iter()
+        .map(|vs| {
+            values
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| vs.contains(&c.value))
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .collect();
+    Facet {
+        name,
+        label,
+        multi,
+        values,
+        of_page,
+    }
+}
+
+fn choices(table: &[Choice]) -> Vec<FacetValue> {
+    table
+        .iter()
+        .map(|c| FacetValue {
+            value: c.value.to_string(),
+            name: c.name.to_string(),
+        })
+        .collect()
+}
+
+fn kind_value(kind: Kind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn capitalised(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// Every page's facet values packed into a little-endian number of `facet_bytes` bytes: for
+/// a multi-valued facet a bit per value, otherwise the value's position plus one.
+fn pack(facets: &[Facet]) -> Result<(Vec<FacetView<'_>>, usize, Vec<u8>), Diagnostic> {
+    let mut views = Vec::new();
+    let mut shift = 0;
+    for facet in facets {
+        let n = facet.values.len() as u32;
+        let bits = if facet.multi {
+            n
+        } else {
+            u32::BITS - n.leading_zeros()
+        };
+        views.push(FacetView {
+            name: facet.name,
+            label: facet.label,
+            multi: facet.multi,
+            shift,
+            bits,
+            values: &facet.values,
+        });
+        shift += bits;
+    }
+    if shift > MAX_FACET_BITS {
+        return Err(Diagnostic::error(
+            "content",
+            1,
+            1,
+            format!(
+                "the search facets have too many values to pack ({shift} bits, at most {MAX_FACET_BITS})"
+            ),
+        ));
+    }
+    let bytes = shift.div_ceil(8) as usize;
+    let pages = facets.first().map_or(0, |f| f.of_page.len());
+    let mut packed = Vec::with_capacity(pages * bytes);
+    for page in 0..pages {
+        let mut value: u64 = 0;
+        for (facet, view) in facets.iter().zip(&views) {
+            for &v in &facet.of_page[page] {
+                let field = if facet.multi { 1 << v } else { v as u64 + 1 };
+                value |= field << view.shift;
+            }
+        }
+        packed.extend_from_slice(&value.to_le_bytes()[..bytes]);
+    }
+    Ok((views, bytes, packed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(names: &[&str]) -> Vec<FacetValue> {
+        names
+            .iter()
+            .map(|n| FacetValue {
+                value: n.to_string(),
+                name: n.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn facets_pack_into_few_bits_per_page() {
+        let facets = [
+            Facet {
+                name: "kind",
+                label: "Kind",
+                multi: false,
+                values: values(&["a", "b", "c"]),
+                of_page: vec![vec![2], vec![], vec![0]],
+            },
+            Facet {
+                name: "principle",
+                label: "Principle",
+                multi: true,
+                values: values(&["x", "y", "z"]),
+                of_page: vec![vec![0, 2], vec![1], vec![]],
+            },
+        ];
+        let (views, bytes, packed) = pack(&facets).unwrap();
+        assert_eq!((views[0].shift, views[0].bits), (0, 2));
+        assert_eq!((views[1].shift, views[1].bits), (2, 3));
+        assert_eq!(bytes, 1);
+        // Page 0: kind c (position 2, stored 3), principles x and z (bits 0 and 2).
+        assert_eq!(packed, [3 | (0b101 << 2), (0b010 << 2), 1]);
+    }
+
+    #[test]
+    fn excerpt_text_is_cut_at_a_word_boundary() {
+        assert_eq!(cut("village hall garden", 12), "village");
+        assert_eq!(cut("short", 12), "short");
+        assert_eq!(cut("café société", 9), "café");
+    }
+
+    #[test]
+    fn kind_names_read_as_labels() {
+        assert_eq!(kind_value(Kind::CaseStudy), "case-study");
+        assert_eq!(
+            capitalised(Kind::ReportSection.name()),
+            "Annual report section"
+        );
+    }
+}

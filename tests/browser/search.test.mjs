@@ -1,0 +1,145 @@
+// The search page in Chromium against this repository's own site, built with the binary under
+// test: typing, ranking, facets, shared URLs, history, keyboard use, no JavaScript, subpaths.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildSite, serveDir, launch } from './lib.mjs';
+
+let browser;
+let site;
+let subpath;
+
+before(async () => {
+  site = await serveDir(buildSite());
+  subpath = await serveDir(buildSite({ args: ['--base-url', 'https://example.org/communities/'] }), {
+    basePath: '/communities',
+  });
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.close();
+  await subpath?.close();
+});
+
+const status = (page) => page.locator('#search-status');
+const titles = (page) => page.locator('.search-result h2').allTextContents();
+
+/** Waits until the live region reports a finished search. */
+async function results(page, pattern = /\d+ results? /) {
+  await page.locator('#search-status', { hasText: pattern }).waitFor();
+  return titles(page);
+}
+
+async function count(page, facet, value) {
+  const label = page.locator(`label[for="${await page.locator(`input[name="${facet}"][value="${value}"]`).getAttribute('id')}"]`);
+  return Number((await label.locator('.search-count').textContent()).replace(/\D/g, ''));
+}
+
+test('a typed prefix finds the page whose title holds the whole word, ranked first', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/search/`);
+  await page.getByLabel('Search the site').pressSequentially('Botch');
+  const found = await results(page, /for “Botch”/);
+  assert.match(found[0], /Botcheston/);
+  assert.equal(await page.locator('.search-result mark').first().textContent(), 'Botcheston');
+  await page.close();
+});
+
+test('a word finds its other forms, case and accents aside', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/search/?q=VOLUNTÉER`);
+  const found = await results(page, /for “VOLUNTÉER”/);
+  assert.ok(found.length > 3, `found ${found.length}`);
+  const marked = (await page.locator('.search-result mark').allTextContents()).map((m) => m.toLowerCase());
+  assert.ok(marked.some((m) => m.startsWith('volunteering') || m === 'volunteers'), marked.join());
+  await page.close();
+});
+
+test('a filter narrows the results, updates the counts and goes into the URL; the shared URL and the back button restore them', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/search/`);
+  const input = page.getByLabel('Search the site');
+  await input.fill('volunteers');
+  await input.press('Enter');
+  const all = await results(page, /for “volunteers”$/);
+  const areaBefore = await count(page, 'area', 'hinckley-and-bosworth');
+  const caseStudies = await count(page, 'kind', 'case-study');
+  assert.ok(caseStudies > 0 && caseStudies < all.length, `${caseStudies} of ${all.length}`);
+
+  await page.getByLabel(/^Case study/).check();
+  const filtered = await results(page, /with the chosen filters/);
+  assert.equal(filtered.length, caseStudies);
+  assert.ok(filtered.every((t) => all.includes(t)));
+  // Counts of the other facets now count case studies only; the kind facet keeps its own.
+  assert.ok((await count(page, 'area', 'hinckley-and-bosworth')) <= areaBefore);
+  assert.ok((await count(page, 'kind', 'resource')) > 0);
+  assert.equal((await status(page).textContent()).match(/^\d+/)[0], String(caseStudies));
+  assert.match(page.url(), /\?q=volunteers&kind=case-study$/);
+
+  const shared = await browser.newPage();
+  await shared.goto(page.url());
+  assert.deepEqual(await results(shared, /with the chosen filters/), filtered);
+  assert.ok(await shared.getByLabel(/^Case study/).isChecked());
+  assert.equal(await shared.getByLabel('Search the site').inputValue(), 'volunteers');
+  await shared.close();
+
+  await page.goBack();
+  assert.deepEqual(await results(page, /for “volunteers”$/), all);
+  assert.equal(await page.getByLabel(/^Case study/).isChecked(), false);
+  await page.close();
+});
+
+test('filters work without a query, newest first', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/search/?kind=case-study`);
+  const found = await results(page, /with the chosen filters/);
+  assert.equal(found.length, await count(page, 'kind', 'case-study'));
+  const dates = await page.locator('.search-result time').evaluateAll((ts) => ts.map((t) => t.dateTime));
+  assert.deepEqual(dates, [...dates].sort().reverse());
+  await page.close();
+});
+
+test('the keyboard reaches box, filters and results, and focus stays put while results update', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/search/`);
+  await page.getByLabel('Search the site').focus();
+  await page.keyboard.type('library');
+  await results(page, /for “library”/);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'search-q');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  const box = await page.evaluate(() => document.activeElement.name);
+  assert.equal(box, 'kind');
+  await page.keyboard.press('Space');
+  await results(page, /with the chosen filters/);
+  assert.equal(await page.evaluate(() => document.activeElement.name), 'kind');
+  assert.equal(await status(page).getAttribute('role'), 'status');
+  await page.close();
+});
+
+test('with JavaScript off the page says so and links to the taxonomy listings', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`${site.url}/search/`);
+  await assert.doesNotReject(page.getByText('needs JavaScript').waitFor());
+  assert.equal(await page.locator('#search-form').isVisible(), false);
+  const links = await page.locator('#search-nojs a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.ok(links.includes('/areas/') && links.includes('/principles/'), links.join());
+  await context.close();
+});
+
+test('under a base-URL subpath the index loads and results link inside the subpath', async () => {
+  const page = await browser.newPage();
+  const outside = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(subpath.url)) outside.push(r.url());
+  });
+  await page.goto(`${subpath.url}/search/?q=botcheston`);
+  const found = await results(page, /for “botcheston”/);
+  assert.match(found[0], /Botcheston/);
+  const href = await page.locator('.search-result h2 a').first().getAttribute('href');
+  assert.match(href, /^\/communities\/case-studies\//);
+  assert.deepEqual(outside, []);
+  await page.close();
+});
