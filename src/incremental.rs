@@ -49,7 +49,7 @@ struct Built {
     tera: Arc<Tera>,
     /// Files copied, stylesheets and scripts at their hashed names.
     statics: BTreeMap<String, StaticFile>,
-    /// Site-wide outputs made from every page's front matter: the feed, sitemap and the like.
+    /// Outputs made from every page at once: the feed, sitemap, redirects and search index.
     published: BTreeSet<String>,
     /// Every job's reads, by the job's site path.
     reads: HashMap<String, Reads>,
