@@ -73,7 +73,11 @@ measure() { # SIZE NAME OUTPUT COMMAND...
     rm -rf "$output"
     # One plain run first: it shows any error in full (hyperfine hides the output) and
     # gives the peak memory.
-    /usr/bin/time -v -o "$results/$size-$name.time" "$@" >/dev/null
+    if ! /usr/bin/time -v -o "$results/$size-$name.time" "$@" >/dev/null; then
+        # hugo --quiet hides its errors too.
+        echo "build.sh: $name failed; run it by hand to see why: $*" >&2
+        exit 1
+    fi
     rm -rf "$output"
     hyperfine --style basic --warmup "$warmup" --runs "$runs" \
         --prepare "rm -rf '$output'" \
