@@ -44,10 +44,19 @@ impl DirSink {
     fn target(&self, path: &str) -> io::Result<PathBuf> {
         let target = self.dir.join(plain(path)?);
         if let Some(parent) = target.parent() {
-            let mut created = self.created.lock().unwrap_or_else(|p| p.into_inner());
-            if !created.contains(parent) {
+            // The lock only guards the record; folders are made outside it, in parallel
+            // (making one twice is harmless).
+            let known = self
+                .created
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains(parent);
+            if !known {
                 std::fs::create_dir_all(parent)?;
-                created.insert(parent.to_path_buf());
+                self.created
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(parent.to_path_buf());
             }
         }
         Ok(target)

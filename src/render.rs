@@ -431,6 +431,19 @@ struct PaginationLink {
     number: usize,
     url: String,
     current: bool,
+    /// Page numbers were left out just before this one.
+    after_gap: bool,
+}
+
+/// How many page links stand on each side of the current one; the first and last pages are
+/// always linked. A window keeps each listing page small however long the listing grows.
+const PAGINATION_WINDOW: usize = 2;
+
+/// The page numbers a listing page links to: first, last, and a window around the current.
+fn pagination_numbers(current: usize, total: usize) -> Vec<usize> {
+    (1..=total)
+        .filter(|&n| n == 1 || n == total || n.abs_diff(current) <= PAGINATION_WINDOW)
+        .collect()
 }
 
 /// Template values built once per run and shared by every page rendered.
@@ -730,11 +743,17 @@ impl<'a> Shared<'a> {
             total,
             previous: (current > 1).then(|| url(current - 1)),
             next: (current < total).then(|| url(current + 1)),
-            pages: (1..=total)
-                .map(|n| PaginationLink {
-                    number: n,
-                    url: url(n),
-                    current: n == current,
+            pages: pagination_numbers(current, total)
+                .into_iter()
+                .scan(None, |previous: &mut Option<usize>, n| {
+                    let after_gap = previous.is_some_and(|p| n > p + 1);
+                    *previous = Some(n);
+                    Some(PaginationLink {
+                        number: n,
+                        url: url(n),
+                        current: n == current,
+                        after_gap,
+                    })
                 })
                 .collect(),
         }
@@ -924,6 +943,13 @@ mod tests {
         assert_eq!(human_size(240 * 1024), "240 KB");
         assert_eq!(human_size(1_300_000), "1.2 MB");
         assert_eq!(file_type("plan.pdf"), "PDF");
+    }
+
+    #[test]
+    fn pagination_links_first_last_and_a_window_around_the_current_page() {
+        assert_eq!(pagination_numbers(1, 3), [1, 2, 3]);
+        assert_eq!(pagination_numbers(10, 631), [1, 8, 9, 10, 11, 12, 631]);
+        assert_eq!(pagination_numbers(631, 631), [1, 629, 630, 631]);
     }
 
     #[test]
