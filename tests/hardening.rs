@@ -154,3 +154,44 @@ fn deeply_nested_yaml_is_refused_with_an_error() {
     assert!(text.contains("content/deep.md:3:"), "{text}");
     assert!(!text.contains("panicked"));
 }
+
+/// Inputs fuzzing once stopped at, kept so they are tried on every run.
+#[test]
+fn fuzz_regressions_render_inert() {
+    use communities::markdown::{Context, render};
+    use communities::sanitize::Sanitizer;
+    let sanitizer = Sanitizer::new(&[]);
+    let dir = common::fixtures().join("fuzz-regressions");
+    let mut tried = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let body =
+            String::from_utf8_lossy(&std::fs::read(entry.unwrap().path()).unwrap()).into_owned();
+        let ctx = Context {
+            path: std::path::Path::new("content/a.md"),
+            content_path: "a.md",
+            first_line: 1,
+            base_path: "",
+            sanitizer: Some(&sanitizer),
+        };
+        let (rendered, _) = render(&body, &ctx, &|_| None);
+        let document = scraper::Html::parse_fragment(&rendered.html);
+        for element in document
+            .root_element()
+            .descendants()
+            .filter_map(scraper::ElementRef::wrap)
+        {
+            for (name, value) in element.value().attrs() {
+                assert!(!name.starts_with("on"), "{name}");
+                assert!(
+                    !value
+                        .trim_start()
+                        .to_ascii_lowercase()
+                        .starts_with("javascript:"),
+                    "{value}"
+                );
+            }
+        }
+        tried += 1;
+    }
+    assert!(tried > 0, "no regression inputs in {}", dir.display());
+}
