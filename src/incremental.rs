@@ -57,6 +57,8 @@ struct Built {
     /// Output paths this build wrote anew or removed.
     changed: Vec<String>,
     rendered: usize,
+    /// A body changed since the site-wide outputs were made.
+    site_wide_stale: bool,
 }
 
 /// The state `serve` keeps between builds of one site.
@@ -106,6 +108,31 @@ impl Session {
     pub fn update(&mut self, paths: &[PathBuf]) -> Result<Outcome, Vec<Diagnostic>> {
         let edits = self.classify(paths);
         self.rebuild(edits)
+    }
+
+    /// Remakes the site-wide outputs (the search index above all) that a body-only rebuild
+    /// left for later; `None` when they are up to date. With it, the site equals a full build.
+    pub fn catch_up(&mut self) -> Option<Result<Outcome, Vec<Diagnostic>>> {
+        let built = self.built.as_mut().filter(|b| b.site_wide_stale)?;
+        let fresh = match site_wide(&built.site, &built.tera) {
+            Ok(fresh) => fresh,
+            Err(problems) => {
+                self.built = None;
+                return Some(Err(problems));
+            }
+        };
+        built.site_wide_stale = false;
+        let mut files = (*built.files).clone();
+        let mut changed = put_site_wide(&mut files, &mut built.published, fresh);
+        changed.sort();
+        built.files = Arc::new(files);
+        Some(Ok(Outcome {
+            files: built.files.clone(),
+            changed,
+            rendered: 0,
+            css_only: false,
+            warnings: Vec::new(),
+        }))
     }
 
     /// Sorts changed paths into what they require.
@@ -302,6 +329,7 @@ impl Session {
             files: Arc::new(files),
             changed,
             rendered,
+            site_wide_stale: false,
         })
     }
 
@@ -383,6 +411,7 @@ impl Session {
             rendered: jobs.len(),
             files: Arc::new(files),
             changed,
+            site_wide_stale: false,
         })
     }
 
@@ -445,25 +474,16 @@ impl Session {
         }
         let sink = MemorySink::default();
         let problems = render::render(&built.site, &built.tera, &jobs, &sink);
-        // The search index holds every body's text; the feed and the like show front matter.
-        let fresh = if problems.is_empty() {
-            site_wide(&built.site, &built.tera)
-        } else {
-            Err(problems)
-        };
-        let fresh = match fresh {
-            Ok(fresh) => fresh,
-            Err(problems) => {
-                // The model has moved on from the files served: the next build starts afresh.
-                self.built = None;
-                return Some(Err(problems));
-            }
-        };
+        if !problems.is_empty() {
+            // The model has moved on from the files served: the next build starts afresh.
+            self.built = None;
+            return Some(Err(problems));
+        }
+        // The search index holds every body's text, but rebuilding it takes far longer than
+        // the page: the page is served first and `catch_up` brings the index up to date.
+        built.site_wide_stale = true;
         let mut files = (*built.files).clone();
         built.changed = merge(&mut files, sink.into_files());
-        built
-            .changed
-            .extend(put_site_wide(&mut files, &mut built.published, fresh));
         built.changed.sort();
         built.files = Arc::new(files);
         built.rendered = jobs.len();

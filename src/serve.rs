@@ -115,7 +115,19 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
     println!("Serving the site at {url} (Ctrl-C to stop)");
     let _ = std::io::stdout().flush();
 
-    while let Ok(Message::Changed(mut paths)) = messages.recv() {
+    // A message that arrived while the site-wide outputs were due, handled before waiting.
+    let mut carried = None;
+    loop {
+        let message = match carried.take() {
+            Some(message) => message,
+            None => match messages.recv() {
+                Ok(message) => message,
+                Err(_) => break,
+            },
+        };
+        let Message::Changed(mut paths) = message else {
+            break;
+        };
         // Changes that arrived while the last rebuild ran are one more rebuild, not several.
         let mut stop = false;
         while let Ok(message) = messages.try_recv() {
@@ -131,6 +143,28 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
         let started = Instant::now();
         let outcome = session.update(&paths);
         publish(&state, outcome, started);
+        // The search index and the like follow once the edited page is served, unless more
+        // edits are already waiting: they come first, and the catching up after them.
+        if let Ok(message) = messages.try_recv() {
+            carried = Some(message);
+            continue;
+        }
+        let started = Instant::now();
+        match session.catch_up() {
+            Some(Ok(outcome)) => {
+                println!(
+                    "Updated the search index, feed and sitemap in {} ms",
+                    started.elapsed().as_millis()
+                );
+                state
+                    .current
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .files = outcome.files;
+            }
+            Some(Err(problems)) => publish(&state, Err(problems), started),
+            None => {}
+        }
     }
 
     {

@@ -71,11 +71,26 @@ fn check_edit(edit: impl FnOnce(&Path) -> Vec<&'static str>) -> Outcome {
     let (mut session, first) = Session::new(root, Some(BASE.to_string()));
     assert_same_site(&files(&first.expect("first build")), &full_build(root));
     let changed: Vec<PathBuf> = edit(root).into_iter().map(|p| root.join(p)).collect();
-    let outcome = session
-        .update(&changed)
-        .unwrap_or_else(|p| panic!("rebuild failed: {p:?}"));
+    let outcome = update_whole(&mut session, &changed);
     assert_same_site(&files(&outcome), &full_build(root));
     outcome
+}
+
+/// An update and the catching up that follows it, as `serve` does them: the outcome has the
+/// whole site, and what the update itself changed and rendered.
+fn update_whole(session: &mut Session, paths: &[PathBuf]) -> Outcome {
+    let outcome = session
+        .update(paths)
+        .unwrap_or_else(|p| panic!("rebuild failed: {p:?}"));
+    let whole = match session.catch_up() {
+        Some(caught_up) => caught_up.unwrap_or_else(|p| panic!("catching up failed: {p:?}")),
+        None => return outcome,
+    };
+    assert!(session.catch_up().is_none(), "caught up once is enough");
+    Outcome {
+        files: whole.files,
+        ..outcome
+    }
 }
 
 /// The changed outputs that are pages, leaving out the search index.
@@ -362,9 +377,7 @@ fn body_edits_then_front_matter_edits_match_a_full_build_after_each() {
     ];
     for (file, from, to) in steps {
         replace(root, file, from, to);
-        let outcome = session
-            .update(&[root.join(file)])
-            .unwrap_or_else(|p| panic!("rebuild failed: {p:?}"));
+        let outcome = update_whole(&mut session, &[root.join(file)]);
         assert_same_site(&files(&outcome), &full_build(root));
     }
 }
