@@ -1,6 +1,7 @@
 //! Stylesheets and scripts are published under names that carry a hash of their content, so a
 //! host can let browsers keep them for a year: a changed file gets a new name. Templates ask
-//! for them by their plain name through one function, `asset(path='/style.css')`.
+//! for them by their plain name through one function, `asset(path='/style.css')`. They are
+//! minified first (comments and spacing removed), so the hash names what is published.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,6 +20,27 @@ pub fn is_fingerprinted(path: &str) -> bool {
             .and_then(|e| e.to_str()),
         Some("css" | "js" | "mjs")
     )
+}
+
+/// A stylesheet or script without its comments and spacing, by the `minifier` crate (light:
+/// no dependencies of its own). A file it cannot read as CSS or JavaScript is published as
+/// written: minifying only saves bytes, and the browser is the judge of the file.
+pub fn minified(path: &str, bytes: Vec<u8>) -> Vec<u8> {
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return bytes;
+    };
+    let extension = std::path::Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str());
+    let smaller = match extension {
+        Some("css") => minifier::css::minify(text).map(|m| m.to_string()),
+        Some("js" | "mjs") => minifier::js::minify(text).map(|m| m.to_string()),
+        _ => return bytes,
+    };
+    match smaller {
+        Ok(smaller) => smaller.into_bytes(),
+        Err(_) => bytes,
+    }
 }
 
 /// `style.css` with these bytes -> `style.1a2b3c4d5e.css`, in the same folder so that
@@ -90,6 +112,22 @@ mod tests {
         assert_eq!(a.len(), "js/search..js".len() + HASH_LENGTH);
         assert_ne!(a, b);
         assert_eq!(a, fingerprinted_path("js/search.js", b"one"));
+    }
+
+    #[test]
+    fn stylesheets_and_scripts_lose_comments_and_spacing_but_keep_their_rules() {
+        let css =
+            b"/* Why. */\n:root {\n  --ink: #0b0c0c;\n}\n\na[href] {\n  color: var(--ink);\n}\n";
+        let small = String::from_utf8(minified("style.css", css.to_vec())).unwrap();
+        assert!(!small.contains("Why") && !small.contains('\n'), "{small}");
+        assert!(
+            small.contains("--ink:#0b0c0c") && small.contains("a[href]{color:var(--ink)"),
+            "{small}"
+        );
+        let js = b"// Why.\nconst answer = 40 + 2;\nconsole.log(`${answer}`);\n";
+        let small = String::from_utf8(minified("app.js", js.to_vec())).unwrap();
+        assert!(!small.contains("Why") && small.contains("40+2"), "{small}");
+        assert_eq!(minified("plan.pdf", b"%PDF /* */".to_vec()), b"%PDF /* */");
     }
 
     #[test]

@@ -226,6 +226,7 @@ pub fn fingerprint(
                 }
             },
         };
+        let bytes = assets::minified(&path, bytes);
         let published = fingerprints.add(&path, &bytes);
         out.insert(published, StaticFile::Made(source, bytes));
     }

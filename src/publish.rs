@@ -1,12 +1,17 @@
 //! What a site needs besides its pages to go live on a static host: the Atom feed of case
 //! studies, the sitemap, `robots.txt`, redirects from old addresses (small HTML pages and
 //! Netlify's `_redirects`), and the JSON-LD that describes pages to search engines.
+//!
+//! An alias is published twice: as a small HTML page that sends browsers on (for any static
+//! host), and as a forced rule in `_redirects`. Netlify serves an existing file in preference
+//! to a rule that is not forced, so the rule says `301!` to answer with a real redirect.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use atom_syndication::{Entry, Feed, FixedDateTime, Link, Person, Text};
 use chrono::NaiveDate;
+use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use serde_json::json;
@@ -25,8 +30,23 @@ pub const REDIRECTS: &str = "/_redirects";
 const REDIRECT_TEMPLATE: &str = "redirect.html";
 const SITEMAP_NAMESPACE: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 
-/// An old address that leads to a page: `(page index, site path)`.
+/// An old address that leads to a page: `(page index, site path)`, the path as it is
+/// written to disk (decoded, `/café/`).
 type Alias = (usize, String);
+
+/// What a path in `_redirects` must percent-encode: besides non-ASCII (always encoded),
+/// what would end the path or mean something else in a URL.
+const PATH_ENCODE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
 
 /// The aliases of every page, each as the site path it is published at. Ones that are not
 /// a usable path are left out here; `check` reports them.
@@ -44,23 +64,63 @@ fn aliases(site: &Site) -> Vec<Alias> {
         .collect()
 }
 
-/// `/old/page` -> `/old/page/` (a folder, as pages are); `/old.html` stays as written.
-fn alias_path(alias: &str) -> Result<String, String> {
-    let usable = alias.starts_with('/')
-        && !alias.starts_with("//")
-        && !alias
-            .chars()
-            .any(|c| c.is_whitespace() || matches!(c, '?' | '#' | '\\' | '"' | '<' | '>'))
-        && !alias.split('/').any(|s| s == "." || s == "..");
-    if !usable {
-        return Err(format!("the alias {alias:?} is not a path on this site"));
+/// Why an alias cannot be published, and what to write instead.
+#[derive(Debug, PartialEq, Eq)]
+struct AliasProblem {
+    message: String,
+    hint: &'static str,
+}
+
+/// `/old/page` -> `/old/page/` (a folder, as pages are); `/old.html` stays as written. An
+/// address copied from a browser (`/caf%C3%A9/`) is decoded (`/café/`).
+fn alias_path(alias: &str) -> Result<String, AliasProblem> {
+    let not_a_path = |hint| AliasProblem {
+        message: format!("the alias {alias:?} is not a path on this site"),
+        hint,
+    };
+    if !alias.starts_with('/') || alias.starts_with("//") {
+        return Err(not_a_path(
+            "write the old address as a path from the site's root, e.g. /old/page/",
+        ));
     }
-    let last = alias.rsplit('/').next().unwrap_or_default();
-    Ok(if alias.ends_with('/') || last.contains('.') {
-        alias.to_string()
+    // Netlify reads `:name` and `*` in a rule as placeholders that match other addresses.
+    if alias.contains(['*', ':']) {
+        return Err(AliasProblem {
+            message: format!(
+                "the alias {alias:?} has a `*` or `:`, which a redirect rule reads as a placeholder for other addresses"
+            ),
+            hint: "write one old address exactly, without `*` or `:`, e.g. /old/page/",
+        });
+    }
+    let Ok(decoded) = percent_decode_str(alias).decode_utf8() else {
+        return Err(not_a_path(
+            "write the address as people read it, e.g. /café/ rather than /caf%E9/",
+        ));
+    };
+    let unholdable = decoded.chars().any(|c| {
+        c.is_control()
+            || c.is_whitespace()
+            || matches!(
+                c,
+                '?' | '#' | '\\' | '"' | '<' | '>' | '%' | '|' | '^' | '`' | '{' | '}'
+            )
+    });
+    if unholdable || decoded.split('/').any(|s| s == "." || s == "..") {
+        return Err(not_a_path(
+            "use letters, digits, hyphens and slashes, e.g. /old/page/; an address cannot hold spaces, ?, #, %, quotes or brackets",
+        ));
+    }
+    let last = decoded.rsplit('/').next().unwrap_or_default();
+    Ok(if decoded.ends_with('/') || last.contains('.') {
+        decoded.into_owned()
     } else {
-        format!("{alias}/")
+        format!("{decoded}/")
     })
+}
+
+/// A site path as a redirect rule writes it: percent-encoded, `/café/` -> `/caf%C3%A9/`.
+fn encoded_path(path: &str) -> String {
+    utf8_percent_encode(path, PATH_ENCODE).to_string()
 }
 
 /// Every alias must be a path on the site that nothing else is published at, and a page's
@@ -83,10 +143,7 @@ pub fn check(site: &Site, root: &Path) -> Vec<Diagnostic> {
     for (i, page) in site.pages.iter().enumerate() {
         for alias in &page.source.meta.aliases {
             let problem = match alias_path(alias) {
-                Err(message) => Some((
-                    message,
-                    "write the old address as a path from the site's root, e.g. /old/page/",
-                )),
+                Err(AliasProblem { message, hint }) => Some((message, hint)),
                 Ok(path) => {
                     let file = output_path(&path);
                     match taken.get(&file) {
@@ -204,17 +261,17 @@ fn redirect_page(site: &Site, tera: &Tera, index: usize) -> tera::TeraResult<Str
     tera.render(REDIRECT_TEMPLATE, &context)
 }
 
-/// Netlify's redirect rules: one `from to 301` line per alias, so that hosts that read them
-/// answer with a real redirect instead of the HTML page.
+/// Netlify's redirect rules: one `from to 301!` line per alias, forced (`!`) because the
+/// alias's HTML page exists at `from` and would otherwise be served instead of the redirect.
 fn redirects(site: &Site) -> String {
     let config = &site.config;
     aliases(site)
         .into_iter()
         .map(|(page, alias)| {
             format!(
-                "{} {} 301\n",
-                config.link(&alias),
-                config.link(site.pages[page].url())
+                "{} {} 301!\n",
+                encoded_path(&config.link(&alias)),
+                encoded_path(&config.link(site.pages[page].url()))
             )
         })
         .collect()
@@ -265,6 +322,9 @@ fn sitemap(site: &Site) -> std::io::Result<Vec<u8>> {
         for term in &taxonomy.terms {
             urls.push((config.permalink(&term.url), newest(&term.pages)));
         }
+    }
+    for (t, c, _) in render::empty_terms(site) {
+        urls.push((config.permalink(&render::empty_term_url(site, t, c)), None));
     }
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
     writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
@@ -425,6 +485,33 @@ mod tests {
         assert!(alias_path("//evil.example/").is_err());
         assert!(alias_path("/a/../b/").is_err());
         assert!(alias_path("/a b/").is_err());
+    }
+
+    #[test]
+    fn aliases_copied_from_a_browser_are_decoded_and_rules_encode_them_again() {
+        assert_eq!(alias_path("/caf%C3%A9/").unwrap(), "/café/");
+        assert_eq!(alias_path("/café").unwrap(), "/café/");
+        assert_eq!(encoded_path("/café/"), "/caf%C3%A9/");
+        assert_eq!(encoded_path("/old/page.html"), "/old/page.html");
+    }
+
+    #[test]
+    fn aliases_with_redirect_placeholders_or_unholdable_characters_are_refused() {
+        for alias in [
+            "/news/*",
+            "/news/:year/",
+            "/a|b/",
+            "/a%20b/",
+            "/caf%E9/",
+            "/a{b}/",
+        ] {
+            assert!(alias_path(alias).is_err(), "{alias}");
+        }
+        let placeholder = alias_path("/news/:year/").unwrap_err();
+        assert!(
+            placeholder.message.contains("placeholder"),
+            "{placeholder:?}"
+        );
     }
 
     #[test]

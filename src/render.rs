@@ -17,7 +17,7 @@ use tera::{Context, Kwargs, Map, State, Tera, Value};
 use crate::assets::Fingerprints;
 use crate::content::Meta;
 use crate::diagnostics::Diagnostic;
-use crate::models::{self, AREAS, Kind, RESOURCE_KINDS};
+use crate::models::{self, AREAS, Choice, Kind, RESOURCE_KINDS};
 use crate::output::Sink;
 use crate::site::{Page, Site};
 
@@ -136,6 +136,9 @@ pub enum Job {
     TaxonomyIndex(usize),
     /// Listing page `n` (1 and up) of a term.
     Term(usize, usize, usize),
+    /// The page of an allowed value (`choices[c]` of taxonomy `t`) that no page has yet, so
+    /// that every district, principle and outcome has its page.
+    EmptyTerm(usize, usize),
     /// A report year with all its sections on one page, for reading through and printing.
     FullReport(usize),
     /// The search page, which queries the index that `search` writes.
@@ -196,6 +199,11 @@ pub fn all_jobs(site: &Site) -> Vec<Job> {
             }
         }
     }
+    jobs.extend(
+        empty_terms(site)
+            .into_iter()
+            .map(|(t, c, _)| Job::EmptyTerm(t, c)),
+    );
     jobs.push(Job::Search);
     jobs.push(Job::NotFound);
     jobs
@@ -274,7 +282,7 @@ pub fn job_reads(site: &Site, job: Job) -> Reads {
             );
             reads.add(site.ancestors(i));
         }
-        Job::TaxonomyIndex(_) | Job::Search | Job::NotFound => {}
+        Job::TaxonomyIndex(_) | Job::EmptyTerm(..) | Job::Search | Job::NotFound => {}
     }
     reads
 }
@@ -330,10 +338,37 @@ pub fn job_url(site: &Site, job: Job) -> String {
         Job::SectionPage(i, n) => listing_url(site.pages[i].url(), n),
         Job::TaxonomyIndex(t) => site.taxonomies[t].url.clone(),
         Job::Term(t, k, n) => listing_url(&site.taxonomies[t].terms[k].url, n),
+        Job::EmptyTerm(t, c) => empty_term_url(site, t, c),
         Job::FullReport(i) => full_report_url(site.pages[i].url()),
         Job::Search => format!("/{}/", crate::search::DIR),
         Job::NotFound => "/404.html".to_string(),
     }
+}
+
+/// The allowed values of each taxonomy that no published page has: `(taxonomy, position in
+/// its choices, choice)`, in the order of the models' tables.
+pub fn empty_terms(site: &Site) -> Vec<(usize, usize, &'static Choice)> {
+    site.taxonomies
+        .iter()
+        .enumerate()
+        .flat_map(|(t, taxonomy)| {
+            taxonomy
+                .def
+                .choices
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+                .filter(|(_, choice)| !taxonomy.terms.iter().any(|term| term.value == choice.value))
+                .map(move |(c, choice)| (t, c, choice))
+        })
+        .collect()
+}
+
+/// Where a value's page is published: the same place its page would have if pages had it.
+pub fn empty_term_url(site: &Site, t: usize, c: usize) -> String {
+    let taxonomy = &site.taxonomies[t];
+    let value = taxonomy.def.choices.unwrap_or_default()[c].value;
+    format!("{}{}/", taxonomy.url, crate::content::url_segment(value))
 }
 
 fn listing_url(first: &str, n: usize) -> String {
@@ -506,36 +541,64 @@ impl<'a> Shared<'a> {
         map.insert("origin".into(), config.origin().into());
         map.insert("menus".into(), Value::from_serializable(&menus));
         map.insert("taxonomies".into(), self.taxonomy_values.clone().into());
+        // The site's icons, where its static/ folder has them.
+        let icon = |path: &str| {
+            self.site
+                .static_files
+                .iter()
+                .any(|f| f.url == path)
+                .then(|| self.link(path))
+        };
+        map.insert("favicon_ico".into(), icon("/favicon.ico").into());
+        map.insert("favicon_svg".into(), icon("/favicon.svg").into());
         Value::from(map)
     }
 
+    /// Each taxonomy with its terms; a fixed vocabulary lists every allowed value in the
+    /// order of its table, those no page has yet with a count of 0.
     fn taxonomy_values(&self) -> Vec<Value> {
+        let empty = empty_terms(self.site);
         self.site
             .taxonomies
             .iter()
-            .map(|t| {
+            .enumerate()
+            .map(|(t, taxonomy)| {
+                let mut terms: Vec<(Option<usize>, Value)> = taxonomy
+                    .terms
+                    .iter()
+                    .enumerate()
+                    .map(|(k, _)| (self.choice_position(t, k), self.term_value(t, k)))
+                    .collect();
+                terms.extend(
+                    empty
+                        .iter()
+                        .filter(|(et, ..)| *et == t)
+                        .map(|&(_, c, _)| (Some(c), self.empty_term_value(t, c))),
+                );
+                // A stable sort keeps free tags, which have no position, in their own order.
+                terms.sort_by_key(|(position, _)| *position);
                 let mut map = Map::new();
-                map.insert("name".into(), t.def.name.into());
-                map.insert("slug".into(), t.def.slug.into());
-                map.insert("url".into(), self.link(&t.url).into());
+                map.insert("name".into(), taxonomy.def.name.into());
+                map.insert("slug".into(), taxonomy.def.slug.into());
+                map.insert("url".into(), self.link(&taxonomy.url).into());
                 map.insert(
                     "terms".into(),
-                    t.terms
-                        .iter()
-                        .map(|term| {
-                            let mut m = Map::new();
-                            m.insert("value".into(), term.value.clone().into());
-                            m.insert("name".into(), term.name.clone().into());
-                            m.insert("url".into(), self.link(&term.url).into());
-                            m.insert("count".into(), term.pages.len().into());
-                            Value::from(m)
-                        })
+                    terms
+                        .into_iter()
+                        .map(|(_, value)| value)
                         .collect::<Vec<_>>()
                         .into(),
                 );
                 Value::from(map)
             })
             .collect()
+    }
+
+    /// Where term `k` of taxonomy `t` stands in its taxonomy's table of allowed values.
+    fn choice_position(&self, t: usize, k: usize) -> Option<usize> {
+        let taxonomy = &self.site.taxonomies[t];
+        let value = &taxonomy.terms[k].value;
+        taxonomy.def.choices?.iter().position(|c| c.value == value)
     }
 
     fn terms(&self, field: &str, meta: &Meta) -> Vec<TermView<'_>> {
@@ -767,6 +830,10 @@ impl<'a> Shared<'a> {
             Job::Page(i) | Job::SectionPage(i, _) => {
                 let page = &site.pages[i];
                 context.insert_value("page", self.page_value(i));
+                context.insert(
+                    "highlighted_code",
+                    &has_highlighted_code(&page.rendered.html),
+                );
                 let (shown, total) = listed(site, page, job);
                 context.insert_value("pages", self.summaries_of(&shown));
                 if paginates(page) {
@@ -807,6 +874,20 @@ impl<'a> Shared<'a> {
                 context.insert_value("page", self.listing_page(&term.name, &crumbs));
                 "term.html"
             }
+            Job::EmptyTerm(t, c) => {
+                let taxonomy = &site.taxonomies[t];
+                let name = taxonomy.def.choices.unwrap_or_default()[c].name;
+                context.insert_value("taxonomy", self.taxonomy_value(t));
+                context.insert_value("term", self.empty_term_value(t, c));
+                context.insert_value("pages", Vec::<Value>::new().into());
+                context.insert("pagination", &self.pagination(&url, 1, 1));
+                let crumbs = [LinkView {
+                    title: taxonomy.def.name,
+                    url: self.link(&taxonomy.url),
+                }];
+                context.insert_value("page", self.listing_page(name, &crumbs));
+                "term.html"
+            }
             Job::FullReport(i) => {
                 // The report year itself is one step up from its whole report.
                 let mut crumbs = self.breadcrumbs(i);
@@ -818,6 +899,15 @@ impl<'a> Shared<'a> {
                 page.insert("breadcrumbs".into(), Value::from_serializable(&crumbs));
                 context.insert_value("page", Value::from(page));
                 context.insert_value("sections", self.report_parts(i));
+                let highlighted = std::iter::once(site.pages[i].rendered.html.as_str())
+                    .chain(site.pages[i].children.iter().filter_map(|&c| {
+                        site.pages[c]
+                            .part
+                            .as_ref()
+                            .map(|p| p.rendered.html.as_str())
+                    }))
+                    .any(has_highlighted_code);
+                context.insert("highlighted_code", &highlighted);
                 "report-full.html"
             }
             Job::Search => {
@@ -869,6 +959,19 @@ impl<'a> Shared<'a> {
         self.taxonomy_values[t].clone()
     }
 
+    fn empty_term_value(&self, t: usize, c: usize) -> Value {
+        let choice = self.site.taxonomies[t].def.choices.unwrap_or_default()[c];
+        let mut map = Map::new();
+        map.insert("value".into(), choice.value.into());
+        map.insert("name".into(), choice.name.into());
+        map.insert(
+            "url".into(),
+            self.link(&empty_term_url(self.site, t, c)).into(),
+        );
+        map.insert("count".into(), 0.into());
+        Value::from(map)
+    }
+
     fn term_value(&self, t: usize, k: usize) -> Value {
         let term = &self.site.taxonomies[t].terms[k];
         let mut map = Map::new();
@@ -905,6 +1008,12 @@ pub(crate) fn kind_label(page: &Page) -> String {
         Kind::ReportSection => "Annual report section".to_string(),
         Kind::Page => "Page".to_string(),
     }
+}
+
+/// Whether a body has a code block that `highlight::code_block` coloured, and so needs the
+/// highlighting stylesheet (19 KiB that other pages need not load).
+fn has_highlighted_code(html: &str) -> bool {
+    html.contains("<pre class=\"hl-code\">")
 }
 
 /// "PDF" from "plan.pdf".
@@ -950,6 +1059,13 @@ mod tests {
         assert_eq!(pagination_numbers(1, 3), [1, 2, 3]);
         assert_eq!(pagination_numbers(10, 631), [1, 8, 9, 10, 11, 12, 631]);
         assert_eq!(pagination_numbers(631, 631), [1, 629, 630, 631]);
+    }
+
+    #[test]
+    fn highlighted_code_is_recognised_as_the_highlighter_writes_it() {
+        let block = crate::highlight::code_block("rust", "fn main() {}\n").unwrap();
+        assert!(has_highlighted_code(&block));
+        assert!(!has_highlighted_code("<pre><code>plain</code></pre>"));
     }
 
     #[test]

@@ -191,7 +191,7 @@ fn atom_feed_lists_case_studies_newest_first_with_summaries_and_updated_dates() 
 }
 
 #[test]
-fn every_alias_has_a_301_rule_and_a_redirect_page() {
+fn every_alias_has_a_forced_301_rule_and_a_redirect_page() {
     let site = build("publishing", &["--base-url", SUBPATH_BASE]);
     let public = site.path().join("public");
     let rules = read(&public, "_redirects");
@@ -199,12 +199,12 @@ fn every_alias_has_a_301_rule_and_a_redirect_page() {
     assert_eq!(
         lines,
         [
-            ["/communities/about-us/", "/communities/about/", "301"],
-            ["/communities/old/about.html", "/communities/about/", "301"],
+            ["/communities/about-us/", "/communities/about/", "301!"],
+            ["/communities/old/about.html", "/communities/about/", "301!"],
             [
                 "/communities/projects/older/",
                 "/communities/case-studies/older/",
-                "301"
+                "301!"
             ],
         ]
     );
@@ -269,6 +269,59 @@ fn an_alias_that_is_not_a_site_path_is_an_error_at_its_line() {
         err.contains(
             "content/case-studies/older.md:5:11: error: the alias \"old-page\" is not a path on this site"
         ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_non_ascii_alias_is_a_page_at_its_own_path_and_a_percent_encoded_rule() {
+    let (site, _) = build_changed(
+        "publishing",
+        &[(
+            "content/case-studies/older.md",
+            "---\ntitle: Older\nsummary: S.\ndate: \"2021-01-10\"\naliases:\n  - /projets/café\n  - /caf%C3%A9s/\n---\nBody.\n",
+        )],
+        &[],
+    );
+    let public = site.path().join("public");
+    let rules = read(&public, "_redirects");
+    assert!(
+        rules.contains("/projets/caf%C3%A9/ /case-studies/older/ 301!\n"),
+        "{rules}"
+    );
+    assert!(
+        rules.contains("/caf%C3%A9s/ /case-studies/older/ 301!\n"),
+        "{rules}"
+    );
+    assert!(public.join("projets/café/index.html").is_file());
+    assert!(public.join("cafés/index.html").is_file());
+}
+
+#[test]
+fn an_alias_with_a_redirect_placeholder_is_an_error_at_its_line() {
+    let err = alias_errors("aliases:\n  - /news/:year/\n  - /events/*\n");
+    for (line, alias) in [(6, "/news/:year/"), (7, "/events/*")] {
+        assert!(
+            err.contains(&format!(
+                "content/case-studies/older.md:{line}:5: error: the alias \"{alias}\" has a `*` or `:`, which a redirect rule reads as a placeholder for other addresses"
+            )),
+            "{err}"
+        );
+    }
+    assert!(err.contains("hint: write one old address exactly"), "{err}");
+}
+
+#[test]
+fn an_alias_with_a_character_a_path_cannot_hold_is_an_error_at_its_line() {
+    let err = alias_errors("aliases: [\"/old|page/\"]\n");
+    assert!(
+        err.contains(
+            "content/case-studies/older.md:5:12: error: the alias \"/old|page/\" is not a path on this site"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: use letters, digits, hyphens and slashes"),
         "{err}"
     );
 }
@@ -454,7 +507,10 @@ fn highlighted_code_uses_classes_from_the_generated_stylesheet() {
     );
     let css = read(&public, &hashed_files(&public, "highlight", "css")[0]);
     assert!(css.contains(".hl-code"));
-    assert!(css.contains("@media (prefers-color-scheme: dark)"));
+    assert!(
+        css.contains("@media (prefers-color-scheme:dark)"),
+        "minified: {css}"
+    );
 }
 
 #[test]

@@ -128,3 +128,176 @@ fn every_page_but_home_has_breadcrumbs() {
         assert!(crumbs.contains("<li><a href=\"/\">Home</a></li>"), "{page}");
     }
 }
+
+/// The custom properties (`--name`) a stylesheet uses with `var()` but never defines.
+fn undefined_custom_properties(css: &str) -> Vec<String> {
+    let names = |marker: &str| -> Vec<String> {
+        css.split(marker)
+            .skip(1)
+            .map(|rest| {
+                let end = rest
+                    .find(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+                    .unwrap_or(rest.len());
+                format!("--{}", &rest[..end])
+            })
+            .collect()
+    };
+    let used = names("var(--");
+    // A definition is the name followed by a colon, as in `--ink: #0b0c0c`.
+    let defined: HashSet<String> = names("--")
+        .into_iter()
+        .filter(|name| {
+            css.split(name.as_str())
+                .skip(1)
+                .any(|rest| rest.trim_start().starts_with(':'))
+        })
+        .collect();
+    let mut missing: Vec<String> = used.into_iter().filter(|n| !defined.contains(n)).collect();
+    missing.sort();
+    missing.dedup();
+    missing
+}
+
+#[test]
+fn every_custom_property_the_theme_uses_is_defined() {
+    assert_eq!(
+        undefined_custom_properties(
+            ":root { --ink: #000; }\na { color: var(--text); border-color: var(--ink); }"
+        ),
+        ["--text"],
+        "the check finds a property that is used but not defined"
+    );
+    let static_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/static");
+    // Every page loads style.css, which defines the properties; the others use them.
+    let all: String = std::fs::read_dir(&static_dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "css"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(all.contains("var(--"), "the stylesheets were read");
+    assert_eq!(undefined_custom_properties(&all), Vec::<String>::new());
+}
+
+#[test]
+fn every_page_has_the_same_support_links_and_says_whose_site_it_is() {
+    let site = fixture("theme");
+    write(
+        site.path(),
+        "site.yaml",
+        &format!(
+            "{}  support:\n    - {{name: Accessibility statement, url: /accessibility/}}\n    - {{name: Cookies, url: /cookies/}}\n",
+            read(site.path(), "site.yaml")
+        ),
+    );
+    let output = run("build", site.path(), &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let public = site.path().join("public");
+    let mut footers = HashSet::new();
+    for page in [
+        "index.html",
+        "case-studies/project-1/index.html",
+        "annual-report/2030-31/full/index.html",
+        "tags/halls/page/2/index.html",
+        "areas/blaby/index.html",
+        "search/index.html",
+        "404.html",
+    ] {
+        let html = read(&public, page);
+        footers.insert(element(&html, "<footer", "</footer>").to_string());
+    }
+    assert_eq!(footers.len(), 1, "the footer differs between pages");
+    let footer = footers.into_iter().next().unwrap();
+    let support = element(&footer, "<nav class=\"support-links\"", "</nav>");
+    let accessibility = support.find("href=\"/accessibility/\">Accessibility statement</a>");
+    let cookies = support.find("href=\"/cookies/\">Cookies</a>");
+    assert!(
+        accessibility.is_some() && accessibility < cookies,
+        "{support}"
+    );
+    assert!(footer.contains(
+        "<a href=\"https://www.leicestershire.gov.uk/\">Leicestershire County Council</a>"
+    ));
+    assert!(footer.contains("Open Government Licence v3.0</a>"));
+}
+
+#[test]
+fn only_pages_with_highlighted_code_load_the_highlighting_stylesheet() {
+    let site = fixture("theme");
+    write(
+        site.path(),
+        "content/code.md",
+        "---\ntitle: Code\n---\n```rust\nfn main() {}\n```\n",
+    );
+    let output = run("build", site.path(), &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let public = site.path().join("public");
+    assert!(read(&public, "code/index.html").contains("/highlight."));
+    for page in [
+        "index.html",
+        "case-studies/project-1/index.html",
+        "404.html",
+    ] {
+        let html = read(&public, page);
+        assert!(html.contains("/style."), "{page}");
+        assert!(
+            !html.contains("/highlight."),
+            "{page} loads the highlighting stylesheet"
+        );
+    }
+}
+
+#[test]
+fn every_allowed_area_has_a_page_listed_with_the_areas() {
+    let areas = read(public(), "areas/index.html");
+    for choice in communities::models::AREAS {
+        let page = read(public(), &format!("areas/{}/index.html", choice.value));
+        assert!(
+            page.contains(&format!("<h1>{}", choice.name)),
+            "{}",
+            choice.value
+        );
+        assert!(
+            areas.contains(&format!("href=\"/areas/{}/\"", choice.value)),
+            "{}",
+            choice.value
+        );
+    }
+    let sitemap = read(public(), "sitemap.xml");
+    assert!(
+        sitemap.contains("<loc>https://fixture.example/areas/blaby/</loc>"),
+        "{sitemap}"
+    );
+}
+
+#[test]
+fn the_editors_guide_is_not_published_with_the_repository_site() {
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("public");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = run("build", root, &["--output", target.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!target.join("help").exists());
+    assert!(!read(&target, "sitemap.xml").contains("/help/"));
+    for page in ["accessibility", "privacy", "contact"] {
+        let html = read(&target, &format!("{page}/index.html"));
+        assert!(
+            html.contains("href=\"mailto:leicestershirecommunities@leics.gov.uk\""),
+            "{page}"
+        );
+    }
+    assert!(read(&target, "cookies/index.html").contains("This website does not use cookies."));
+    let statement = read(&target, "accessibility/index.html");
+    for heading in [
+        "How accessible this website is",
+        "Feedback and contact information",
+        "Reporting accessibility problems with this website",
+        "Enforcement procedure",
+        "Compliance status",
+        "Non-accessible content",
+        "Preparation of this accessibility statement",
+    ] {
+        assert!(statement.contains(&format!(">{heading}</h")), "{heading}");
+    }
+}

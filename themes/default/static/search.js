@@ -436,6 +436,8 @@
     $('search-nojs').hidden = true;
     form.hidden = false;
     buildFacets();
+    // Wide screens show the filters; on phones they stay folded until asked for.
+    $('search-filters').open = window.matchMedia('(min-width: 40rem)').matches;
     readUrl();
     form.addEventListener('submit', (event) => {
       event.preventDefault();
