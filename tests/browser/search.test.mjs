@@ -107,6 +107,8 @@ test('the keyboard reaches box, filters and results, and focus stays put while r
   await page.keyboard.type('library');
   await results(page, /for “library”/);
   assert.equal(await page.evaluate(() => document.activeElement.id), 'search-q');
+  // The search button, the filters' summary, then the first filter.
+  await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
   const box = await page.evaluate(() => document.activeElement.name);
@@ -142,4 +144,37 @@ test('under a base-URL subpath the index loads and results link inside the subpa
   assert.match(href, /^\/communities\/case-studies\//);
   assert.deepEqual(outside, []);
   await page.close();
+});
+
+test('on a phone the filters are folded away until asked for; on a wide screen they are open', async () => {
+  for (const [width, open] of [[320, false], [1280, true]]) {
+    const context = await browser.newContext({ viewport: { width, height: 700 } });
+    const page = await context.newPage();
+    await page.goto(`${site.url}/search/?q=hall`);
+    await results(page, /for “hall”/);
+    assert.equal(await page.locator('#search-filters').evaluate((d) => d.open), open, `${width} px`);
+    assert.equal(await page.getByLabel(/^Case study/).isVisible(), open, `${width} px`);
+    if (!open) {
+      await page.getByText('Filter the results').click();
+      assert.ok(await page.getByLabel(/^Case study/).isVisible(), 'the summary opens the filters');
+    }
+    await context.close();
+  }
+});
+
+test('results arriving do not shift the page (cumulative layout shift under 0.1 on a phone)', async () => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__shift = 0;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__shift += entry.value;
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+  await page.goto(`${site.url}/search/?q=volunteers`);
+  await results(page, /for “volunteers”/);
+  await page.waitForTimeout(300);
+  const shift = await page.evaluate(() => window.__shift);
+  assert.ok(shift < 0.1, `layout shift ${shift.toFixed(3)}`);
+  await context.close();
 });
