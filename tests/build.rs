@@ -42,7 +42,7 @@ fn every_kind_of_page_gets_a_pretty_url() {
     let site = fixture("kinds");
     let summary = build_ok(site.path(), &[]);
     assert!(
-        summary.starts_with("Built 32 pages and 1 files in "),
+        summary.starts_with("Built 41 pages and 1 files in "),
         "{summary}"
     );
     let public = site.path().join("public");
@@ -298,7 +298,7 @@ fn check_writes_nothing() {
     let site = fixture("kinds");
     let output = run("check", site.path(), &[]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stdout(&output).starts_with("Checked 32 pages"));
+    assert!(stdout(&output).starts_with("Checked 41 pages"));
     assert!(!site.path().join("public").exists());
 }
 
