@@ -187,7 +187,7 @@ fn every_page_has_the_same_support_links_and_says_whose_site_it_is() {
         site.path(),
         "site.yaml",
         &format!(
-            "{}  support:\n    - {{name: Accessibility statement, url: /accessibility/}}\n    - {{name: Cookies, url: /cookies/}}\n",
+            "{}  support:\n    - {{name: Accessibility statement, url: /accessibility/}}\n    - {{name: Cookies, url: /cookies/}}\n  owner:\n    - {{name: Fixture Council, url: https://council.example/}}\n  licence:\n    - {{name: Open Government Licence v3.0, url: https://ogl.example/}}\n",
             read(site.path(), "site.yaml")
         ),
     );
@@ -217,9 +217,11 @@ fn every_page_has_the_same_support_links_and_says_whose_site_it_is() {
         "{support}"
     );
     assert!(footer.contains(
-        "<a href=\"https://www.leicestershire.gov.uk/\">Leicestershire County Council</a>"
+        "<strong>Theme fixture</strong> is a website of <a href=\"https://council.example/\">Fixture Council</a>."
     ));
-    assert!(footer.contains("Open Government Licence v3.0</a>"));
+    assert!(footer.contains(
+        "All content is available under the <a rel=\"license\" href=\"https://ogl.example/\">Open Government Licence v3.0</a>"
+    ));
 }
 
 #[test]
@@ -288,6 +290,9 @@ fn the_editors_guide_is_not_published_with_the_repository_site() {
         );
     }
     assert!(read(&target, "cookies/index.html").contains("This website does not use cookies."));
+    assert!(read(&target, "index.html").contains(
+        "is a website of <a href=\"https://www.leicestershire.gov.uk/\">Leicestershire County Council</a>"
+    ));
     let statement = read(&target, "accessibility/index.html");
     for heading in [
         "How accessible this website is",
