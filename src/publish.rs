@@ -323,7 +323,7 @@ fn sitemap(site: &Site) -> std::io::Result<Vec<u8>> {
             urls.push((config.permalink(&term.url), newest(&term.pages)));
         }
     }
-    for (t, c, _) in render::empty_terms(site) {
+    for (t, c) in render::empty_terms(site) {
         urls.push((config.permalink(&render::empty_term_url(site, t, c)), None));
     }
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);

@@ -202,7 +202,7 @@ pub fn all_jobs(site: &Site) -> Vec<Job> {
     jobs.extend(
         empty_terms(site)
             .into_iter()
-            .map(|(t, c, _)| Job::EmptyTerm(t, c)),
+            .map(|(t, c)| Job::EmptyTerm(t, c)),
     );
     jobs.push(Job::Search);
     jobs.push(Job::NotFound);
@@ -346,8 +346,8 @@ pub fn job_url(site: &Site, job: Job) -> String {
 }
 
 /// The allowed values of each taxonomy that no published page has: `(taxonomy, position in
-/// its choices, choice)`, in the order of the models' tables.
-pub fn empty_terms(site: &Site) -> Vec<(usize, usize, &'static Choice)> {
+/// its choices)`, in the order of the models' tables.
+pub fn empty_terms(site: &Site) -> Vec<(usize, usize)> {
     site.taxonomies
         .iter()
         .enumerate()
@@ -359,16 +359,24 @@ pub fn empty_terms(site: &Site) -> Vec<(usize, usize, &'static Choice)> {
                 .iter()
                 .enumerate()
                 .filter(|(_, choice)| !taxonomy.terms.iter().any(|term| term.value == choice.value))
-                .map(move |(c, choice)| (t, c, choice))
+                .map(move |(c, _)| (t, c))
         })
         .collect()
 }
 
+/// Allowed value `c` of taxonomy `t`.
+fn allowed_value(site: &Site, t: usize, c: usize) -> &'static Choice {
+    &site.taxonomies[t].def.choices.unwrap_or_default()[c]
+}
+
 /// Where a value's page is published: the same place its page would have if pages had it.
 pub fn empty_term_url(site: &Site, t: usize, c: usize) -> String {
-    let taxonomy = &site.taxonomies[t];
-    let value = taxonomy.def.choices.unwrap_or_default()[c].value;
-    format!("{}{}/", taxonomy.url, crate::content::url_segment(value))
+    let value = allowed_value(site, t, c).value;
+    format!(
+        "{}{}/",
+        site.taxonomies[t].url,
+        crate::content::url_segment(value)
+    )
 }
 
 fn listing_url(first: &str, n: usize) -> String {
@@ -573,7 +581,7 @@ impl<'a> Shared<'a> {
                     empty
                         .iter()
                         .filter(|(et, ..)| *et == t)
-                        .map(|&(_, c, _)| (Some(c), self.empty_term_value(t, c))),
+                        .map(|&(_, c)| (Some(c), self.empty_term_value(t, c))),
                 );
                 // A stable sort keeps free tags, which have no position, in their own order.
                 terms.sort_by_key(|(position, _)| *position);
@@ -876,7 +884,7 @@ impl<'a> Shared<'a> {
             }
             Job::EmptyTerm(t, c) => {
                 let taxonomy = &site.taxonomies[t];
-                let name = taxonomy.def.choices.unwrap_or_default()[c].name;
+                let name = allowed_value(site, t, c).name;
                 context.insert_value("taxonomy", self.taxonomy_value(t));
                 context.insert_value("term", self.empty_term_value(t, c));
                 context.insert_value("pages", Vec::<Value>::new().into());
@@ -960,7 +968,7 @@ impl<'a> Shared<'a> {
     }
 
     fn empty_term_value(&self, t: usize, c: usize) -> Value {
-        let choice = self.site.taxonomies[t].def.choices.unwrap_or_default()[c];
+        let choice = allowed_value(self.site, t, c);
         let mut map = Map::new();
         map.insert("value".into(), choice.value.into());
         map.insert("name".into(), choice.name.into());
