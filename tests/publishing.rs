@@ -455,13 +455,20 @@ fn hashed_files(dir: &Path, stem: &str, extension: &str) -> Vec<String> {
 }
 
 #[test]
-fn stylesheets_and_scripts_are_published_under_content_hashes() {
+fn stylesheets_and_scripts_are_published_minified_under_content_hashes() {
     let site = build("publishing", &["--base-url", SUBPATH_BASE]);
     let public = site.path().join("public");
     assert!(!public.join("style.css").exists());
     assert!(!public.join("js/app.js").exists());
     let styles = hashed_files(&public, "style", "css");
     assert_eq!(styles.len(), 1, "{styles:?}");
+    // Published minified: the theme's comments and line breaks are gone, its rules are there.
+    let style = read(&public, &styles[0]);
+    assert!(
+        !style.contains("/*") && style.lines().count() <= 1,
+        "{style}"
+    );
+    assert!(style.contains(":root{"), "{style}");
     assert_eq!(hashed_files(&public, "highlight", "css").len(), 1);
     assert_eq!(hashed_files(&public.join("js"), "app", "js").len(), 1);
     let home = Html::parse_document(&read(&public, "index.html"));
