@@ -414,15 +414,24 @@ fn feed(site: &Site) -> Result<Vec<u8>, atom_syndication::Error> {
     Ok(bytes)
 }
 
-/// The organisation, as schema.org describes it.
+/// The organisation, as schema.org describes it, with the body whose site it is: the first
+/// link of the `owner` menu, which the footer names too.
 fn organisation(site: &Site) -> serde_json::Value {
     let config = &site.config;
-    json!({
+    let mut data = json!({
         "@type": "GovernmentOrganization",
         "name": config.title,
         "url": config.permalink("/"),
         "description": config.description,
-    })
+    });
+    if let Some(owner) = config.menus.get("owner").and_then(|links| links.first()) {
+        data["parentOrganization"] = json!({
+            "@type": "GovernmentOrganization",
+            "name": owner.name,
+            "url": owner.url,
+        });
+    }
+    data
 }
 
 /// JSON-LD for the home page (the organisation) and for case studies (an article), as text

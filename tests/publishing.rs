@@ -573,6 +573,11 @@ fn pages_carry_description_canonical_open_graph_twitter_and_json_ld() {
     let organisation: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(organisation["@type"], "GovernmentOrganization");
     assert_eq!(organisation["url"], "https://example.org/");
+    assert_eq!(
+        organisation.get("parentOrganization"),
+        None,
+        "no owner menu"
+    );
 
     let about = Html::parse_document(&read(&public, "about/index.html"));
     assert!(select(&about, "script").is_empty());
@@ -583,6 +588,27 @@ fn pages_carry_description_canonical_open_graph_twitter_and_json_ld() {
     assert_eq!(
         attr(&about, "meta[name=description]", "content"),
         Some("A small site for testing what is published besides pages.")
+    );
+}
+
+#[test]
+fn the_organisation_in_json_ld_belongs_to_the_owner_the_footer_names() {
+    let yaml = std::fs::read_to_string(fixtures().join("publishing/site.yaml")).unwrap();
+    let owner = "  owner:\n    - {name: Fixture County Council, url: https://council.example/}\n";
+    let yaml = yaml.replacen("menus:\n", &format!("menus:\n{owner}"), 1);
+    let (site, _) = build_changed("publishing", &[("site.yaml", &yaml)], &[]);
+    let home = Html::parse_document(&read(&site.path().join("public"), "index.html"));
+    let json: String = select(&home, "script[type=\"application/ld+json\"]")[0]
+        .text()
+        .collect();
+    let organisation: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        organisation["parentOrganization"],
+        serde_json::json!({
+            "@type": "GovernmentOrganization",
+            "name": "Fixture County Council",
+            "url": "https://council.example/",
+        })
     );
 }
 
