@@ -10,6 +10,7 @@ pub mod content;
 pub mod diagnostics;
 pub mod highlight;
 pub mod incremental;
+pub mod links;
 pub mod markdown;
 pub mod models;
 pub mod output;
