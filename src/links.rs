@@ -151,46 +151,48 @@ fn check_link(
     if path.is_empty() {
         return anchor.and_then(|a| missing_anchor(dest, a, &rendered.anchors, "this page"));
     }
+    // `../other-page/` may be an address relative to the page's own.
+    let relative = (!path.starts_with("@/") && !link.picture && !path.ends_with(".md"))
+        .then(|| relative_address(page, path))
+        .flatten()
+        .and_then(|p| targets.find_path(&p).map(|(_, target)| target));
     let target = match content_target(path, &page.source.content_path) {
-        Some(Err(())) => {
-            return problem(
-                format!("the {what} {dest:?} points outside the content folder"),
-                Some(
-                    "link to a page by its file, e.g. [Botcheston](@/case-studies/botcheston.md)"
-                        .into(),
-                ),
-            );
-        }
-        Some(Ok(content_path)) => match targets.by_content.get(&content_path) {
-            Some(target) => *target,
+        Some(Err(())) => match relative {
+            Some(target) => target,
             None => {
-                // `../other-page/` is an address relative to the page's own.
-                let as_address = !path.starts_with("@/")
-                    && !link.picture
-                    && !content_path.ends_with(".md")
-                    && relative_address(page, path)
-                        .and_then(|p| targets.find_path(&p))
-                        .is_some();
-                if as_address {
-                    let address = relative_address(page, path).unwrap_or_default();
-                    targets.find_path(&address)?.1
-                } else {
-                    let candidates: Vec<String> = targets
-                        .by_content
-                        .iter()
-                        .filter(|(_, t)| !matches!(t, Target::Draft))
-                        .map(|(p, _)| format!("@/{p}"))
-                        .collect();
-                    return problem(
-                        format!(
-                            "the {what} {dest:?} leads to content/{content_path}, which does not exist"
-                        ),
-                        did_you_mean(
-                            &format!("@/{content_path}"),
-                            candidates.iter().map(String::as_str),
-                        ),
-                    );
-                }
+                return problem(
+                    format!("the {what} {dest:?} points outside the content folder"),
+                    Some(
+                        "link to a page by its file, e.g. [Botcheston](@/case-studies/botcheston.md)"
+                            .into(),
+                    ),
+                );
+            }
+        },
+        Some(Ok(content_path)) => match targets.by_content.get(&content_path).copied().or(relative)
+        {
+            Some(target) => target,
+            None => {
+                let candidates: Vec<String> = targets
+                    .by_content
+                    .iter()
+                    .filter(|(_, t)| !matches!(t, Target::Draft))
+                    .map(|(p, _)| format!("@/{p}"))
+                    .collect();
+                return problem(
+                    format!(
+                        "the {what} {dest:?} leads to content/{content_path}, which does not exist"
+                    ),
+                    did_you_mean(
+                        &format!("@/{content_path}"),
+                        candidates.iter().map(String::as_str),
+                    )
+                    .or_else(|| Some(if link.picture {
+                        "put the picture in content/ beside the page (or in the page's folder) and write its file name".into()
+                    } else {
+                        "link to a page by its file, e.g. [Botcheston](@/case-studies/botcheston.md)".into()
+                    })),
+                );
             }
         },
         None => {
@@ -200,7 +202,8 @@ fn check_link(
                 None => {
                     return problem(
                         format!("the {what} {dest:?} leads to no page or file of this site"),
-                        did_you_mean(&site_path, targets.by_path.keys().map(String::as_str)),
+                        did_you_mean(&site_path, targets.by_path.keys().map(String::as_str))
+                            .or_else(|| Some("link to a page by its file, e.g. [Botcheston](@/case-studies/botcheston.md)".into())),
                     );
                 }
             }
@@ -235,7 +238,8 @@ fn check_link(
                 .children
                 .iter()
                 .filter_map(|&c| site.pages[c].part.as_ref())
-                .flat_map(|part| part.rendered.anchors.iter().cloned())
+                .flat_map(|part| std::iter::once(&part.id).chain(&part.rendered.anchors))
+                .cloned()
                 .collect();
             anchor.and_then(|a| missing_anchor(dest, a, &anchors, "the whole report"))
         }

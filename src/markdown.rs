@@ -26,6 +26,9 @@ pub const MAX_TABLE_BARS: usize = 100_000;
 /// Longer code blocks are refused: highlighting one takes memory in proportion.
 pub const MAX_HIGHLIGHTED_LINES: usize = 5_000;
 
+/// Warnings about raw HTML made safe, per page, before the rest are counted in one.
+const MAX_HTML_WARNINGS: usize = 20;
+
 /// Written as a picture's description, marks it as decoration that screen readers skip.
 pub const DECORATIVE: &str = "decorative";
 
@@ -267,6 +270,8 @@ struct Renderer<'a, 'c> {
     alignments: Vec<Alignment>,
     in_table_head: bool,
     cell: usize,
+    /// Pieces of raw HTML that sanitising changed.
+    html_warnings: usize,
     /// Markdown containers open, and elements left open by raw HTML.
     depth: usize,
     raw_depth: usize,
@@ -313,6 +318,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
             alignments: Vec::new(),
             in_table_head: false,
             cell: 0,
+            html_warnings: 0,
             depth: 0,
             raw_depth: 0,
         }
@@ -586,12 +592,17 @@ impl<'a, 'c> Renderer<'a, 'c> {
             return;
         }
         let mut removed = contained.left_open;
-        for removal in sanitizer.removals(&contained.html) {
-            if !removed.contains(&removal) {
-                removed.push(removal);
+        if contained.has_start_tags {
+            for removal in sanitizer.removals(&contained.html) {
+                if !removed.contains(&removal) {
+                    removed.push(removal);
+                }
             }
         }
         if !removed.is_empty() {
+            self.html_warnings += 1;
+        }
+        if !removed.is_empty() && self.html_warnings <= MAX_HTML_WARNINGS {
             let hint = if removed.iter().any(|r| r.contains("<iframe>")) {
                 "to embed pages from a host, add the host to html.iframe_hosts in site.yaml"
             } else {
@@ -923,6 +934,20 @@ impl<'a, 'c> Renderer<'a, 'c> {
     fn finish(mut self) -> (Rendered, Vec<Diagnostic>) {
         self.flush_html();
         self.flush_text();
+        if self.html_warnings > MAX_HTML_WARNINGS {
+            let more = self.html_warnings - MAX_HTML_WARNINGS;
+            self.problems.push(
+                Diagnostic::warning(
+                    self.ctx.path,
+                    self.ctx.first_line,
+                    1,
+                    format!(
+                        "{more} more pieces of HTML in this page were made safe in the same way"
+                    ),
+                )
+                .with_hint("see the warnings above: write it in Markdown, or leave it out"),
+            );
+        }
         self.footnote_section();
         let mut html = String::new();
         pulldown_cmark::html::push_html(&mut html, std::mem::take(&mut self.events).into_iter());

@@ -151,6 +151,8 @@ pub struct Contained {
     /// How many elements the piece opens and closes, for the page's nesting depth.
     pub opened: usize,
     pub closed: usize,
+    /// Whether any start tag is left: without one, sanitising can remove nothing.
+    pub has_start_tags: bool,
 }
 
 /// A tag found in raw HTML: where it is, its lower-case name, and whether it is an end tag.
@@ -176,6 +178,7 @@ pub fn contain(piece: &str) -> Contained {
         left_open: Vec::new(),
         opened: 0,
         closed: 0,
+        has_start_tags: false,
     };
     let mut written = 0;
     for tag in &tags {
@@ -199,6 +202,7 @@ pub fn contain(piece: &str) -> Contained {
             continue;
         }
         contained.opened += usize::from(nests);
+        contained.has_start_tags = true;
         let text = &piece[tag.start..tag.end];
         let lower = text.to_ascii_lowercase();
         if tag.name == "a" && lower.contains("_blank") && !lower.contains("rel=") {
