@@ -1101,3 +1101,175 @@ fn normalise(path: &str) -> Option<String> {
     }
     Some(parts.join("/"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> Context<'static> {
+        Context {
+            path: Path::new("content/annual-report/2020-21/grants.md"),
+            content_path: "annual-report/2020-21/grants.md",
+            first_line: 5,
+            base_path: "",
+            sanitizer: None,
+        }
+    }
+
+    fn resolver(path: &str) -> Option<String> {
+        (path == "case-studies/b.md").then(|| "/case-studies/b/".to_string())
+    }
+
+    #[test]
+    fn a_part_of_a_longer_page_prefixes_heading_and_footnote_ids_and_in_page_links() {
+        let out = render_part(
+            "## Overview\n\nSee [next](#next) and [b](@/case-studies/b.md#x).[^1]\n\n### Next {#next}\n\n[^1]: A note.\n",
+            &ctx(),
+            "grants",
+            &resolver,
+        );
+        assert!(
+            out.html
+                .contains("<h3 id=\"grants-overview\">Overview</h3>")
+        );
+        assert!(out.html.contains("<h4 id=\"grants-next\">Next</h4>"));
+        assert!(out.html.contains("href=\"#grants-next\""));
+        assert!(out.html.contains("href=\"/case-studies/b/#x\""));
+        assert!(
+            out.html
+                .contains("<a href=\"#grants-fn-1\" id=\"grants-fnref-1\">1</a>")
+        );
+        assert!(out.html.contains("<li id=\"grants-fn-1\">"));
+        assert!(out.html.contains("href=\"#grants-fnref-1\""));
+        assert_eq!(
+            out.anchors,
+            [
+                "grants-overview",
+                "grants-fn-1",
+                "grants-fnref-1",
+                "grants-next"
+            ]
+        );
+        assert_eq!(out.toc[0].level, 3);
+    }
+
+    #[test]
+    fn a_footnote_id_does_not_take_a_heading_id() {
+        let (out, _) = render(
+            "## Notes\n\nA[^notes].\n\n[^notes]: N.\n",
+            &ctx(),
+            &resolver,
+        );
+        assert_eq!(out.anchors, ["notes", "fn-notes", "fnref-notes"]);
+    }
+
+    #[test]
+    fn equal_ids_are_numbered_and_a_taken_suffix_is_skipped() {
+        let mut ids = UniqueIds::default();
+        let taken: Vec<String> = ["a", "a-1", "a", "a", "b"]
+            .iter()
+            .map(|b| ids.take(b))
+            .collect();
+        assert_eq!(taken, ["a", "a-1", "a-2", "a-3", "b"]);
+    }
+
+    #[test]
+    fn only_ids_and_classes_are_heading_attributes() {
+        assert_eq!(
+            attribute_block("Spend {#spend .wide}"),
+            Some((6, Some("spend".to_string()), vec!["wide".to_string()]))
+        );
+        assert_eq!(attribute_block("Budget {2021}"), None);
+        assert_eq!(attribute_block("Empty {}"), None);
+        assert_eq!(attribute_block("Key {data=x}"), None);
+    }
+
+    #[test]
+    fn file_links_resolve_from_any_folder_including_content_itself() {
+        assert_eq!(
+            content_target("about.md", "index.md"),
+            Some(Ok("about.md".into()))
+        );
+        assert_eq!(
+            content_target("../b.md", "case-studies/a.md"),
+            Some(Ok("b.md".into()))
+        );
+        assert_eq!(
+            content_target("@/case-studies/a.md", "x/y.md"),
+            Some(Ok("case-studies/a.md".into()))
+        );
+        assert_eq!(
+            content_target("my%20plan.pdf", "kit/index.md"),
+            Some(Ok("kit/my plan.pdf".into()))
+        );
+        assert_eq!(content_target("../../secret.md", "a/b.md"), Some(Err(())));
+        assert_eq!(content_target("/about/", "a.md"), None);
+        assert_eq!(content_target("https://example.org/a.md", "a.md"), None);
+        assert_eq!(content_target("mailto:a@example.org", "a.md"), None);
+    }
+
+    #[test]
+    fn plain_text_keeps_words_apart_and_leaves_attributes_out() {
+        let (out, _) = render(
+            "## Title {#t}\n\nOne *two*\nthree\n\n- four\n- five\n",
+            &ctx(),
+            &resolver,
+        );
+        assert_eq!(out.text, "Title One two three four five");
+    }
+
+    #[test]
+    fn fenced_code_is_highlighted_with_classes_and_unknown_languages_stay_plain() {
+        let (out, _) = render(
+            "```rust\nlet a = 1;\n```\n\n```nope\n<b>x</b>\n```\n",
+            &ctx(),
+            &resolver,
+        );
+        assert!(
+            out.html
+                .contains("<pre class=\"hl-code\"><code class=\"language-rust\">")
+        );
+        assert!(
+            out.html
+                .contains("<code class=\"language-nope\">&lt;b&gt;x&lt;/b&gt;\n</code>"),
+            "{}",
+            out.html
+        );
+        let words: Vec<&str> = out.text.split_whitespace().collect();
+        assert_eq!(words, ["let", "a", "=", "1;", "<b>x</b>"]);
+    }
+
+    #[test]
+    fn unsafe_addresses_are_removed_and_warned_about_at_their_lines() {
+        let sanitizer = Sanitizer::new(&[]);
+        let ctx = Context {
+            sanitizer: Some(&sanitizer),
+            ..ctx()
+        };
+        let (out, problems) = render(
+            "A [form](javascript:alert(1)) and ![a picture](data:image/png;base64,AAAA).\n",
+            &ctx,
+            &resolver,
+        );
+        assert!(!out.html.contains("javascript"), "{}", out.html);
+        assert!(!out.html.contains("data:"), "{}", out.html);
+        assert!(out.html.contains("<a>form</a>"), "{}", out.html);
+        let found: Vec<(usize, usize)> = problems.iter().map(|p| (p.line, p.column)).collect();
+        assert_eq!(found, [(5, 3), (5, 35)]);
+    }
+
+    #[test]
+    fn root_relative_links_get_the_base_path_once() {
+        let ctx = Context {
+            base_path: "/communities",
+            ..ctx()
+        };
+        let (out, _) = render(
+            "[a](/about/) [b](/communities/about/) [c](//cdn.example/x)",
+            &ctx,
+            &resolver,
+        );
+        assert_eq!(out.html.matches("href=\"/communities/about/\"").count(), 2);
+        assert!(out.html.contains("href=\"//cdn.example/x\""));
+    }
+}

@@ -413,4 +413,38 @@ mod tests {
         assert!(!url_allowed("javascript:alert(1)"));
         assert!(!url_allowed(" JavaScript:alert(1)"));
     }
+
+    #[test]
+    fn a_swallowing_tag_left_open_is_removed_and_a_closed_one_stays_for_ammonia() {
+        let open = contain("in the <textarea> box");
+        assert_eq!(open.html, "in the  box");
+        assert_eq!(open.left_open, ["<textarea> (left open)"]);
+        let closed = contain("<textarea>x</textarea> and <TITLE x=1>");
+        assert_eq!(closed.html, "<textarea>x</textarea> and ");
+        assert_eq!(closed.left_open, ["<title> (left open)"]);
+        assert_eq!(contain("<plaintext>a</plaintext>").html, "a</plaintext>");
+    }
+
+    #[test]
+    fn a_piece_cut_off_inside_a_tag_or_comment_is_closed() {
+        assert_eq!(contain("<div\nclass=\"a").html, "<div\nclass=\"a\">");
+        assert_eq!(contain("<div class=x").html, "<div class=x>");
+        assert_eq!(contain("<!-- note").html, "<!-- note-->");
+    }
+
+    #[test]
+    fn a_link_to_a_new_tab_gets_noopener_once() {
+        assert_eq!(
+            contain("<a href=\"x\" target=\"_blank\">").html,
+            "<a href=\"x\" target=\"_blank\" rel=\"noopener\">"
+        );
+        let kept = "<a href=\"x\" target=\"_blank\" rel=\"noreferrer\">";
+        assert_eq!(contain(kept).html, kept);
+    }
+
+    #[test]
+    fn nesting_counts_leave_out_void_and_optional_end_elements() {
+        let c = contain("<div><span><br><p>a<img src=x></span>");
+        assert_eq!((c.opened, c.closed), (2, 1));
+    }
 }
