@@ -5,6 +5,7 @@
 //! `diagnostics::Diagnostic`.
 
 pub mod assets;
+pub mod autolink;
 pub mod config;
 pub mod content;
 pub mod diagnostics;

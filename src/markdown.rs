@@ -13,6 +13,7 @@ use pulldown_cmark::{
 use pulldown_cmark_escape::{escape_href, escape_html};
 use serde::Serialize;
 
+use crate::autolink;
 use crate::diagnostics::{Diagnostic, line_col};
 use crate::highlight;
 use crate::sanitize::{self, Sanitizer};
@@ -269,6 +270,7 @@ struct Renderer<'a, 'c> {
     open_footnote: Option<String>,
     alignments: Vec<Alignment>,
     in_table_head: bool,
+    table_rows: usize,
     cell: usize,
     /// Pieces of raw HTML that sanitising changed.
     html_warnings: usize,
@@ -317,6 +319,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
             open_footnote: None,
             alignments: Vec::new(),
             in_table_head: false,
+            table_rows: 0,
             cell: 0,
             html_warnings: 0,
             depth: 0,
@@ -448,13 +451,27 @@ impl<'a, 'c> Renderer<'a, 'c> {
                 self.cell = 0;
                 self.push(event);
             }
+            // The body is opened by its first row, so that a table without rows has none.
             Event::End(TagEnd::TableHead) => {
                 self.in_table_head = false;
-                self.push(event);
+                self.table_rows = 0;
+                self.push(Event::Html("</tr></thead>\n".into()));
             }
             Event::Start(Tag::TableRow) => {
                 self.cell = 0;
+                if self.table_rows == 0 {
+                    self.push(Event::Html("<tbody>\n".into()));
+                }
+                self.table_rows += 1;
                 self.push(event);
+            }
+            Event::End(TagEnd::Table) => {
+                let end = if self.table_rows > 0 {
+                    "</tbody></table>\n"
+                } else {
+                    "</table>\n"
+                };
+                self.push(Event::Html(end.into()));
             }
             // Alignment is a class the theme styles: inline styles are not allowed by the
             // site's Content-Security-Policy.
@@ -539,36 +556,23 @@ impl<'a, 'c> Renderer<'a, 'c> {
             return;
         }
         let mut written = 0;
-        for link in autolinks().links(&text) {
-            let found = link.as_str();
-            let dest = match link.kind() {
-                linkify::LinkKind::Email => format!("mailto:{found}"),
-                _ if found.contains("://") => {
-                    if !(found.starts_with("http://") || found.starts_with("https://")) {
-                        continue;
-                    }
-                    found.to_string()
-                }
-                _ if found
-                    .get(..4)
-                    .is_some_and(|s| s.eq_ignore_ascii_case("www.")) =>
-                {
-                    format!("http://{found}")
-                }
-                _ => continue,
-            };
-            if link.start() > written {
-                self.push(Event::Text(text[written..link.start()].to_string().into()));
+        for link in autolink::find(&text) {
+            // An address of a scheme the sanitiser would remove (`xmpp:`) stays text.
+            if self.ctx.sanitizer.is_some() && !sanitize::url_allowed(&link.href) {
+                continue;
+            }
+            if link.start > written {
+                self.push(Event::Text(text[written..link.start].to_string().into()));
             }
             self.push(Event::Start(Tag::Link {
                 link_type: LinkType::Autolink,
-                dest_url: dest.into(),
+                dest_url: link.href.into(),
                 title: CowStr::Borrowed(""),
                 id: CowStr::Borrowed(""),
             }));
-            self.push(Event::Text(found.to_string().into()));
+            self.push(Event::Text(text[link.start..link.end].to_string().into()));
             self.push(Event::End(TagEnd::Link));
-            written = link.end();
+            written = link.end;
         }
         if written < text.len() {
             self.push(Event::Text(text[written..].to_string().into()));
@@ -971,16 +975,6 @@ impl<'a, 'c> Renderer<'a, 'c> {
     fn finish_refused(self) -> (Rendered, Vec<Diagnostic>) {
         (Rendered::default(), self.problems)
     }
-}
-
-/// Finds web addresses and e-mail addresses in text.
-fn autolinks() -> &'static linkify::LinkFinder {
-    static FINDER: std::sync::OnceLock<linkify::LinkFinder> = std::sync::OnceLock::new();
-    FINDER.get_or_init(|| {
-        let mut finder = linkify::LinkFinder::new();
-        finder.url_must_have_scheme(false);
-        finder
-    })
 }
 
 /// `fnref-x` for the first reference to footnote `fn-x`, `fnref-x-2` for the second...

@@ -243,9 +243,10 @@ fn scan_tags(piece: &str) -> (Vec<RawTag>, Tail) {
         let start = i + found;
         let rest = &piece[start..];
         if rest.starts_with("<!--") {
-            match piece[start + 4..].find("-->") {
+            // `<!-->` and `<!--->` are whole (empty) comments to a browser.
+            match piece[start + 2..].find("-->") {
                 Some(end) => {
-                    i = start + 4 + end + 3;
+                    i = start + 2 + end + 3;
                     continue;
                 }
                 None => return (tags, Tail::InComment),
@@ -430,6 +431,8 @@ mod tests {
         assert_eq!(contain("<div\nclass=\"a").html, "<div\nclass=\"a\">");
         assert_eq!(contain("<div class=x").html, "<div class=x>");
         assert_eq!(contain("<!-- note").html, "<!-- note-->");
+        assert_eq!(contain("<!--> a").html, "<!--> a");
+        assert_eq!(contain("<!---> a").html, "<!---> a");
     }
 
     #[test]
