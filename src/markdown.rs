@@ -3,6 +3,7 @@
 //! footnotes, table alignment as classes, web addresses made links, raw HTML sanitised piece
 //! by piece, and the plain text of the page for summaries and search.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Component, Path};
 
@@ -129,18 +130,81 @@ fn render_as(
     part: Option<&str>,
     resolve: &dyn Fn(&str) -> Option<String>,
 ) -> (Rendered, Vec<Diagnostic>) {
-    let mut renderer = Renderer::new(body, ctx, part, resolve);
-    if let Some(problem) = too_many_table_bars(body, &mut renderer.locator) {
-        renderer.problems.push(problem);
-        return renderer.finish_refused();
+    if let Some(problem) = too_many_table_bars(body, &mut Locator::new(body, ctx)) {
+        return (Rendered::default(), vec![problem]);
     }
-    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+    let (body, left_open) = without_unclosed_raw_blocks(body);
+    let mut renderer = Renderer::new(&body, ctx, part, resolve);
+    for (offset, name) in left_open {
+        if part.is_none() {
+            renderer.warn(
+                offset,
+                format!("this HTML was made safe by removing <{name}> (left open); the text around it was kept"),
+                "write it in Markdown, or leave it out: scripts, styles, event handlers and elements browsers do not know never reach a page",
+            );
+        }
+    }
+    for (event, range) in Parser::new_ext(&body, options()).into_offset_iter() {
         renderer.event(event, range.start);
         if renderer.refused {
             return renderer.finish_refused();
         }
     }
     renderer.finish()
+}
+
+/// Elements that start an HTML block running to their end tag, or to the end of the page.
+const RAW_BLOCKS: [&str; 4] = ["script", "pre", "style", "textarea"];
+/// How many such blocks left open are taken out of one page; any more stay as one block.
+const MAX_UNCLOSED_BLOCKS: usize = 10;
+
+/// The body without the opening tags of HTML blocks that would run to the end of the page
+/// for want of their end tag (a line starting `<textarea>`), so that the Markdown after
+/// them is still Markdown; with where each was and its name.
+fn without_unclosed_raw_blocks(body: &str) -> (Cow<'_, str>, Vec<(usize, &'static str)>) {
+    let mut body = Cow::Borrowed(body);
+    let mut removed = Vec::new();
+    let lower = body.to_ascii_lowercase();
+    if !RAW_BLOCKS
+        .iter()
+        .any(|name| lower.contains(&format!("<{name}")))
+    {
+        return (body, removed);
+    }
+    while removed.len() < MAX_UNCLOSED_BLOCKS {
+        let Some((start, end, name)) = unclosed_raw_block(&body) else {
+            break;
+        };
+        body.to_mut().replace_range(start..end, "");
+        removed.push((start, name));
+    }
+    (body, removed)
+}
+
+/// The first HTML block that opens one of `RAW_BLOCKS` and runs to the end of the body: the
+/// range of its opening tag (to the end of its line at most), and the element's name.
+fn unclosed_raw_block(body: &str) -> Option<(usize, usize, &'static str)> {
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        if event != Event::Start(Tag::HtmlBlock) || range.end < body.trim_end().len() {
+            continue;
+        }
+        let block = &body[range.clone()];
+        let start = range.start + block.find('<')?;
+        let lower = body[start..].to_ascii_lowercase();
+        let name = RAW_BLOCKS.into_iter().find(|name| {
+            lower[1..].starts_with(name)
+                && !lower[1 + name.len()..].starts_with(|c: char| c.is_ascii_alphanumeric())
+        })?;
+        if lower.contains(&format!("</{name}")) {
+            return None;
+        }
+        let line_end = body[start..].find('\n').map_or(body.len(), |n| start + n);
+        let end = body[start..line_end]
+            .find('>')
+            .map_or(line_end, |n| start + n + 1);
+        return Some((start, end, name));
+    }
+    None
 }
 
 /// A page with more table cells than `MAX_TABLE_BARS`, refused at the line that passes it.
@@ -169,6 +233,17 @@ struct Locator<'a> {
 }
 
 impl<'a> Locator<'a> {
+    fn new(body: &'a str, ctx: &'a Context) -> Self {
+        Locator {
+            body,
+            path: ctx.path,
+            first_line: ctx.first_line,
+            offset: 0,
+            line: 1,
+            column: 1,
+        }
+    }
+
     fn locate(&mut self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.body.len());
         if offset < self.offset {
@@ -290,14 +365,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
             ctx,
             part,
             resolve,
-            locator: Locator {
-                body,
-                path: ctx.path,
-                first_line: ctx.first_line,
-                offset: 0,
-                line: 1,
-                column: 1,
-            },
+            locator: Locator::new(body, ctx),
             events: Vec::new(),
             problems: Vec::new(),
             refused: false,

@@ -84,6 +84,19 @@ fn an_html_block_left_open_cannot_take_the_markdown_after_it() {
 }
 
 #[test]
+fn a_line_opening_a_textarea_never_closed_leaves_the_markdown_after_it() {
+    let (html, problems) = page("<textarea>\n\n## Next\n\nSome *text*.\n");
+    assert!(html.contains("<h2 id=\"next\">Next</h2>"), "{html}");
+    assert!(html.contains("<p>Some <em>text</em>.</p>"), "{html}");
+    assert_eq!(
+        problems,
+        [
+            "content/page.md:4:1: warning: this HTML was made safe by removing <textarea> (left open); the text around it was kept"
+        ]
+    );
+}
+
+#[test]
 fn a_closed_script_goes_with_its_content_and_safe_html_stays() {
     let (html, problems) =
         page("<script>alert(1)</script>\n\nSome <abbr title=\"Parish council\">PC</abbr> text.\n");
