@@ -22,15 +22,14 @@ enum Target {
     FullReport(usize),
     /// A file, a listing or another page the build writes, without anchors of its own.
     Other,
-    Draft,
+    /// A draft left out of the build: its place in `Site::drafts_left_out`.
+    Draft(usize),
 }
 
 /// Every target of the site, by content path and by site path (without the base path).
 pub struct Targets {
     by_content: HashMap<String, Target>,
     by_path: HashMap<String, Target>,
-    /// The content path of each draft, by its content path or URL.
-    drafts: HashMap<String, String>,
 }
 
 impl Targets {
@@ -72,17 +71,13 @@ impl Targets {
         for generated in [publish::FEED, publish::SITEMAP, publish::ROBOTS] {
             by_path.insert(generated.to_string(), Target::Other);
         }
-        let mut drafts = HashMap::new();
-        for (content_path, url) in &site.drafts_left_out {
-            by_content.insert(content_path.clone(), Target::Draft);
-            by_path.insert(url.clone(), Target::Draft);
-            drafts.insert(content_path.clone(), content_path.clone());
-            drafts.insert(url.clone(), content_path.clone());
+        for (i, (content_path, url)) in site.drafts_left_out.iter().enumerate() {
+            by_content.insert(content_path.clone(), Target::Draft(i));
+            by_path.insert(url.clone(), Target::Draft(i));
         }
         Targets {
             by_content,
             by_path,
-            drafts,
         }
     }
 
@@ -176,7 +171,7 @@ fn check_link(
                 let candidates: Vec<String> = targets
                     .by_content
                     .iter()
-                    .filter(|(_, t)| !matches!(t, Target::Draft))
+                    .filter(|(_, t)| !matches!(t, Target::Draft(_)))
                     .map(|(p, _)| format!("@/{p}"))
                     .collect();
                 return problem(
@@ -210,17 +205,8 @@ fn check_link(
         }
     };
     match target {
-        Target::Draft => {
-            let draft = targets
-                .drafts
-                .get(path.trim_start_matches("@/"))
-                .or_else(|| {
-                    site_path(site, path)
-                        .and_then(|p| targets.find_path(&p).map(|(k, _)| k.to_string()))
-                        .and_then(|k| targets.drafts.get(&k))
-                })
-                .cloned()
-                .unwrap_or_else(|| path.to_string());
+        Target::Draft(i) => {
+            let draft = &site.drafts_left_out[i].0;
             problem(
                 format!(
                     "the {what} {dest:?} leads to content/{draft}, which is a draft and not published"
@@ -229,7 +215,13 @@ fn check_link(
             )
         }
         Target::Page(i) => {
-            let anchors = &site.pages[i].rendered.anchors;
+            // The page's own anchors are those of the body being checked, which `serve` may
+            // have rendered anew.
+            let anchors = if i == index {
+                &rendered.anchors
+            } else {
+                &site.pages[i].rendered.anchors
+            };
             let which = if i == index { "this page" } else { "that page" };
             anchor.and_then(|a| missing_anchor(dest, a, anchors, which))
         }

@@ -65,7 +65,8 @@ fn every_form_of_broken_link_is_an_error_at_its_line_and_column_with_a_hint() {
 [h](@/case-studies/plans.md)\n\
 ![A hall](hall.jpg)\n\
 [i](../../secret.md)\n\
-[j](/communities/case-studies/hall/plan.pdf#page=2) and [k](/case-studies/hall/missing.pdf)\n",
+[j](/communities/case-studies/hall/plan.pdf#page=2) and [k](/case-studies/hall/missing.pdf)\n\
+[l](case-studies/plans.md) [m](https://links.example/communities/case-studies/plans)\n",
     );
     let output = run("check", site.path(), &[]);
     assert_eq!(output.status.code(), Some(1));
@@ -92,7 +93,11 @@ content/broken.md:13:1: error: the link \"../../secret.md\" points outside the c
   hint: link to a page by its file, e.g. [Botcheston](@/case-studies/botcheston.md)
 content/broken.md:14:57: error: the link \"/case-studies/hall/missing.pdf\" leads to no page or file of this site
   hint: did you mean \"/case-studies/hall/plan.pdf\"?
-11 errors found; nothing was written
+content/broken.md:15:1: error: the link \"case-studies/plans.md\" leads to content/case-studies/plans.md, which is a draft and not published
+  hint: publish that page (remove `draft: true`) or remove the link
+content/broken.md:15:28: error: the link \"https://links.example/communities/case-studies/plans\" leads to content/case-studies/plans.md, which is a draft and not published
+  hint: publish that page (remove `draft: true`) or remove the link
+13 errors found; nothing was written
 ";
     assert_eq!(stderr(&output), expected);
 }
