@@ -12,7 +12,15 @@ use communities::pipeline::{self, Options};
 
 /// The page's rendered body and every problem reported, as `path:line:col: severity: message`.
 fn page(body: &str) -> (String, Vec<String>) {
+    page_beside(&[], body)
+}
+
+/// `page`, with these files (path in `content/`, text) beside it.
+fn page_beside(files: &[(&str, &str)], body: &str) -> (String, Vec<String>) {
     let site = fixture("markdown");
+    for (path, text) in files {
+        write(site.path(), &format!("content/{path}"), text);
+    }
     write(
         site.path(),
         "content/page.md",
@@ -239,35 +247,16 @@ fn link_text_that_says_nothing_on_its_own_is_warned_about() {
 
 #[test]
 fn a_picture_without_a_description_is_warned_about_unless_marked_decorative() {
-    let site = fixture("markdown");
-    write(site.path(), "content/hall.jpg", "picture");
-    write(
-        site.path(),
-        "content/page.md",
-        "---\ntitle: Page\n---\n![](hall.jpg)\n\n![decorative](hall.jpg)\n",
+    let (html, problems) = page_beside(
+        &[("hall.jpg", "picture")],
+        "![](hall.jpg)\n\n![decorative](hall.jpg)\n",
     );
-    let options = Options {
-        root: site.path().to_path_buf(),
-        ..Options::default()
-    };
-    let (site, warnings) = pipeline::load(&options).expect("builds");
-    let lines: Vec<String> = warnings
-        .iter()
-        .map(|w| first_line(&w.to_string()))
-        .collect();
     assert_eq!(
-        lines,
+        problems,
         [
             "content/page.md:4:1: warning: this picture has no description for people who cannot see it"
         ]
     );
-    let html = &site
-        .pages
-        .iter()
-        .find(|p| p.source.content_path == "page.md")
-        .unwrap()
-        .rendered
-        .html;
     assert!(
         html.contains("<p><img loading=\"lazy\" src=\"/hall.jpg\" alt=\"\"></p>"),
         "{html}"
