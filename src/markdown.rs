@@ -523,7 +523,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
             Event::End(TagEnd::TableHead) => {
                 self.in_table_head = false;
                 self.table_rows = 0;
-                self.push(Event::Html("</tr></thead>\n".into()));
+                self.push(Event::Html("</tr></thead>".into()));
             }
             Event::Start(Tag::TableRow) => {
                 self.cell = 0;
