@@ -349,6 +349,8 @@ struct Renderer<'a, 'c> {
     cell: usize,
     /// Pieces of raw HTML that sanitising changed.
     html_warnings: usize,
+    /// What sanitising removes from each piece of raw HTML met so far.
+    removals_of: HashMap<String, Vec<String>>,
     /// Markdown containers open, and elements left open by raw HTML.
     depth: usize,
     raw_depth: usize,
@@ -390,6 +392,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
             table_rows: 0,
             cell: 0,
             html_warnings: 0,
+            removals_of: HashMap::new(),
             depth: 0,
             raw_depth: 0,
         }
@@ -665,9 +668,14 @@ impl<'a, 'c> Renderer<'a, 'c> {
         }
         let mut removed = contained.left_open;
         if contained.has_start_tags {
-            for removal in sanitizer.removals(&contained.html) {
-                if !removed.contains(&removal) {
-                    removed.push(removal);
+            // Pages repeat the same tags (`<br>`, `<span class="...">`): each is checked once.
+            let removals = self
+                .removals_of
+                .entry(contained.html.clone())
+                .or_insert_with(|| sanitizer.removals(&contained.html));
+            for removal in removals.iter() {
+                if !removed.contains(removal) {
+                    removed.push(removal.clone());
                 }
             }
         }
