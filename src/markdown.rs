@@ -600,7 +600,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
         self.refuse(
             offset,
             format!("this is nested more than {MAX_NESTING} levels deep"),
-            "use fewer quotes, lists or HTML elements inside one another",
+            "use fewer quotes, lists or HTML elements inside one another, and close each HTML element you open",
         );
     }
 

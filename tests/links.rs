@@ -131,3 +131,31 @@ fn a_link_to_a_heading_of_a_section_in_the_whole_report_is_checked() {
         "{report}"
     );
 }
+
+#[test]
+fn a_body_edit_in_serve_is_link_checked_like_a_build() {
+    use communities::incremental::Session;
+    let site = fixture("links");
+    let root = site.path();
+    let (mut session, first) = Session::new(root, None);
+    first.expect("first build");
+    let about = read(root, "content/about.md");
+    write(
+        root,
+        "content/about.md",
+        &about.replace(
+            "[a heading on this page](#our-team)",
+            "[a heading on this page](#our-teem)",
+        ),
+    );
+    let problems = session
+        .update(&[root.join("content/about.md")])
+        .expect_err("the broken anchor stops the rebuild");
+    let lines: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(
+        lines,
+        [
+            "content/about.md:14:3: error: the link \"#our-teem\" leads to #our-teem, but this page has no heading or footnote with that id\n  hint: did you mean \"#our-team\"?"
+        ]
+    );
+}
