@@ -661,6 +661,10 @@ impl<'a, 'c> Renderer<'a, 'c> {
             return;
         };
         let contained = sanitize::contain(&piece);
+        if self.depth + self.raw_depth + contained.deepest > MAX_NESTING {
+            self.refuse_nesting(offset);
+            return;
+        }
         self.raw_depth = (self.raw_depth + contained.opened).saturating_sub(contained.closed);
         if self.depth + self.raw_depth > MAX_NESTING {
             self.refuse_nesting(offset);

@@ -151,6 +151,8 @@ pub struct Contained {
     /// How many elements the piece opens and closes, for the page's nesting depth.
     pub opened: usize,
     pub closed: usize,
+    /// How many more elements are open than at its start, at the deepest point of the piece.
+    pub deepest: usize,
     /// Whether any start tag is left: without one, sanitising can remove nothing.
     pub has_start_tags: bool,
 }
@@ -178,13 +180,16 @@ pub fn contain(piece: &str) -> Contained {
         left_open: Vec::new(),
         opened: 0,
         closed: 0,
+        deepest: 0,
         has_start_tags: false,
     };
     let mut written = 0;
+    let mut running: i64 = 0;
     for tag in &tags {
         let nests = !tag.self_closing && !NEVER_NEST.contains(&tag.name.as_str());
         if tag.closing {
             contained.closed += usize::from(nests);
+            running -= i64::from(nests);
             continue;
         }
         let swallowing = SWALLOWING.contains(&tag.name.as_str());
@@ -202,6 +207,8 @@ pub fn contain(piece: &str) -> Contained {
             continue;
         }
         contained.opened += usize::from(nests);
+        running += i64::from(nests);
+        contained.deepest = contained.deepest.max(usize::try_from(running).unwrap_or(0));
         contained.has_start_tags = true;
         let text = &piece[tag.start..tag.end];
         let lower = text.to_ascii_lowercase();
@@ -448,6 +455,8 @@ mod tests {
     #[test]
     fn nesting_counts_leave_out_void_and_optional_end_elements() {
         let c = contain("<div><span><br><p>a<img src=x></span>");
-        assert_eq!((c.opened, c.closed), (2, 1));
+        assert_eq!((c.opened, c.closed, c.deepest), (2, 1, 2));
+        let c = contain("</div><div></div><div>");
+        assert_eq!((c.opened, c.closed, c.deepest), (2, 2, 0));
     }
 }

@@ -297,6 +297,15 @@ fn deep_nesting_is_refused_at_its_line() {
         within(30, &divs),
         ["content/page.md:4:1: error: this is nested more than 100 levels deep"]
     );
+    let closed_divs = format!(
+        "<div>{}{}\n",
+        "<div>".repeat(50_000),
+        "</div>".repeat(50_001)
+    );
+    assert_eq!(
+        within(30, &closed_divs),
+        ["content/page.md:4:1: error: this is nested more than 100 levels deep"]
+    );
 }
 
 #[test]
