@@ -25,8 +25,10 @@ pub const MAX_NESTING: usize = 100;
 /// Table cells are counted by their `|`: a page with more is refused before it is parsed, as
 /// its table would need hundreds of megabytes.
 pub const MAX_TABLE_BARS: usize = 100_000;
-/// Longer code blocks are refused: highlighting one takes memory in proportion.
+/// Longer code blocks with a language are refused: highlighting one takes memory in
+/// proportion, and time that grows faster than the length of a line.
 pub const MAX_HIGHLIGHTED_LINES: usize = 5_000;
+pub const MAX_HIGHLIGHTED_BYTES: usize = 256 * 1024;
 
 /// Warnings about raw HTML made safe, per page, before the rest are counted in one.
 const MAX_HTML_WARNINGS: usize = 20;
@@ -903,10 +905,15 @@ impl<'a, 'c> Renderer<'a, 'c> {
             return;
         };
         push_separator(&mut self.text);
-        if !language.trim().is_empty() && code.lines().count() > MAX_HIGHLIGHTED_LINES {
+        let too_long =
+            code.len() > MAX_HIGHLIGHTED_BYTES || code.lines().count() > MAX_HIGHLIGHTED_LINES;
+        if !language.trim().is_empty() && too_long {
             self.refuse(
                 offset,
-                format!("this code block has more than {MAX_HIGHLIGHTED_LINES} lines"),
+                format!(
+                    "this code block is longer than {MAX_HIGHLIGHTED_LINES} lines or {} KB",
+                    MAX_HIGHLIGHTED_BYTES / 1024
+                ),
                 "attach long listings as a file, or show the part that matters",
             );
             return;

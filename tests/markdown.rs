@@ -321,7 +321,12 @@ fn a_huge_table_and_a_huge_code_block_are_refused_at_their_line() {
     let code = format!("Intro\n\n```rust\n{}```\n", "let a = 1;\n".repeat(100_000));
     assert_eq!(
         within(30, &code),
-        ["content/page.md:6:1: error: this code block has more than 5000 lines"]
+        ["content/page.md:6:1: error: this code block is longer than 5000 lines or 256 KB"]
+    );
+    let one_line = format!("```rust\n{}\n```\n", "let a = 1; ".repeat(100_000));
+    assert_eq!(
+        within(30, &one_line),
+        ["content/page.md:4:1: error: this code block is longer than 5000 lines or 256 KB"]
     );
 }
 
