@@ -441,6 +441,10 @@ impl<'a, 'c> Renderer<'a, 'c> {
     }
 
     fn event(&mut self, event: Event<'a>, offset: usize) {
+        // Code blocks and pictures end in the branches below, which read what is inside them.
+        if matches!(event, Event::End(TagEnd::CodeBlock | TagEnd::Image)) {
+            self.depth = self.depth.saturating_sub(1);
+        }
         if let Some((_, _, code)) = &mut self.open_code {
             match event {
                 Event::Text(t) => {
@@ -479,6 +483,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
                     return;
                 }
             }
+            Event::End(TagEnd::CodeBlock | TagEnd::Image) => {}
             Event::End(_) => self.depth = self.depth.saturating_sub(1),
             _ => {}
         }

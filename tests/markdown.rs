@@ -309,6 +309,16 @@ fn deep_nesting_is_refused_at_its_line() {
 }
 
 #[test]
+fn many_pictures_and_code_blocks_one_after_another_are_not_nesting() {
+    let (html, problems) = page_beside(
+        &[("hall.jpg", "picture")],
+        &"![A hall](hall.jpg)\n\n```rust\nlet a = 1;\n```\n\n    indented\n\n".repeat(150),
+    );
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(html.matches("<img ").count(), 150);
+}
+
+#[test]
 fn a_huge_table_and_a_huge_code_block_are_refused_at_their_line() {
     let mut table = format!("|{}\n|{}\n", "h|".repeat(2_000), "-|".repeat(2_000));
     for _ in 0..2_000 {
