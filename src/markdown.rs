@@ -1358,4 +1358,27 @@ mod tests {
         assert_eq!(out.html.matches("href=\"/communities/about/\"").count(), 2);
         assert!(out.html.contains("href=\"//cdn.example/x\""));
     }
+
+    #[test]
+    fn an_embed_from_an_allowed_host_stays_in_a_sentence_and_as_a_block() {
+        let sanitizer = Sanitizer::new(&["www.youtube-nocookie.com".to_string()]);
+        let ctx = Context {
+            sanitizer: Some(&sanitizer),
+            ..ctx()
+        };
+        let embed =
+            "<iframe src=\"https://www.youtube-nocookie.com/embed/x\" title=\"Video\"></iframe>";
+        for body in [
+            format!("Watch {embed} now.\n"),
+            format!("{embed}\n\nNext.\n"),
+        ] {
+            let (out, problems) = render(&body, &ctx, &resolver);
+            assert!(problems.is_empty(), "{problems:?}");
+            assert!(
+                out.html.contains("<iframe src=\"https://www.youtube-nocookie.com/embed/x\" title=\"Video\"></iframe>"),
+                "{}",
+                out.html
+            );
+        }
+    }
 }
