@@ -3,7 +3,8 @@
 //! checked against what the build publishes, once the whole site is modelled. Each broken one
 //! is an error at its line and column, with the nearest existing target as a hint.
 
-use std::collections::HashMap;
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
 
 use percent_encoding::percent_decode_str;
 
@@ -26,14 +27,27 @@ enum Target {
     Draft(usize),
 }
 
-/// Every target of the site, by content path and by site path (without the base path).
-pub struct Targets {
+/// Every target of the site, by content path and by site path (without the base path), and
+/// the ids each page has for `#...`.
+pub struct Targets<'s> {
     by_content: HashMap<String, Target>,
     by_path: HashMap<String, Target>,
+    anchors: Vec<HashSet<&'s str>>,
+    /// The whole report's ids, by its year page: each section's own and its part's.
+    report_anchors: HashMap<usize, HashSet<&'s str>>,
+    /// What a hint may suggest, sorted so that it is the same from run to run.
+    content_names: Vec<String>,
+    path_names: Vec<String>,
+    /// Finding the nearest name compares it with every target: only so many broken links
+    /// of a build get a suggestion, so that a site full of them is not checked in square time.
+    hints_left: Cell<usize>,
 }
 
-impl Targets {
-    pub fn of(site: &Site) -> Targets {
+/// How many broken links of one check get a "did you mean" suggestion.
+const MAX_HINTS: usize = 20;
+
+impl<'s> Targets<'s> {
+    pub fn of(site: &'s Site) -> Targets<'s> {
         let mut by_content = HashMap::new();
         let mut by_path = HashMap::new();
         for (i, page) in site.pages.iter().enumerate() {
@@ -59,15 +73,28 @@ impl Targets {
         for url in render::generated_urls(site) {
             by_path.insert(url, Target::Other);
         }
+        let mut report_anchors = HashMap::new();
         for (i, page) in site.pages.iter().enumerate() {
-            let has_parts = page.children.iter().any(|&c| site.pages[c].part.is_some());
-            if has_parts {
+            let ids: HashSet<&str> = page
+                .children
+                .iter()
+                .filter_map(|&c| site.pages[c].part.as_ref())
+                .flat_map(|part| std::iter::once(&part.id).chain(&part.rendered.anchors))
+                .map(String::as_str)
+                .collect();
+            if !ids.is_empty() {
                 by_path.insert(
                     render::job_url(site, Job::FullReport(i)),
                     Target::FullReport(i),
                 );
+                report_anchors.insert(i, ids);
             }
         }
+        let anchors = site
+            .pages
+            .iter()
+            .map(|p| p.rendered.anchors.iter().map(String::as_str).collect())
+            .collect();
         for generated in [publish::FEED, publish::SITEMAP, publish::ROBOTS] {
             by_path.insert(generated.to_string(), Target::Other);
         }
@@ -75,10 +102,37 @@ impl Targets {
             by_content.insert(content_path.clone(), Target::Draft(i));
             by_path.insert(url.clone(), Target::Draft(i));
         }
+        let mut content_names: Vec<String> = by_content
+            .iter()
+            .filter(|(_, t)| !matches!(t, Target::Draft(_)))
+            .map(|(p, _)| format!("@/{p}"))
+            .collect();
+        content_names.sort();
+        let mut path_names: Vec<String> = by_path
+            .iter()
+            .filter(|(_, t)| !matches!(t, Target::Draft(_)))
+            .map(|(p, _)| p.clone())
+            .collect();
+        path_names.sort();
         Targets {
             by_content,
             by_path,
+            anchors,
+            report_anchors,
+            content_names,
+            path_names,
+            hints_left: Cell::new(MAX_HINTS),
         }
+    }
+
+    /// "did you mean ...?" with the nearest of `names`, while suggestions are left.
+    fn nearest<'n>(&self, found: &str, names: impl IntoIterator<Item = &'n str>) -> Option<String> {
+        let left = self.hints_left.get();
+        if left == 0 {
+            return None;
+        }
+        self.hints_left.set(left - 1);
+        did_you_mean(found, names)
     }
 
     /// A site path as the build writes it: `/about` finds `/about/`, `/about/index.html` too.
@@ -111,11 +165,14 @@ pub fn check_page(
     rendered: &Rendered,
 ) -> Vec<Diagnostic> {
     let page = &site.pages[index];
+    // The page's own ids are those of the body being checked, which `serve` may have
+    // rendered anew.
+    let own: HashSet<&str> = rendered.anchors.iter().map(String::as_str).collect();
     rendered
         .links
         .iter()
         .filter_map(|link| {
-            let problem = check_link(site, targets, index, rendered, link)?;
+            let problem = check_link(site, targets, index, &own, link)?;
             let diagnostic =
                 Diagnostic::error(&page.source.path, link.line, link.column, problem.message);
             Some(diagnostic.with_hint_opt(problem.hint))
@@ -136,7 +193,7 @@ fn check_link(
     site: &Site,
     targets: &Targets,
     index: usize,
-    rendered: &Rendered,
+    own: &HashSet<&str>,
     link: &LinkRef,
 ) -> Option<Problem> {
     let page = &site.pages[index];
@@ -144,7 +201,7 @@ fn check_link(
     let (path, anchor) = split_anchor(dest);
     let what = if link.picture { "picture" } else { "link" };
     if path.is_empty() {
-        return anchor.and_then(|a| missing_anchor(dest, a, &rendered.anchors, "this page"));
+        return anchor.and_then(|a| missing_anchor(targets, dest, a, own, "this page"));
     }
     // `../other-page/` may be an address relative to the page's own.
     let relative = (!path.starts_with("@/") && !link.picture && !path.ends_with(".md"))
@@ -168,20 +225,15 @@ fn check_link(
         {
             Some(target) => target,
             None => {
-                let candidates: Vec<String> = targets
-                    .by_content
-                    .iter()
-                    .filter(|(_, t)| !matches!(t, Target::Draft(_)))
-                    .map(|(p, _)| format!("@/{p}"))
-                    .collect();
                 return problem(
                     format!(
                         "the {what} {dest:?} leads to content/{content_path}, which does not exist"
                     ),
-                    did_you_mean(
-                        &format!("@/{content_path}"),
-                        candidates.iter().map(String::as_str),
-                    )
+                    targets
+                        .nearest(
+                            &format!("@/{content_path}"),
+                            targets.content_names.iter().map(String::as_str),
+                        )
                     .or_else(|| Some(if link.picture {
                         "put the picture in content/ beside the page (or in the page's folder) and write its file name".into()
                     } else {
@@ -197,7 +249,7 @@ fn check_link(
                 None => {
                     return problem(
                         format!("the {what} {dest:?} leads to no page or file of this site"),
-                        did_you_mean(&site_path, targets.by_path.keys().map(String::as_str))
+                        targets.nearest(&site_path, targets.path_names.iter().map(String::as_str))
                             .or_else(|| Some("link to a page by its file, e.g. [Botcheston](@/case-studies/botcheston.md)".into())),
                     );
                 }
@@ -215,41 +267,50 @@ fn check_link(
             )
         }
         Target::Page(i) => {
-            // The page's own anchors are those of the body being checked, which `serve` may
-            // have rendered anew.
-            let anchors = if i == index {
-                &rendered.anchors
+            let (anchors, which) = if i == index {
+                (own, "this page")
             } else {
-                &site.pages[i].rendered.anchors
+                (&targets.anchors[i], "that page")
             };
-            let which = if i == index { "this page" } else { "that page" };
-            anchor.and_then(|a| missing_anchor(dest, a, anchors, which))
+            anchor.and_then(|a| missing_anchor(targets, dest, a, anchors, which))
         }
-        Target::FullReport(year) => {
-            let anchors: Vec<String> = site.pages[year]
-                .children
-                .iter()
-                .filter_map(|&c| site.pages[c].part.as_ref())
-                .flat_map(|part| std::iter::once(&part.id).chain(&part.rendered.anchors))
-                .cloned()
-                .collect();
-            anchor.and_then(|a| missing_anchor(dest, a, &anchors, "the whole report"))
-        }
+        Target::FullReport(year) => anchor.and_then(|a| {
+            missing_anchor(
+                targets,
+                dest,
+                a,
+                &targets.report_anchors[&year],
+                "the whole report",
+            )
+        }),
         Target::Other => None,
     }
 }
 
-fn missing_anchor(dest: &str, anchor: &str, anchors: &[String], which: &str) -> Option<Problem> {
+fn missing_anchor(
+    targets: &Targets,
+    dest: &str,
+    anchor: &str,
+    anchors: &HashSet<&str>,
+    which: &str,
+) -> Option<Problem> {
     let anchor = percent_decode_str(anchor).decode_utf8_lossy();
-    if anchor.is_empty() || anchor == "top" || anchors.iter().any(|a| *a == anchor) {
+    if anchor.is_empty() || anchor == "top" || anchors.contains(anchor.as_ref()) {
         return None;
     }
-    let candidates: Vec<String> = anchors.iter().map(|a| format!("#{a}")).collect();
+    let nearest = (targets.hints_left.get() > 0)
+        .then(|| {
+            // Sorted, so that the hint is the same from run to run.
+            let mut candidates: Vec<String> = anchors.iter().map(|a| format!("#{a}")).collect();
+            candidates.sort();
+            targets.nearest(&format!("#{anchor}"), candidates.iter().map(String::as_str))
+        })
+        .flatten();
     problem(
         format!(
             "the link {dest:?} leads to #{anchor}, but {which} has no heading or footnote with that id"
         ),
-        did_you_mean(&format!("#{anchor}"), candidates.iter().map(String::as_str)).or_else(|| {
+        nearest.or_else(|| {
             Some("a heading's id is its text in lower case, with hyphens for spaces".into())
         }),
     )

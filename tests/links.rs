@@ -159,3 +159,32 @@ fn a_body_edit_in_serve_is_link_checked_like_a_build() {
         ]
     );
 }
+
+#[test]
+fn many_links_and_many_broken_ones_are_checked_in_linear_time() {
+    let site = fixture("links");
+    let mut body = String::from("---\ntitle: Long\n---\n");
+    for i in 0..10_000 {
+        body.push_str(&format!(
+            "## Part {i}\n\nSee [part {i}](#part-{i}) and [nothing](#nothing-{i}).\n\n"
+        ));
+    }
+    write(site.path(), "content/long.md", &body);
+    let options = Options {
+        root: site.path().to_path_buf(),
+        ..Options::default()
+    };
+    let start = std::time::Instant::now();
+    let errors = pipeline::load(&options).expect_err("the broken links are errors");
+    // Generous: a debug build on a busy machine; checking in square time takes minutes.
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(60),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(errors.len(), 10_000);
+    assert_eq!(
+        errors[0].to_string(),
+        "content/long.md:6:27: error: the link \"#nothing-0\" leads to #nothing-0, but this page has no heading or footnote with that id\n  hint: a heading's id is its text in lower case, with hyphens for spaces"
+    );
+}
