@@ -14,6 +14,7 @@ use tera::Tera;
 use crate::config::{Config, DEFAULT_MAX_FILE_MB};
 use crate::content::{self, ContentFiles, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::links;
 use crate::output::{Files, MemorySink};
 use crate::pipeline::{self, StaticFile};
 use crate::publish;
@@ -451,6 +452,13 @@ impl Session {
                 return None;
             }
             let mut body = built.site.render_body(source);
+            let targets = links::Targets::of(&built.site);
+            body.problems.extend(links::check_page(
+                &built.site,
+                &targets,
+                index,
+                &body.rendered,
+            ));
             if body.problems.iter().any(Diagnostic::is_error) {
                 return None;
             }

@@ -5,11 +5,13 @@
 //! `diagnostics::Diagnostic`.
 
 pub mod assets;
+pub mod autolink;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
 pub mod highlight;
 pub mod incremental;
+pub mod links;
 pub mod markdown;
 pub mod models;
 pub mod output;

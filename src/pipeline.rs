@@ -12,6 +12,7 @@ use crate::config::{Config, DEFAULT_MAX_FILE_MB};
 use crate::content::{self, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
 use crate::highlight;
+use crate::links;
 use crate::output::{DirSink, NullSink, Sink, Staging};
 use crate::publish;
 use crate::render::{self, THEME_DIR};
@@ -96,6 +97,7 @@ pub fn model(
     let (mut site, model_problems) = Site::build_cached(config, sources, assets, drafts, cache);
     site.static_files = static_assets;
     problems.extend(model_problems);
+    problems.extend(links::check(&site));
     problems.extend(generated_url_collisions(&site));
     problems.extend(publish::check(&site, root));
     if problems.has_errors() {

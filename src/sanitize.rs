@@ -1,9 +1,11 @@
 //! Making the HTML of a page body safe with ammonia: formatting stays; scripts, styles,
 //! event-handler attributes, `javascript:` and other unsafe URLs, and iframes from hosts not on
-//! `site.yaml`'s allow-list go. What was taken out of the raw HTML an author wrote is told in
-//! words, so that a warning can name it at its line.
+//! `site.yaml`'s allow-list go. Each piece of raw HTML an author wrote is first contained, so
+//! that a tag left open in it cannot take the rest of the page; what was taken out of it is told
+//! in words, so that a warning can name it at its line.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use ammonia::Builder;
 use scraper::Html;
@@ -37,10 +39,12 @@ impl Sanitizer {
         builder
             .url_schemes(URL_SCHEMES.into_iter().collect())
             .generic_attributes(GENERIC_ATTRIBUTES.into_iter().collect())
-            // Task-list items are disabled checkboxes.
-            .add_tags(["input"])
+            // Task-list items are disabled checkboxes; footnotes are a section of the page.
+            .add_tags(["input", "section"])
             .add_tag_attributes("input", ["type", "checked", "disabled"])
-            // Links keep their meaning; browsers no longer let a new tab reach back anyway.
+            .add_tag_attributes("img", ["loading"])
+            // A link opening a new tab keeps `rel` as `contain` gave it (`noopener`).
+            .add_tag_attributes("a", ["target", "rel", "aria-label"])
             .link_rel(None);
         if !iframe_hosts.is_empty() {
             let hosts: Vec<String> = iframe_hosts.iter().map(|h| h.to_lowercase()).collect();
@@ -66,13 +70,15 @@ impl Sanitizer {
     /// `onerror on <img>`; empty when it is safe as written.
     pub fn removals(&self, raw: &str) -> Vec<String> {
         let before = markup_of(raw);
-        let mut after = markup_of(&self.clean(raw));
+        let mut after: HashMap<Markup, usize> = HashMap::new();
+        for item in markup_of(&self.clean(raw)) {
+            *after.entry(item).or_default() += 1;
+        }
         let mut gone = Vec::new();
         for item in before {
-            if let Some(found) = after.iter().position(|a| *a == item) {
-                after.swap_remove(found);
-            } else {
-                gone.push(item);
+            match after.get_mut(&item) {
+                Some(count) if *count > 0 => *count -= 1,
+                _ => gone.push(item),
             }
         }
         // An element that went took its attributes with it: naming the element says enough.
@@ -112,8 +118,190 @@ pub fn url_allowed(url: &str) -> bool {
     }
 }
 
-/// An element, or one attribute of an element, found in a piece of HTML.
+/// Elements whose content HTML parsers read as plain text up to their end tag (or, for
+/// `select` and `template`, in a mode of their own): left open, one would take the rest of
+/// the page with it.
+const SWALLOWING: [&str; 12] = [
+    "script",
+    "style",
+    "textarea",
+    "title",
+    "xmp",
+    "iframe",
+    "noscript",
+    "noembed",
+    "noframes",
+    "plaintext",
+    "select",
+    "template",
+];
+
+/// Elements that have no content, or whose end tag is optional: they never nest deeper.
+const NEVER_NEST: [&str; 24] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr", "param", "p", "li", "dt", "dd", "tr", "td", "th", "option", "thead", "tbody",
+];
+
+/// A piece of raw HTML made harmless to the markup around it.
 #[derive(Debug, PartialEq, Eq)]
+pub struct Contained {
+    pub html: String,
+    /// The swallowing elements removed because their end tag is not in the piece.
+    pub left_open: Vec<String>,
+    /// How many elements the piece opens and closes, for the page's nesting depth.
+    pub opened: usize,
+    pub closed: usize,
+    /// How many more elements are open than at its start, at the deepest point of the piece.
+    pub deepest: usize,
+    /// Whether any start tag is left: without one, sanitising can remove nothing.
+    pub has_start_tags: bool,
+}
+
+/// A tag found in raw HTML: where it is, its lower-case name, and whether it is an end tag.
+struct RawTag {
+    start: usize,
+    end: usize,
+    name: String,
+    closing: bool,
+    self_closing: bool,
+}
+
+/// Contains a piece of raw HTML, in one pass: a swallowing element whose end tag is not in the
+/// piece is removed (its text stays), a tag or comment cut off at the end of the piece is
+/// closed, and a link opening a new tab gets `rel="noopener"`.
+pub fn contain(piece: &str) -> Contained {
+    let (tags, tail) = scan_tags(piece);
+    let mut last_end: HashMap<&str, usize> = HashMap::new();
+    for tag in tags.iter().filter(|t| t.closing) {
+        last_end.insert(tag.name.as_str(), tag.start);
+    }
+    let mut contained = Contained {
+        html: String::with_capacity(piece.len() + 8),
+        left_open: Vec::new(),
+        opened: 0,
+        closed: 0,
+        deepest: 0,
+        has_start_tags: false,
+    };
+    let mut written = 0;
+    let mut running: i64 = 0;
+    for tag in &tags {
+        let nests = !tag.self_closing && !NEVER_NEST.contains(&tag.name.as_str());
+        if tag.closing {
+            contained.closed += usize::from(nests);
+            running -= i64::from(nests);
+            continue;
+        }
+        let swallowing = SWALLOWING.contains(&tag.name.as_str());
+        let closed_later = tag.name != "plaintext"
+            && last_end
+                .get(tag.name.as_str())
+                .is_some_and(|&end| end > tag.start);
+        if swallowing && !closed_later {
+            contained.html.push_str(&piece[written..tag.start]);
+            written = tag.end;
+            let said = format!("<{}> (left open)", tag.name);
+            if !contained.left_open.contains(&said) {
+                contained.left_open.push(said);
+            }
+            continue;
+        }
+        contained.opened += usize::from(nests);
+        running += i64::from(nests);
+        contained.deepest = contained.deepest.max(usize::try_from(running).unwrap_or(0));
+        contained.has_start_tags = true;
+        let text = &piece[tag.start..tag.end];
+        let lower = text.to_ascii_lowercase();
+        if tag.name == "a" && lower.contains("_blank") && !lower.contains("rel=") {
+            let close = if text.ends_with("/>") { 2 } else { 1 };
+            contained.html.push_str(&piece[written..tag.end - close]);
+            contained.html.push_str(" rel=\"noopener\"");
+            written = tag.end - close;
+        }
+    }
+    contained.html.push_str(&piece[written..]);
+    match tail {
+        Tail::Complete => {}
+        Tail::InTag(Some(quote)) => {
+            contained.html.push(quote);
+            contained.html.push('>');
+        }
+        Tail::InTag(None) => contained.html.push('>'),
+        Tail::InComment => contained.html.push_str("-->"),
+    }
+    contained
+}
+
+/// How a piece of raw HTML ends.
+enum Tail {
+    Complete,
+    /// Inside a tag, and inside a quoted attribute value if the quote is given.
+    InTag(Option<char>),
+    InComment,
+}
+
+/// The tags of a piece of HTML, as a browser's tokenizer finds them (closely enough to tell
+/// where each starts and ends), and how the piece ends.
+fn scan_tags(piece: &str) -> (Vec<RawTag>, Tail) {
+    let bytes = piece.as_bytes();
+    let mut tags = Vec::new();
+    let mut i = 0;
+    while let Some(found) = piece[i..].find('<') {
+        let start = i + found;
+        let rest = &piece[start..];
+        if rest.starts_with("<!--") {
+            // `<!-->` and `<!--->` are whole (empty) comments to a browser.
+            match piece[start + 2..].find("-->") {
+                Some(end) => {
+                    i = start + 2 + end + 3;
+                    continue;
+                }
+                None => return (tags, Tail::InComment),
+            }
+        }
+        let closing = rest.starts_with("</");
+        let name_start = start + 1 + usize::from(closing);
+        let name_len = piece[name_start..]
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b':')
+            .count();
+        if name_len == 0 || !bytes[name_start].is_ascii_alphabetic() {
+            i = start + 1;
+            continue;
+        }
+        let mut j = name_start + name_len;
+        let mut quote = None;
+        let mut after_equals = false;
+        let end = loop {
+            let Some(&b) = bytes.get(j) else {
+                return (tags, Tail::InTag(quote.map(char::from)));
+            };
+            match quote {
+                Some(q) if b == q => quote = None,
+                Some(_) => {}
+                None if b == b'>' => break j + 1,
+                None if (b == b'"' || b == b'\'') && after_equals => quote = Some(b),
+                None => {}
+            }
+            if !b.is_ascii_whitespace() {
+                after_equals = b == b'=';
+            }
+            j += 1;
+        };
+        tags.push(RawTag {
+            start,
+            end,
+            name: piece[name_start..name_start + name_len].to_ascii_lowercase(),
+            closing,
+            self_closing: piece[..end].ends_with("/>"),
+        });
+        i = end;
+    }
+    (tags, Tail::Complete)
+}
+
+/// An element, or one attribute of an element, found in a piece of HTML.
+#[derive(Debug, PartialEq, Eq, Hash)]
 enum Markup {
     Element(String),
     Attribute {
@@ -232,5 +420,43 @@ mod tests {
         assert!(url_allowed("mailto:a@example.org"));
         assert!(!url_allowed("javascript:alert(1)"));
         assert!(!url_allowed(" JavaScript:alert(1)"));
+    }
+
+    #[test]
+    fn a_swallowing_tag_left_open_is_removed_and_a_closed_one_stays_for_ammonia() {
+        let open = contain("in the <textarea> box");
+        assert_eq!(open.html, "in the  box");
+        assert_eq!(open.left_open, ["<textarea> (left open)"]);
+        let closed = contain("<textarea>x</textarea> and <TITLE x=1>");
+        assert_eq!(closed.html, "<textarea>x</textarea> and ");
+        assert_eq!(closed.left_open, ["<title> (left open)"]);
+        assert_eq!(contain("<plaintext>a</plaintext>").html, "a</plaintext>");
+    }
+
+    #[test]
+    fn a_piece_cut_off_inside_a_tag_or_comment_is_closed() {
+        assert_eq!(contain("<div\nclass=\"a").html, "<div\nclass=\"a\">");
+        assert_eq!(contain("<div class=x").html, "<div class=x>");
+        assert_eq!(contain("<!-- note").html, "<!-- note-->");
+        assert_eq!(contain("<!--> a").html, "<!--> a");
+        assert_eq!(contain("<!---> a").html, "<!---> a");
+    }
+
+    #[test]
+    fn a_link_to_a_new_tab_gets_noopener_once() {
+        assert_eq!(
+            contain("<a href=\"x\" target=\"_blank\">").html,
+            "<a href=\"x\" target=\"_blank\" rel=\"noopener\">"
+        );
+        let kept = "<a href=\"x\" target=\"_blank\" rel=\"noreferrer\">";
+        assert_eq!(contain(kept).html, kept);
+    }
+
+    #[test]
+    fn nesting_counts_leave_out_void_and_optional_end_elements() {
+        let c = contain("<div><span><br><p>a<img src=x></span>");
+        assert_eq!((c.opened, c.closed, c.deepest), (2, 1, 2));
+        let c = contain("</div><div></div><div>");
+        assert_eq!((c.opened, c.closed, c.deepest), (2, 2, 0));
     }
 }

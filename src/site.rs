@@ -94,6 +94,9 @@ pub struct Site {
     pub assets: Vec<Asset>,
     /// Files of `static/` and of the site's own theme `static/`, published as they are.
     pub static_files: Vec<Asset>,
+    /// Drafts left out of this build, by content path and URL, so that a link to one is
+    /// reported as a link to a draft.
+    pub drafts_left_out: Vec<(String, String)>,
 }
 
 /// A page's Markdown rendered, with what rendering it found wrong.
@@ -171,15 +174,16 @@ impl Site {
             .html
             .sanitize
             .then(|| Sanitizer::new(&config.html.iframe_hosts));
-        let drafts_left_out: BTreeSet<&str> =
-            left_out.iter().map(|s| s.content_path.as_str()).collect();
+        let drafts_left_out: BTreeSet<(String, String)> = left_out
+            .iter()
+            .map(|s| (s.content_path.clone(), s.url.clone()))
+            .collect();
         let links = {
             let mut hasher = DefaultHasher::new();
             for source in &published {
                 (&source.content_path, &targets[source.content_path.as_str()]).hash(&mut hasher);
             }
             asset_paths_rel.hash(&mut hasher);
-            drafts_left_out.hash(&mut hasher);
             // Raw HTML is kept, cleaned or refused by these.
             (config.html.sanitize, &config.html.iframe_hosts).hash(&mut hasher);
             hasher.finish()
@@ -187,7 +191,6 @@ impl Site {
 
         let ctx = BodyContext {
             resolve: &|path| targets.get(path).cloned(),
-            drafts_left_out: &drafts_left_out,
             base_path: config.base_path(),
             sanitizer: sanitizer.as_ref(),
         };
@@ -229,14 +232,14 @@ impl Site {
                 taxonomies,
                 assets,
                 static_files: Vec::new(),
+                drafts_left_out: drafts_left_out.into_iter().collect(),
             },
             problems,
         )
     }
 
     /// A page's body rendered again after an edit that left its front matter as it was, so
-    /// that every link target is as it was when the model was built. Links to drafts are
-    /// reported as missing pages: a model that includes drafts has no draft left out.
+    /// that every link target is as it was when the model was built.
     pub fn render_body(&self, source: &Source) -> Body {
         // A body has few links: finding each is cheaper than a map of every target.
         let resolve = |path: &str| {
@@ -261,7 +264,6 @@ impl Site {
             .then(|| Sanitizer::new(&self.config.html.iframe_hosts));
         let ctx = BodyContext {
             resolve: &resolve,
-            drafts_left_out: &BTreeSet::new(),
             base_path: self.config.base_path(),
             sanitizer: sanitizer.as_ref(),
         };
@@ -297,13 +299,12 @@ impl Site {
 /// What a body is rendered with, the same for every page of a build.
 struct BodyContext<'a> {
     resolve: &'a (dyn Fn(&str) -> Option<String> + Sync),
-    drafts_left_out: &'a BTreeSet<&'a str>,
     base_path: &'a str,
     sanitizer: Option<&'a Sanitizer>,
 }
 
-/// Renders a page's Markdown, and a report section's part of the whole report; a link to a
-/// page left out as a draft is reported as such.
+/// Renders a page's Markdown, and a report section's part of the whole report. Where its
+/// links lead is checked once the whole site is known (`links::check`).
 fn render_body(source: &Source, with: &BodyContext) -> Body {
     let ctx = markdown::Context {
         path: &source.path,
@@ -312,23 +313,12 @@ fn render_body(source: &Source, with: &BodyContext) -> Body {
         base_path: with.base_path,
         sanitizer: with.sanitizer,
     };
-    let (rendered, mut problems) = markdown::render(&source.body, &ctx, with.resolve);
+    let (rendered, problems) = markdown::render(&source.body, &ctx, with.resolve);
     let part = (source.kind == Kind::ReportSection).then(|| {
         let id = part_id(&source.url).to_string();
         let rendered = markdown::render_part(&source.body, &ctx, &id, with.resolve);
         Arc::new(Part { id, rendered })
     });
-    for p in &mut problems {
-        if let Some(target) = with
-            .drafts_left_out
-            .iter()
-            .find(|d| p.message.contains(&format!("content/{d},")))
-        {
-            p.message =
-                format!("this links to content/{target}, which is a draft and not published");
-            p.hint = Some("publish that page (remove `draft: true`) or remove the link".into());
-        }
-    }
     Body {
         rendered: Arc::new(rendered),
         part,

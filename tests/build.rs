@@ -130,7 +130,7 @@ fn linking_to_a_draft_is_an_error_when_drafts_are_left_out() {
     assert_eq!(output.status.code(), Some(1));
     assert!(
         stderr(&output).contains(
-            "content/plans-link.md:4:5: error: this links to content/draft-plans.md, which is a draft and not published"
+            "content/plans-link.md:4:5: error: the link \"@/draft-plans.md\" leads to content/draft-plans.md, which is a draft and not published"
         ),
         "{}",
         stderr(&output)

@@ -132,7 +132,7 @@ fn attachment_file_that_does_not_exist() {
 #[test]
 fn link_to_a_missing_page() {
     reported(
-        "content/broken-link.md:6:5: error: the link \"@/resources/plan.md\" points to content/resources/plan.md, which does not exist",
+        "content/broken-link.md:6:5: error: the link \"@/resources/plan.md\" leads to content/resources/plan.md, which does not exist",
     );
 }
 
