@@ -719,8 +719,19 @@ impl<'a, 'c> Renderer<'a, 'c> {
         id: CowStr<'a>,
         offset: usize,
     ) {
-        self.record_link(&dest, offset, false);
         self.open_links.push((offset, String::new()));
+        // `<name@example.org>`: pulldown-cmark writes the `mailto:` itself, so the address is
+        // neither a file to check nor a path to resolve.
+        if link_type == LinkType::Email {
+            self.push(Event::Start(Tag::Link {
+                link_type,
+                dest_url: dest,
+                title,
+                id,
+            }));
+            return;
+        }
+        self.record_link(&dest, offset, false);
         if self.ctx.sanitizer.is_some() && !sanitize::url_allowed(&dest) {
             self.unsafe_url(offset, &dest);
             self.push(Event::Html("<a>".into()));

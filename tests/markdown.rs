@@ -219,6 +219,16 @@ fn pasted_web_and_mail_addresses_become_links() {
 }
 
 #[test]
+fn an_address_in_angle_brackets_is_a_mail_link_not_a_missing_page() {
+    let (html, problems) = page("Write to <team@example.org> or call.\n");
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(
+        html.contains("Write to <a href=\"mailto:team@example.org\">team@example.org</a> or call."),
+        "{html}"
+    );
+}
+
+#[test]
 fn headings_out_of_order_and_a_second_main_heading_are_warned_about() {
     let (_, problems) = page("## Start\n\n#### Too deep\n\n# Title again\n\n### Fine after\n");
     assert_eq!(
