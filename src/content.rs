@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_yaml::Value;
 use walkdir::WalkDir;
 
-use crate::diagnostics::{Diagnostic, did_you_mean, display_path};
+use crate::diagnostics::{Diagnostic, ProblemKind, did_you_mean, display_path};
 use crate::models::{Choice, FieldDef, FieldType, Kind};
 use crate::yaml::{self, Document};
 
@@ -52,10 +52,8 @@ pub fn site_files(root: &Path, folder: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>)
             Err(error) => {
                 let path = error.path().unwrap_or(&base).to_path_buf();
                 let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-                problems.push(Diagnostic::error(
+                problems.push(Diagnostic::file_error(
                     rel,
-                    1,
-                    1,
                     format!("this cannot be read: {error}"),
                 ));
                 continue;
@@ -69,14 +67,12 @@ pub fn site_files(root: &Path, folder: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>)
         if entry.path_is_symlink() {
             match entry.path().canonicalize() {
                 Err(_) => problems.push(
-                    Diagnostic::error(&rel, 1, 1, "this is a link that leads nowhere, or round in a loop")
+                    Diagnostic::file_error(&rel, "this is a link that leads nowhere, or round in a loop")
                         .with_hint("remove the link, or put the real file here"),
                 ),
                 Ok(target) if !target.starts_with(&real_root) => problems.push(
-                    Diagnostic::error(
+                    Diagnostic::file_error(
                         &rel,
-                        1,
-                        1,
                         format!(
                             "this is a link to {}, outside the site folder, so it is not read or published",
                             target.display()
@@ -86,7 +82,7 @@ pub fn site_files(root: &Path, folder: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>)
                 ),
                 Ok(target) if target.is_file() => files.push(rel),
                 Ok(_) => problems.push(
-                    Diagnostic::error(&rel, 1, 1, "this is a link to a folder, and links to folders are not followed")
+                    Diagnostic::file_error(&rel, "this is a link to a folder, and links to folders are not followed")
                         .with_hint("move the folder here instead of linking to it"),
                 ),
             }
@@ -225,15 +221,14 @@ pub fn parse_file(root: &Path, path: &Path, max_mb: u64) -> (Option<Source>, Vec
         return (
             None,
             vec![
-                Diagnostic::error(
+                Diagnostic::file_error(
                     path,
-                    1,
-                    1,
                     format!(
                         "this file is {:.1} MB, more than the {max_mb} MB a page may be, so it was not read",
                         size as f64 / (1024.0 * 1024.0)
                     ),
                 )
+                .with_kind(ProblemKind::OverLimit)
                 .with_hint("split it into several pages, or raise `max_file_mb` in site.yaml"),
             ],
         );
@@ -243,10 +238,8 @@ pub fn parse_file(root: &Path, path: &Path, max_mb: u64) -> (Option<Source>, Vec
         Err(error) => {
             return (
                 None,
-                vec![Diagnostic::error(
+                vec![Diagnostic::file_error(
                     path,
-                    1,
-                    1,
                     format!("this file cannot be read: {error}"),
                 )],
             );
@@ -275,7 +268,7 @@ pub fn parse_bytes(root: &Path, path: &Path, bytes: &[u8]) -> (Option<Source>, V
         return (
             None,
             vec![
-                Diagnostic::error(path, 1, 1, "this file is empty").with_hint(
+                Diagnostic::file_error(path, "this file is empty").with_hint(
                     "start it with front matter: a line `---`, then `title: ...`, then `---`",
                 ),
             ],
@@ -320,7 +313,7 @@ pub fn parse_bytes(root: &Path, path: &Path, bytes: &[u8]) -> (Option<Source>, V
     let url = page_url(&content_path, meta.slug.as_deref());
     if url.contains("//") {
         checker.problems.push(
-            Diagnostic::error(path, 1, 1, "this file's name (or a folder's) has no letters or digits to make a web address from")
+            Diagnostic::file_error(path, "this file's name (or a folder's) has no letters or digits to make a web address from")
                 .with_hint("rename it with words, e.g. village-hall.md"),
         );
     }
@@ -492,15 +485,20 @@ impl Checker<'_, '_> {
                 }
                 None | Some(Value::Null) => {
                     if def.required {
+                        // A missing field has no line of its own: point at the closing
+                        // `---`, above which it belongs.
                         self.problems.push(
-                            // A missing field has no line of its own: point at the front matter.
                             Diagnostic::error(
                                 self.path,
-                                1,
+                                self.doc.end_line(),
                                 1,
                                 format!("the required field `{}` is missing", def.name),
                             )
-                            .with_hint(format!("add a line `{}: ...` with {}", def.name, def.help)),
+                            .with_kind(ProblemKind::MissingField)
+                            .with_hint(format!(
+                                "add a line `{}: ...` above the closing `---`, with {}",
+                                def.name, def.help
+                            )),
                         );
                     }
                 }
@@ -1041,7 +1039,7 @@ mod tests {
             "---\ntitle: A\nsummary: s\ndate: 2021-01-01\nprinciple: [prevention]\n---\n",
         );
         assert_eq!(problems.len(), 1);
-        assert_eq!(problems[0].line, 5);
+        assert_eq!(problems[0].line(), Some(5));
         assert_eq!(
             problems[0].hint.as_deref(),
             Some("did you mean \"principles\"?")
@@ -1055,12 +1053,15 @@ mod tests {
             "---\ntitle: A\nsummary: s\ndate: 2021-01-01\narea: charnwod\nprinciples:\n  - prevention\n  - particpation\n---\n",
         );
         assert_eq!(problems.len(), 2, "{problems:?}");
-        assert_eq!((problems[0].line, problems[0].column), (5, 7));
+        assert_eq!(
+            (problems[0].line(), problems[0].column()),
+            (Some(5), Some(7))
+        );
         assert_eq!(
             problems[0].hint.as_deref(),
             Some("did you mean \"charnwood\"?")
         );
-        assert_eq!(problems[1].line, 8);
+        assert_eq!(problems[1].line(), Some(8));
         assert_eq!(
             problems[1].hint.as_deref(),
             Some("did you mean \"participation\"?")
@@ -1084,7 +1085,7 @@ mod tests {
         let (_, problems) = parse("content/about.md", "---\ntitle: A\ndate: 2021-02-30\n---\n");
         assert_eq!(problems.len(), 1);
         assert!(problems[0].message.contains("not a real date"));
-        assert_eq!(problems[0].line, 3);
+        assert_eq!(problems[0].line(), Some(3));
     }
 
     #[test]

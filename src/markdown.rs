@@ -8,7 +8,7 @@ use std::path::{Component, Path};
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
-use crate::diagnostics::{Diagnostic, line_col};
+use crate::diagnostics::{Diagnostic, ProblemKind, line_col};
 use crate::highlight;
 use crate::sanitize::{self, Sanitizer};
 
@@ -172,10 +172,11 @@ fn render_as(
                         CowStr::from(format!("{}{dest_url}", ctx.base_path))
                     }
                     Ok(None) => dest_url,
-                    Err(message) => {
+                    Err((message, kind)) => {
                         let (line, column) = line_col(body, range.start);
                         problems.push(
                             Diagnostic::error(ctx.path, ctx.first_line + line - 1, column, message)
+                                .with_kind(kind)
                                 .with_hint("link to a page by its file, e.g. [Botcheston](@/case-studies/botcheston.md)"),
                         );
                         dest_url
@@ -348,7 +349,7 @@ fn resolve_link(
     dest: &str,
     from: &str,
     resolve: &dyn Fn(&str) -> Option<String>,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, (String, ProblemKind)> {
     let (path, anchor) = match dest.split_once('#') {
         Some((path, anchor)) => (path, Some(anchor)),
         None => (dest, None),
@@ -362,8 +363,9 @@ fn resolve_link(
         return Ok(None);
     };
     let Some(target) = target else {
-        return Err(format!(
-            "the link {dest:?} points outside the content folder"
+        return Err((
+            format!("the link {dest:?} points outside the content folder"),
+            ProblemKind::General,
         ));
     };
     match resolve(&target) {
@@ -371,8 +373,9 @@ fn resolve_link(
             Some(anchor) => format!("{url}#{anchor}"),
             None => url,
         })),
-        None => Err(format!(
-            "the link {dest:?} points to content/{target}, which does not exist"
+        None => Err((
+            format!("the link {dest:?} points to content/{target}, which does not exist"),
+            ProblemKind::MissingLinkTarget(target),
         )),
     }
 }
@@ -452,7 +455,10 @@ mod tests {
             &resolver,
         );
         assert_eq!(problems.len(), 1);
-        assert_eq!((problems[0].line, problems[0].column), (7, 5));
+        assert_eq!(
+            (problems[0].line(), problems[0].column()),
+            (Some(7), Some(5))
+        );
         assert!(problems[0].message.contains("content/case-studies/nope.md"));
     }
 
@@ -516,7 +522,7 @@ mod tests {
         problems.sort();
         let found: Vec<(usize, usize, bool)> = problems
             .iter()
-            .map(|p| (p.line, p.column, p.is_error()))
+            .map(|p| (p.line().unwrap_or(0), p.column().unwrap_or(0), p.is_error()))
             .collect();
         assert_eq!(found, [(7, 1, false), (9, 3, false), (9, 35, false)]);
         assert!(problems[0].message.contains("<script>"));

@@ -151,10 +151,8 @@ fn position(root: &Path, path: &Path, key: &str, value: &str) -> (usize, usize) 
 /// Writes the feed, the sitemap, `robots.txt`, `_redirects` and the alias pages.
 pub fn write(site: &Site, tera: &Tera, sink: &dyn Sink) -> Vec<Diagnostic> {
     let xml_error = |path: &str, e: &dyn std::fmt::Display| {
-        Diagnostic::error(
+        Diagnostic::output_error(
             path.trim_start_matches('/'),
-            1,
-            1,
             format!("cannot write {path}: {e}"),
         )
     };
@@ -183,7 +181,7 @@ pub fn write(site: &Site, tera: &Tera, sink: &dyn Sink) -> Vec<Diagnostic> {
         let path = path.trim_start_matches('/');
         let written = bytes.and_then(|bytes| {
             sink.write(path, &bytes).map_err(|e| {
-                Diagnostic::error(path, 1, 1, format!("cannot write the output file: {e}"))
+                Diagnostic::output_error(path, format!("cannot write the output file: {e}"))
             })
         });
         problems.extend(written.err());

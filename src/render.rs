@@ -46,10 +46,8 @@ pub fn load_templates(
             Ok(text) => {
                 templates.insert(name, text);
             }
-            Err(error) => problems.push(Diagnostic::error(
+            Err(error) => problems.push(Diagnostic::file_error(
                 &rel,
-                1,
-                1,
                 format!("this template cannot be read: {error}"),
             )),
         }
@@ -116,10 +114,8 @@ pub fn template_error(error: &tera::Error) -> Diagnostic {
                 message = format!("{message}: {inner}");
                 source = inner.source();
             }
-            Diagnostic::error(
+            Diagnostic::file_error(
                 Path::new(THEME_DIR).join("templates"),
-                1,
-                1,
                 format!("template error: {message}"),
             )
         }
@@ -151,7 +147,7 @@ pub fn render(site: &Site, tera: &Tera, jobs: &[Job], sink: &dyn Sink) -> Vec<Di
         let (path, result) = shared.render_job(tera, *job);
         let outcome = result.map_err(|e| template_error(&e)).and_then(|html| {
             sink.write(&path, html.as_bytes()).map_err(|e| {
-                Diagnostic::error(&path, 1, 1, format!("cannot write the output file: {e}"))
+                Diagnostic::output_error(&path, format!("cannot write the output file: {e}"))
             })
         });
         if let Err(problem) = outcome {

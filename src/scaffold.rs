@@ -42,10 +42,8 @@ pub fn create(
 ) -> Result<Created, Diagnostic> {
     let slug = slug::slugify(title);
     if slug.is_empty() {
-        return Err(Diagnostic::error(
+        return Err(Diagnostic::file_error(
             root.join("content"),
-            1,
-            1,
             format!("the title {title:?} has no letters or digits to make a web address from"),
         )
         .with_hint("give the page a title with words in it"));
@@ -56,10 +54,8 @@ pub fn create(
         NewPage::Resource { bundle: true } => format!("resources/{slug}/index.md"),
         NewPage::ReportSection { year } => {
             if !is_report_year(year) {
-                return Err(Diagnostic::error(
+                return Err(Diagnostic::file_error(
                     root.join("content/annual-report"),
-                    1,
-                    1,
                     format!("{year:?} is not a report year"),
                 )
                 .with_hint("write the financial year like --year 2021-22"));
@@ -82,7 +78,7 @@ pub fn create(
     let full = root.join(&path);
     if let Some(parent) = full.parent() {
         std::fs::create_dir_all(parent)
-            .map_err(|e| Diagnostic::error(&path, 1, 1, format!("cannot make its folder: {e}")))?;
+            .map_err(|e| Diagnostic::file_error(&path, format!("cannot make its folder: {e}")))?;
     }
     let mut file = std::fs::OpenOptions::new()
         .write(true)
@@ -90,19 +86,17 @@ pub fn create(
         .open(&full)
         .map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
-                Diagnostic::error(
+                Diagnostic::file_error(
                     &path,
-                    1,
-                    1,
                     "this file already exists, and `new` never replaces a file",
                 )
                 .with_hint("choose another title, or edit the existing file")
             } else {
-                Diagnostic::error(&path, 1, 1, format!("cannot create the file: {e}"))
+                Diagnostic::file_error(&path, format!("cannot create the file: {e}"))
             }
         })?;
     file.write_all(text.as_bytes())
-        .map_err(|e| Diagnostic::error(&path, 1, 1, format!("cannot write the file: {e}")))?;
+        .map_err(|e| Diagnostic::file_error(&path, format!("cannot write the file: {e}")))?;
     Ok(Created {
         url: page_url(&content_path, None),
         path,
@@ -121,10 +115,8 @@ fn page_path(path: &str) -> Result<String, Diagnostic> {
         .components()
         .all(|c| matches!(c, std::path::Component::Normal(_)));
     if trimmed.is_empty() || !plain {
-        return Err(Diagnostic::error(
+        return Err(Diagnostic::file_error(
             "content",
-            1,
-            1,
             format!("{path:?} is not a path inside content/"),
         )
         .with_hint("give a path such as help/adding-a-page"));

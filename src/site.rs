@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::content::{Source, content_relative, url_segment};
-use crate::diagnostics::{Diagnostic, display_path};
+use crate::diagnostics::{Diagnostic, ProblemKind, display_path};
 use crate::markdown::{self, Rendered};
 use crate::models::{Kind, TAXONOMIES, TaxonomyDef, display_name};
 use crate::sanitize::Sanitizer;
@@ -319,10 +319,8 @@ fn render_body(source: &Source, with: &BodyContext) -> Body {
         Arc::new(Part { id, rendered })
     });
     for p in &mut problems {
-        if let Some(target) = with
-            .drafts_left_out
-            .iter()
-            .find(|d| p.message.contains(&format!("content/{d},")))
+        if let ProblemKind::MissingLinkTarget(target) = &p.kind
+            && with.drafts_left_out.contains(target.as_str())
         {
             p.message =
                 format!("this links to content/{target}, which is a draft and not published");
@@ -343,10 +341,8 @@ fn url_collisions(sorted: &[Source]) -> Vec<Diagnostic> {
         if pair[0].url == pair[1].url {
             for (this, other) in [(&pair[0], &pair[1]), (&pair[1], &pair[0])] {
                 problems.push(
-                    Diagnostic::error(
+                    Diagnostic::file_error(
                         &this.path,
-                        1,
-                        1,
                         format!(
                             "this page and {} would both be published at {}",
                             display_path(&other.path),

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use serde_yaml::{Mapping, Value};
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, ProblemKind};
 
 /// A parsed YAML mapping together with the text it came from, so that problems found later
 /// can be reported at the line where a key or value was written.
@@ -133,6 +133,7 @@ fn syntax_error(
         column,
         format!("this YAML cannot be read: {message}"),
     )
+    .with_kind(ProblemKind::YamlSyntax)
     .with_hint_opt(hint)
 }
 
@@ -202,14 +203,14 @@ mod tests {
     #[test]
     fn syntax_error_line_is_counted_in_the_file() {
         let err = Document::parse("title: a\nsummary: [unclosed\n", 2, path()).unwrap_err();
-        assert!(err.line >= 3, "{err}");
+        assert!(err.line() >= Some(3), "{err}");
         assert!(err.message.starts_with("this YAML cannot be read"));
     }
 
     #[test]
     fn colon_in_unquoted_value_is_explained() {
         let err = Document::parse("title: Botcheston: a shop\n", 2, path()).unwrap_err();
-        assert_eq!(err.line, 2);
+        assert_eq!(err.line(), Some(2));
         assert!(err.hint.unwrap().contains("quotes"));
     }
 

@@ -76,9 +76,11 @@ fn front_matter_that_is_not_a_mapping() {
 #[test]
 fn required_field_missing() {
     reported(
-        "content/case-studies/missing-summary.md:1:1: error: the required field `summary` is missing",
+        "content/case-studies/missing-summary.md:4:1: error: the required field `summary` is missing",
     );
-    hinted("add a line `summary: ...` with one or two sentences about the project");
+    hinted(
+        "add a line `summary: ...` above the closing `---`, with one or two sentences about the project",
+    );
 }
 
 #[test]
@@ -139,10 +141,10 @@ fn link_to_a_missing_page() {
 #[test]
 fn two_pages_on_one_url_are_both_reported() {
     reported(
-        "content/first.md:1:1: error: this page and content/same-place.md would both be published at /same-place/",
+        "content/first.md: error: this page and content/same-place.md would both be published at /same-place/",
     );
     reported(
-        "content/same-place.md:1:1: error: this page and content/first.md would both be published at /same-place/",
+        "content/same-place.md: error: this page and content/first.md would both be published at /same-place/",
     );
 }
 
@@ -167,7 +169,7 @@ fn file_that_is_not_utf8_is_reported_where_the_bad_byte_is() {
 
 #[test]
 fn empty_file() {
-    reported("content/empty.md:1:1: error: this file is empty");
+    reported("content/empty.md: error: this file is empty");
 }
 
 #[test]
