@@ -10,7 +10,7 @@ use serde_yaml::Value;
 use walkdir::WalkDir;
 
 use crate::diagnostics::{Diagnostic, ProblemKind, did_you_mean, display_path};
-use crate::models::{Choice, FieldDef, FieldType, Kind};
+use crate::models::{Choice, FieldDef, FieldType, Kind, MAX_LIST_ITEMS, SUMMARY_MAX_CHARS};
 use crate::yaml::{self, Document};
 
 /// The files found under `content/`, relative to the site root.
@@ -274,9 +274,9 @@ pub fn parse_bytes(root: &Path, path: &Path, bytes: &[u8]) -> (Option<Source>, V
             ],
         );
     }
-    let (front, front_line, body, body_line) = match split_front_matter(text) {
+    let (front, front_line, body, body_line) = match split_front_matter(text, path) {
         Ok(parts) => parts,
-        Err(diagnostic) => return (None, vec![diagnostic.at(path)]),
+        Err(diagnostic) => return (None, vec![diagnostic]),
     };
     let doc = match Document::parse(front, front_line, path) {
         Ok(doc) => doc,
@@ -295,7 +295,7 @@ pub fn parse_bytes(root: &Path, path: &Path, bytes: &[u8]) -> (Option<Source>, V
         path,
         problems: Vec::new(),
     };
-    let mut meta = checker.meta(kind);
+    let mut meta = checker.meta(kind, &content_path);
     if is_section && meta.slug.is_some() {
         let (line, column) = doc.key_position("slug");
         checker.problems.push(
@@ -334,48 +334,109 @@ pub fn parse_bytes(root: &Path, path: &Path, bytes: &[u8]) -> (Option<Source>, V
     )
 }
 
-/// A problem found before the path is known.
-struct Located {
-    line: usize,
-    column: usize,
-    message: &'static str,
-    hint: &'static str,
-}
-
-impl Located {
-    fn at(self, path: &Path) -> Diagnostic {
-        Diagnostic::error(path, self.line, self.column, self.message).with_hint(self.hint)
-    }
-}
-
-/// Splits `---` front matter from the body: (front matter, its first line, body, its first line).
-fn split_front_matter(text: &str) -> Result<(&str, usize, &str, usize), Located> {
-    let mut lines = text.split_inclusive('\n');
-    let first = lines.next().unwrap_or("");
-    if first.trim_end() != "---" {
-        return Err(Located {
-            line: 1,
-            column: 1,
-            message: "this file has no front matter: it must start with a line `---`",
-            hint: "add `---`, `title: Your title` and `---` as the first three lines",
+/// Splits `---` front matter from the body: (front matter, its first line, body, its first
+/// line). Blank lines before the opening `---` are allowed, as other generators allow them.
+fn split_front_matter<'t>(
+    text: &'t str,
+    path: &Path,
+) -> Result<(&'t str, usize, &'t str, usize), Diagnostic> {
+    let fence_error = |line: usize, message: String, hint: String| {
+        Diagnostic::error(path, line, 1, message)
+            .with_kind(ProblemKind::FrontMatterFence)
+            .with_hint(hint)
+    };
+    let mut lines = (1..)
+        .zip(text.split_inclusive('\n'))
+        .scan(0, |offset, (n, l)| {
+            let start = *offset;
+            *offset += l.len();
+            Some((n, start, l))
+        });
+    let (opening, start, first) = lines
+        .find(|(_, _, l)| !l.trim().is_empty())
+        .unwrap_or((1, 0, ""));
+    let first = first.trim_end();
+    if first != "---" {
+        return Err(if first == "+++" {
+            fence_error(
+                opening,
+                "this front matter is between `+++` lines (TOML), but this site reads YAML between `---` lines".into(),
+                format!("write it like this:\n{}", toml_as_yaml(&text[start..])),
+            )
+        } else if is_dash_line(first) {
+            fence_error(
+                opening,
+                format!(
+                    "the front matter starts with `{first}`, but it must start with exactly three hyphens: `---`"
+                ),
+                "make the first line `---`: three hyphens typed on the keyboard, nothing else"
+                    .into(),
+            )
+        } else {
+            fence_error(
+                opening,
+                "this file has no front matter: it must start with a line `---`".into(),
+                "add `---`, `title: Your title` and `---` as the first three lines".into(),
+            )
         });
     }
-    let start = first.len();
-    let mut offset = start;
-    for (line, l) in (2..).zip(lines) {
-        if l.trim_end() == "---" {
-            let front = &text[start..offset];
+    let front_start = start
+        + text[start..]
+            .find('\n')
+            .map_or(text.len() - start, |n| n + 1);
+    let mut near_miss = None;
+    for (line, offset, l) in lines {
+        let trimmed = l.trim_end();
+        if trimmed == "---" {
+            let front = &text[front_start..offset];
             let body = &text[offset + l.len()..];
-            return Ok((front, 2, body, line + 1));
+            return Ok((front, opening + 1, body, line + 1));
         }
-        offset += l.len();
+        if near_miss.is_none() && is_dash_line(trimmed) {
+            near_miss = Some((line, trimmed));
+        }
     }
-    Err(Located {
-        line: 1,
-        column: 1,
-        message: "the front matter is never closed: no second `---` line was found",
-        hint: "add a line `---` after the last front matter field, before the page text",
+    Err(match near_miss {
+        Some((line, fence)) => fence_error(
+            line,
+            format!(
+                "the front matter is closed with `{fence}`, but it must be closed with exactly three hyphens: `---`"
+            ),
+            "make this line `---`: three hyphens typed on the keyboard, nothing else".into(),
+        ),
+        None => fence_error(
+            opening,
+            "the front matter is never closed: no second `---` line was found".into(),
+            "add a line `---` after the last front matter field, before the page text".into(),
+        ),
     })
+}
+
+/// A line of hyphens or dashes that is not the `---` fence: `----`, `--`, `—-`.
+fn is_dash_line(line: &str) -> bool {
+    line != "---"
+        && !line.is_empty()
+        && line
+            .chars()
+            .all(|c| matches!(c, '-' | '\u{2013}' | '\u{2014}'))
+}
+
+/// TOML front matter (`+++` ... `+++`) written as this site's YAML front matter, for the hint:
+/// `key = value` lines become `key: value`; TOML's strings, numbers, dates and lists read the
+/// same in YAML.
+fn toml_as_yaml(text: &str) -> String {
+    let mut yaml = vec!["---".to_string()];
+    for line in text.lines().skip(1) {
+        if line.trim_end() == "+++" {
+            break;
+        }
+        yaml.push(match line.split_once(" = ") {
+            Some((key, value)) if !key.starts_with([' ', '#']) => format!("{key}: {value}"),
+            _ => line.to_string(),
+        });
+    }
+    yaml.push("---".to_string());
+    yaml.join("\n")
 }
 
 /// `content/a/b.md` -> `a/b.md`, with forward slashes.
@@ -448,10 +509,11 @@ impl Checker<'_, '_> {
             .push(Diagnostic::error(self.path, line, column, message).with_hint_opt(hint));
     }
 
-    fn meta(&mut self, kind: Kind) -> Meta {
+    fn meta(&mut self, kind: Kind, content_path: &str) -> Meta {
         let fields = kind.fields();
         let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
         let mut meta = Meta::default();
+        let mut unknown = Vec::new();
         for (key, _) in &self.doc.map {
             let Some(key) = key.as_str() else {
                 let shown =
@@ -460,6 +522,12 @@ impl Checker<'_, '_> {
                 continue;
             };
             if !names.contains(&key) {
+                unknown.push(key);
+            }
+        }
+        let misplaced = self.wrong_folder(kind, content_path, &unknown);
+        for key in unknown {
+            if !misplaced.contains(&key) {
                 let hint = did_you_mean(key, names.iter().copied()).or_else(|| {
                     Some(format!(
                         "a {} can have these fields: {}",
@@ -467,10 +535,16 @@ impl Checker<'_, '_> {
                         names.join(", ")
                     ))
                 });
-                self.error_at_key(
-                    key,
-                    format!("`{key}` is not a field of a {}", kind.name()),
-                    hint,
+                let (line, column) = self.doc.key_position(key);
+                self.problems.push(
+                    Diagnostic::error(
+                        self.path,
+                        line,
+                        column,
+                        format!("`{key}` is not a field of a {}", kind.name()),
+                    )
+                    .with_kind(ProblemKind::UnknownField)
+                    .with_hint_opt(hint),
                 );
             }
         }
@@ -505,19 +579,131 @@ impl Checker<'_, '_> {
                 Some(value) => self.field(def, value, &mut meta),
             }
         }
-        if meta.image.is_some()
-            && meta
-                .image_alt
-                .as_deref()
-                .is_none_or(|a| a.trim().is_empty())
-        {
-            self.error_at_key(
-                "image",
-                "`image` is set but `image_alt` is missing".to_string(),
-                Some("add `image_alt:` with a short description of the picture for people who cannot see it".into()),
+        self.residents_checks(&meta);
+        self.cut_values(&names);
+        meta
+    }
+
+    /// Fields of another kind in this file: one error saying where that kind lives, rather
+    /// than one per field whose hints lead to deleting them. Returns the fields it covers.
+    fn wrong_folder<'k>(
+        &mut self,
+        kind: Kind,
+        content_path: &str,
+        unknown: &[&'k str],
+    ) -> Vec<&'k str> {
+        let Some((other, fields)) = Kind::ALL
+            .iter()
+            .filter(|&&k| k != kind)
+            .map(|&k| {
+                let own: Vec<&'k str> = unknown
+                    .iter()
+                    .copied()
+                    .filter(|u| k.own_fields().any(|f| f.name == *u))
+                    .collect();
+                (k, own)
+            })
+            .max_by_key(|(_, own)| own.len())
+            .filter(|(_, own)| !own.is_empty())
+        else {
+            return Vec::new();
+        };
+        let (line, column) = fields
+            .iter()
+            .map(|f| self.doc.key_position(f))
+            .min()
+            .unwrap_or((1, 1));
+        let folder = content_path
+            .rsplit_once('/')
+            .map_or("content/".to_string(), |(dir, _)| format!("content/{dir}/"));
+        let listed = fields
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.problems.push(
+            Diagnostic::error(
+                self.path,
+                line,
+                column,
+                format!(
+                    "{listed} {} of a {}, but this file is in {folder}, which makes it a {}",
+                    if fields.len() == 1 {
+                        "is a field"
+                    } else {
+                        "are fields"
+                    },
+                    other.name(),
+                    kind.name()
+                ),
+            )
+            .with_kind(ProblemKind::WrongFolder)
+            .with_hint(format!("{}: move the file there", other.home())),
+        );
+        fields
+    }
+
+    /// Content that is valid but fails the people who read it.
+    fn residents_checks(&mut self, meta: &Meta) {
+        if meta.image.is_some() {
+            match self.doc.map.get("image_alt") {
+                None => self.error_at_key(
+                    "image",
+                    "`image` is set but `image_alt` is missing".to_string(),
+                    Some("add `image_alt:` with a short description of the picture for people who cannot see it".into()),
+                ),
+                Some(alt) if yaml::scalar_text(alt).is_none_or(|a| a.trim().is_empty()) => self
+                    .error_at_key(
+                        "image_alt",
+                        "`image_alt` is empty".to_string(),
+                        Some("describe the picture in a few words for people who cannot see it, e.g. image_alt: Volunteers planting trees on the green".into()),
+                    ),
+                Some(_) => {}
+            }
+        }
+        if let Some(summary) = &meta.summary {
+            let length = summary.chars().count();
+            if length > SUMMARY_MAX_CHARS {
+                let (line, column) = self.doc.key_position("summary");
+                self.problems.push(
+                    Diagnostic::warning(
+                        self.path,
+                        line,
+                        column,
+                        format!(
+                            "the summary is {length} characters long: search results and cards show about {SUMMARY_MAX_CHARS}, so its end is cut off"
+                        ),
+                    )
+                    .with_kind(ProblemKind::ContentQuality)
+                    .with_hint("shorten it to one or two sentences; the page text can say the rest"),
+                );
+            }
+        }
+    }
+
+    /// Values of this kind's fields that a ` #` cut short.
+    fn cut_values(&mut self, names: &[&str]) {
+        for cut in self.doc.comments_after_values() {
+            if !names.contains(&cut.key) {
+                continue;
+            }
+            self.problems.push(
+                Diagnostic::warning(
+                    self.path,
+                    cut.line,
+                    cut.column,
+                    format!(
+                        "YAML reads ` #` as the start of a note, so `{}` is only {:?} and {:?} is left out",
+                        cut.key, cut.kept, cut.lost
+                    ),
+                )
+                .with_kind(ProblemKind::YamlComment)
+                .with_hint(format!(
+                    "put the whole value in quotes: \"{} {}\"",
+                    cut.kept, cut.lost
+                )),
             );
         }
-        meta
     }
 
     fn field(&mut self, def: &FieldDef, value: &Value, meta: &mut Meta) {
@@ -700,6 +886,9 @@ impl Checker<'_, '_> {
             );
             return None;
         };
+        if !self.within_limit(def, items) {
+            return None;
+        }
         let mut list = Vec::new();
         for item in items {
             match yaml::scalar_text(item) {
@@ -716,6 +905,29 @@ impl Checker<'_, '_> {
             }
         }
         Some(list)
+    }
+
+    /// Refuses a list longer than any real page has, before its items are looked at.
+    fn within_limit(&mut self, def: &FieldDef, items: &[Value]) -> bool {
+        if items.len() <= MAX_LIST_ITEMS {
+            return true;
+        }
+        let (line, column) = self.doc.key_position(def.name);
+        self.problems.push(
+            Diagnostic::error(
+                self.path,
+                line,
+                column,
+                format!(
+                    "`{}` has {} items, more than the {MAX_LIST_ITEMS} a page may list",
+                    def.name,
+                    items.len()
+                ),
+            )
+            .with_kind(ProblemKind::OverLimit)
+            .with_hint("keep the few that matter most; a long list helps nobody find the page"),
+        );
+        false
     }
 
     fn allowed(&mut self, def: &FieldDef, choices: &[Choice], text: &str) -> bool {
@@ -777,6 +989,9 @@ impl Checker<'_, '_> {
             self.wrong_type(def, value, "a list");
             return Vec::new();
         };
+        if !self.within_limit(def, items) {
+            return Vec::new();
+        }
         let mut records = Vec::new();
         for item in items {
             let Value::Mapping(map) = item else {

@@ -60,6 +60,14 @@ pub const RESOURCE_KINDS: &[Choice] = &[
     choice("report", "Report"),
 ];
 
+/// More items than any real page lists in one field (tags, aliases, attachments...): each
+/// can make a page of its own, so a runaway list would write hundreds of megabytes.
+pub const MAX_LIST_ITEMS: usize = 200;
+
+/// The longest summary shown whole: about two lines of a search result, or four lines of a
+/// card on a phone.
+pub const SUMMARY_MAX_CHARS: usize = 200;
+
 /// What a field holds, and so how it is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldType {
@@ -270,6 +278,14 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::Page,
+        Kind::CaseStudy,
+        Kind::Resource,
+        Kind::ReportYear,
+        Kind::ReportSection,
+    ];
+
     /// `path` is relative to `content/`, with forward slashes.
     pub fn for_path(path: &str) -> Kind {
         let parts: Vec<&str> = path.split('/').collect();
@@ -298,6 +314,25 @@ impl Kind {
                 .filter(|c| !own.iter().any(|o| o.name == c.name)),
         );
         all
+    }
+
+    /// Where files of this kind live, for the hint when a kind's fields are in another folder.
+    pub fn home(self) -> &'static str {
+        match self {
+            Kind::Page => "pages live anywhere in content/",
+            Kind::CaseStudy => "case studies live in content/case-studies/",
+            Kind::Resource => "resources live in content/resources/",
+            Kind::ReportYear | Kind::ReportSection => {
+                "annual report pages live in a year's folder, e.g. content/annual-report/2020-21/"
+            }
+        }
+    }
+
+    /// The fields of this kind that the common fields do not have.
+    pub fn own_fields(self) -> impl Iterator<Item = FieldDef> {
+        self.fields()
+            .into_iter()
+            .filter(|f| !COMMON_FIELDS.iter().any(|c| c.name == f.name))
     }
 
     pub fn name(self) -> &'static str {
