@@ -34,6 +34,8 @@ struct RawConfig {
     max_file_mb: u64,
     #[serde(default)]
     html: HtmlConfig,
+    #[serde(default)]
+    tag_names: BTreeMap<String, String>,
 }
 
 /// How raw HTML written in Markdown is treated.
@@ -88,6 +90,9 @@ pub struct Config {
     /// The largest content file read, in megabytes.
     pub max_file_mb: u64,
     pub html: HtmlConfig,
+    /// The name shown for a tag, keyed by the tag as written (`covid-19: COVID-19`); tags
+    /// not named here are shown from their most used spelling.
+    pub tag_names: BTreeMap<String, String>,
     /// Settings that are allowed but risky, for the build summary.
     pub warnings: Vec<Diagnostic>,
 }
@@ -157,6 +162,7 @@ impl Config {
             menus: raw.menus,
             max_file_mb: raw.max_file_mb,
             html: raw.html,
+            tag_names: raw.tag_names,
             warnings,
         })
     }

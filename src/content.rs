@@ -11,7 +11,7 @@ use walkdir::WalkDir;
 
 use crate::diagnostics::{Diagnostic, ProblemKind, did_you_mean, display_path};
 use crate::models::{Choice, FieldDef, FieldType, Kind, MAX_LIST_ITEMS, SUMMARY_MAX_CHARS};
-use crate::yaml::{self, Document};
+use crate::yaml::{self, Document, Locator};
 
 /// The files found under `content/`, relative to the site root.
 #[derive(Debug, Default)]
@@ -170,6 +170,17 @@ pub struct Meta {
 }
 
 impl Meta {
+    /// Writes a tag as `chosen` wherever this page wrote it as `spelling`.
+    pub fn respell_tag(&mut self, spelling: &str, chosen: &str) {
+        for tag in &mut self.tags {
+            if tag == spelling {
+                *tag = chosen.to_string();
+            }
+        }
+        let mut seen = BTreeSet::new();
+        self.tags.retain(|tag| seen.insert(tag.clone()));
+    }
+
     /// The values of a taxonomy's field on this page.
     pub fn terms(&self, field: &str) -> Vec<&str> {
         match field {
@@ -196,6 +207,10 @@ pub struct Source {
     /// An `index.md`: a page bundle whose folder holds its files.
     pub is_bundle: bool,
     pub meta: Meta,
+    /// The front matter as written, so that checks of the whole site can point at a field.
+    pub front_matter: String,
+    /// The file line the front matter starts on.
+    pub front_matter_line: usize,
     pub body: String,
     /// The file line the body starts on.
     pub body_line: usize,
@@ -204,6 +219,11 @@ pub struct Source {
 }
 
 impl Source {
+    /// Where keys and values are written in the front matter.
+    pub fn locator(&self) -> Locator<'_> {
+        Locator::new(&self.front_matter, self.front_matter_line)
+    }
+
     /// The folder that page-relative paths (images, attachments) are resolved against.
     pub fn dir(&self) -> PathBuf {
         self.path
@@ -326,6 +346,8 @@ pub fn parse_bytes(root: &Path, path: &Path, bytes: &[u8]) -> (Option<Source>, V
             is_section,
             is_bundle,
             meta,
+            front_matter: front.to_string(),
+            front_matter_line: front_line,
             body: body.to_string(),
             body_line,
             url,

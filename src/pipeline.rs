@@ -97,7 +97,7 @@ pub fn model(
     site.static_files = static_assets;
     problems.extend(model_problems);
     problems.extend(generated_url_collisions(&site));
-    problems.extend(publish::check(&site, root));
+    problems.extend(publish::check(&site));
     if problems.has_errors() {
         return Err(problems.into_sorted());
     }

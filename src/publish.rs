@@ -3,7 +3,6 @@
 //! Netlify's `_redirects`), and the JSON-LD that describes pages to search engines.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use atom_syndication::{Entry, Feed, FixedDateTime, Link, Person, Text};
 use chrono::NaiveDate;
@@ -65,7 +64,7 @@ fn alias_path(alias: &str) -> Result<String, String> {
 
 /// Every alias must be a path on the site that nothing else is published at, and a page's
 /// source must be a web address.
-pub fn check(site: &Site, root: &Path) -> Vec<Diagnostic> {
+pub fn check(site: &Site) -> Vec<Diagnostic> {
     let mut taken: HashMap<String, String> = HashMap::new();
     for page in &site.pages {
         taken.insert(output_path(page.url()), format!("the page {}", page.url()));
@@ -81,6 +80,13 @@ pub fn check(site: &Site, root: &Path) -> Vec<Diagnostic> {
     }
     let mut problems = Vec::new();
     for (i, page) in site.pages.iter().enumerate() {
+        // Made only for a page with a problem, once for all its aliases.
+        let locator = std::cell::OnceCell::new();
+        let position = |key: &str, value: &str| {
+            locator
+                .get_or_init(|| page.source.locator())
+                .value_position(key, value)
+        };
         for alias in &page.source.meta.aliases {
             let problem = match alias_path(alias) {
                 Err(message) => Some((
@@ -102,7 +108,7 @@ pub fn check(site: &Site, root: &Path) -> Vec<Diagnostic> {
                 }
             };
             if let Some((message, hint)) = problem {
-                let (line, column) = position(root, &page.source.path, "aliases", alias);
+                let (line, column) = position("aliases", alias);
                 problems.push(
                     Diagnostic::error(&page.source.path, line, column, message).with_hint(hint),
                 );
@@ -112,7 +118,7 @@ pub fn check(site: &Site, root: &Path) -> Vec<Diagnostic> {
         if let Some(url) = &page.source.meta.source_url
             && !is_web_address(url)
         {
-            let (line, column) = position(root, &page.source.path, "source_url", url);
+            let (line, column) = position("source_url", url);
             problems.push(
                 Diagnostic::error(
                     &page.source.path,
@@ -129,23 +135,6 @@ pub fn check(site: &Site, root: &Path) -> Vec<Diagnostic> {
 
 fn is_web_address(text: &str) -> bool {
     url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
-}
-
-/// Where a value is written in a page's file: the first line from its front matter key on
-/// that has it.
-fn position(root: &Path, path: &Path, key: &str, value: &str) -> (usize, usize) {
-    let text = std::fs::read_to_string(root.join(path)).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    let start = lines.iter().position(|l| l.starts_with(key)).unwrap_or(0);
-    lines
-        .iter()
-        .enumerate()
-        .skip(start)
-        .find_map(|(n, line)| {
-            line.find(value)
-                .map(|col| (n + 1, line[..col].chars().count() + 1))
-        })
-        .unwrap_or((start + 1, 1))
 }
 
 /// Writes the feed, the sitemap, `robots.txt`, `_redirects` and the alias pages.

@@ -141,7 +141,7 @@ fn link_to_a_missing_page() {
 #[test]
 fn two_pages_on_one_url_are_both_reported() {
     reported(
-        "content/first.md: error: this page and content/same-place.md would both be published at /same-place/",
+        "content/first.md:3:1: error: this page and content/same-place.md would both be published at /same-place/",
     );
     reported(
         "content/same-place.md: error: this page and content/first.md would both be published at /same-place/",
