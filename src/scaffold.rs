@@ -144,7 +144,8 @@ fn next_weight(path: &Path) -> Option<i64> {
 }
 
 /// The front matter with every field of the kind: the known values filled in, the rest
-/// left empty with a comment saying what to write.
+/// left empty, each under a note saying what to write. Notes go on their own line above the
+/// field: one at the end of the field's line would take in what an editor types after it.
 fn front_matter(
     kind: Kind,
     title: &str,
@@ -171,7 +172,7 @@ fn front_matter(
         } else {
             format!("{}: {value}", def.name)
         };
-        text.push_str(&format!("{line:<24} # {}\n", comment(def)));
+        text.push_str(&format!("# {}\n{line}\n", comment(def)));
     }
     text.push_str("---\n");
     text
@@ -240,7 +241,7 @@ mod tests {
     #[test]
     fn case_study_lists_every_field_with_its_allowed_values() {
         let text = front_matter(Kind::CaseStudy, "Café: a new start", today(), None, None);
-        assert!(text.starts_with("---\ntitle: \"Café: a new start\""));
+        assert!(text.starts_with("---\n# required: the page's title\ntitle: \"Café: a new start\"\n"));
         assert!(text.contains("date: 2026-11-22"));
         for field in Kind::CaseStudy.fields() {
             assert!(
@@ -250,6 +251,9 @@ mod tests {
             );
         }
         assert!(text.contains("one of: blaby, charnwood"));
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            assert!(!line.contains('#'), "a note on a value's line: {line}");
+        }
     }
 
     #[test]

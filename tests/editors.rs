@@ -55,7 +55,7 @@ fn new_case_study_fails_check_until_its_summary_is_filled_then_passes() {
     let blank = run("check", site.path(), &[]);
     assert_eq!(blank.status.code(), Some(1));
     assert!(
-        stderr(&blank).contains(&format!("{rel}:3:1: error: `summary` is empty")),
+        stderr(&blank).contains(&format!("{rel}:5:1: error: `summary` is empty")),
         "{}",
         stderr(&blank)
     );
