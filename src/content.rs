@@ -540,7 +540,11 @@ impl Checker<'_, '_> {
             let Some(key) = key.as_str() else {
                 let shown =
                     yaml::scalar_text(key).unwrap_or_else(|| yaml::describe(key).to_string());
-                self.error_at_key(&shown, format!("`{shown}` is not a field name"), None);
+                self.error_at_key(
+                    &shown,
+                    format!("`{shown}` is not a field name"),
+                    Some("field names are words such as `title` or `summary`; text goes after a field name, or below the closing `---`".into()),
+                );
                 continue;
             };
             if !names.contains(&key) {
@@ -638,11 +642,14 @@ impl Checker<'_, '_> {
         let folder = content_path
             .rsplit_once('/')
             .map_or("content/".to_string(), |(dir, _)| format!("content/{dir}/"));
-        let listed = fields
+        let mut listed = fields
             .iter()
             .map(|f| format!("`{f}`"))
             .collect::<Vec<_>>()
             .join(", ");
+        if let Some(last) = listed.rfind(", ") {
+            listed.replace_range(last..last + 2, " and ");
+        }
         self.problems.push(
             Diagnostic::error(
                 self.path,
@@ -760,7 +767,7 @@ impl Checker<'_, '_> {
                     } else {
                         let suggestion = slug::slugify(&text);
                         let hint = if suggestion.is_empty() {
-                            "use lower-case letters, digits and hyphens, e.g. village-hall"
+                            "use lower-case letters, digits and hyphens, e.g. slug: village-hall"
                                 .to_string()
                         } else {
                             format!(
@@ -894,6 +901,14 @@ impl Checker<'_, '_> {
     fn text_list(&mut self, def: &FieldDef, value: &Value) -> Option<Vec<String>> {
         let Value::Sequence(items) = value else {
             let hint = match yaml::scalar_text(value) {
+                // `-prevention` under the field: a list item without its space.
+                Some(text) if text.starts_with('-') => format!(
+                    "put a space after each dash, e.g. `  - {}`",
+                    text.split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .trim_start_matches('-')
+                ),
                 Some(text) => format!("write it as a list, e.g. {}: [{}]", def.name, text),
                 None => format!("`{}` is {}", def.name, def.help),
             };
@@ -922,7 +937,10 @@ impl Checker<'_, '_> {
                         def.name,
                         yaml::describe(item)
                     ),
-                    None,
+                    Some(format!(
+                        "write each item as a few words after \"- \"; `{}` is {}",
+                        def.name, def.help
+                    )),
                 ),
             }
         }
@@ -957,13 +975,15 @@ impl Checker<'_, '_> {
             return true;
         }
         let values = choices.iter().map(|c| c.value);
-        let hint = did_you_mean(text, values.clone()).or_else(|| {
-            // People often write the display name ("Hinckley and Bosworth").
-            choices
-                .iter()
-                .find(|c| c.name.eq_ignore_ascii_case(text.trim()))
-                .map(|c| format!("did you mean \"{}\"?", c.value))
-        });
+        let hint = did_you_mean(text, values.clone())
+            .or_else(|| {
+                // People often write the display name ("Hinckley and Bosworth").
+                choices
+                    .iter()
+                    .find(|c| c.name.eq_ignore_ascii_case(text.trim()))
+                    .map(|c| format!("did you mean \"{}\"?", c.value))
+            })
+            .unwrap_or_else(|| "copy one of the allowed values exactly as it is written".into());
         let allowed = values.collect::<Vec<_>>().join(", ");
         self.error_at_value(
             def.name,
@@ -972,7 +992,7 @@ impl Checker<'_, '_> {
                 "{text:?} is not an allowed value of `{}` (allowed: {allowed})",
                 def.name
             ),
-            hint,
+            Some(hint),
         );
         false
     }
@@ -990,11 +1010,11 @@ impl Checker<'_, '_> {
                         def.name
                     )
                 };
-                self.error_at_key(
-                    def.name,
-                    message,
-                    Some(format!("`{}` is {}", def.name, def.help)),
-                );
+                let hint = match day_first(text.trim()) {
+                    Some(iso) => format!("write the year first: `{}: {iso}`", def.name),
+                    None => format!("`{}` is {}", def.name, def.help),
+                };
+                self.error_at_key(def.name, message, Some(hint));
                 None
             }
         }
@@ -1169,6 +1189,16 @@ fn set_text(meta: &mut Meta, name: &str, text: String) {
     *slot = Some(text);
 }
 
+/// A date written the British way, `31/03/2021` or `31-3-2021`, as YYYY-MM-DD.
+fn day_first(text: &str) -> Option<String> {
+    let parts: Vec<&str> = text.split(['/', '-', '.']).collect();
+    let [day, month, year] = parts.as_slice() else {
+        return None;
+    };
+    let date = NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)?;
+    (year.len() == 4).then(|| date.format("%Y-%m-%d").to_string())
+}
+
 fn is_iso_date_shape(text: &str) -> bool {
     let b = text.as_bytes();
     b.len() == 10
@@ -1220,6 +1250,11 @@ fn missing_file_hint(root: &Path, dir: &Path, name: &str) -> String {
         .collect();
     match did_you_mean(name, present.iter().map(String::as_str)) {
         Some(hint) => hint,
+        None if name.starts_with('/') => {
+            format!(
+                "a path starting with / is looked up under static/: put the file at static{name}"
+            )
+        }
         None => format!(
             "put the file in {} beside the page, or give a path under static/ starting with /",
             display_path(dir)

@@ -358,7 +358,11 @@ fn resolve_link(
         normalise(rest)
     } else if path.ends_with(".md") && !path.contains("://") && !path.starts_with('/') {
         let dir = from.rsplit_once('/').map_or("", |(dir, _)| dir);
-        normalise(&format!("{dir}/{path}"))
+        normalise(&if dir.is_empty() {
+            path.to_string()
+        } else {
+            format!("{dir}/{path}")
+        })
     } else {
         return Ok(None);
     };

@@ -241,7 +241,9 @@ mod tests {
     #[test]
     fn case_study_lists_every_field_with_its_allowed_values() {
         let text = front_matter(Kind::CaseStudy, "Café: a new start", today(), None, None);
-        assert!(text.starts_with("---\n# required: the page's title\ntitle: \"Café: a new start\"\n"));
+        assert!(
+            text.starts_with("---\n# required: the page's title\ntitle: \"Café: a new start\"\n")
+        );
         assert!(text.contains("date: 2026-11-22"));
         for field in Kind::CaseStudy.fields() {
             assert!(

@@ -374,6 +374,7 @@ fn diagnose(
     path: &Path,
 ) -> Option<Diagnostic> {
     let mut item_indent: Option<usize> = None;
+    let mut seen_field = false;
     let mut block_scalar_indent: Option<usize> = None;
     let last = stopped_at.unwrap_or(usize::MAX);
     let error = |i: usize, column: usize, message: String, hint: String| {
@@ -426,14 +427,23 @@ fn diagnose(
             continue;
         }
         let Some(colon) = line.find(':') else {
-            let after_item = item_indent.is_some();
-            let (message, hint) = if after_item {
+            let (message, hint) = if let Some((key, value)) = line.split_once(" = ") {
+                (
+                    "this line uses `=`, but fields are written `field: value`".to_string(),
+                    format!("write `{}: {}`", key.trim(), value.trim()),
+                )
+            } else if item_indent.is_some() {
                 (
                     "this line follows a list but does not start with a dash".to_string(),
                     format!(
                         "if it is another item, write `  - {}`; if it is a new field, write `field: value`",
                         line.trim_end()
                     ),
+                )
+            } else if !seen_field {
+                (
+                    "this line is not a `field: value` line".to_string(),
+                    "write each field on its own line, e.g. `title: Village hall`".to_string(),
                 )
             } else {
                 (
@@ -444,6 +454,7 @@ fn diagnose(
             return error(i, 1, message, hint);
         };
         item_indent = None;
+        seen_field = true;
         let key = &line[..colon];
         let after = &line[colon + 1..];
         if !after.is_empty() && !after.starts_with([' ', '\t']) {
@@ -463,6 +474,32 @@ fn diagnose(
         if value.starts_with(['|', '>']) {
             block_scalar_indent = Some(indent);
             continue;
+        }
+        if let Some(open) = value.chars().next().filter(|c| "[{\"'".contains(*c)) {
+            let (close, what) = match open {
+                '[' => (']', "list"),
+                '{' => ('}', "set of fields"),
+                quote => (quote, "quoted text"),
+            };
+            let closed = if open == close {
+                value[1..].contains(close)
+            } else {
+                value.matches(open).count() <= value.matches(close).count()
+            };
+            if !closed {
+                let column = line.len() - after.trim_start().len();
+                return error(
+                    i,
+                    line[..column].chars().count() + 1,
+                    format!(
+                        "the {what} that starts here with `{open}` is not closed with `{close}`"
+                    ),
+                    format!(
+                        "end it with `{close}`: `{key}: {}{close}`",
+                        value.trim_end()
+                    ),
+                );
+            }
         }
         let plain = !value.starts_with(['"', '\'', '[', '{', '&', '*', '!']);
         if plain && let Some(inner) = value.find(": ") {
@@ -520,6 +557,7 @@ pub fn describe(value: &Value) -> &'static str {
     match value {
         Value::Null => "empty",
         Value::Bool(_) => "true or false",
+        Value::Number(n) if n.is_f64() => "a number with a decimal point",
         Value::Number(_) => "a number",
         Value::String(_) => "text",
         Value::Sequence(_) => "a list",
