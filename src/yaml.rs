@@ -585,10 +585,14 @@ mod tests {
     }
 
     #[test]
-    fn syntax_error_line_is_counted_in_the_file() {
-        let err = Document::parse("title: a\nsummary: [unclosed\n", 2, path()).unwrap_err();
-        assert!(err.line() >= Some(3), "{err}");
-        assert!(err.message.starts_with("this YAML cannot be read"));
+    fn an_error_with_no_known_cause_is_the_parser_s_at_its_line_of_the_file() {
+        let err = Document::parse("title: a\nsummary: b\n  c: d\n", 2, path()).unwrap_err();
+        assert_eq!(err.line(), Some(4), "{err}");
+        assert!(
+            err.message.starts_with("this YAML cannot be read: "),
+            "{err}"
+        );
+        assert!(err.hint.unwrap().starts_with("check the indentation"));
     }
 
     #[test]

@@ -267,3 +267,32 @@ fn check_json_on_a_good_site_is_an_empty_list() {
     assert!(output.status.success());
     assert_eq!(stdout(&output).trim(), "[]");
 }
+
+#[test]
+fn new_and_check_run_in_a_subfolder_work_on_the_site_around_it() {
+    let site = fixture("kinds");
+    let inside = site.path().join("content/case-studies");
+    let new = std::process::Command::new(env!("CARGO_BIN_EXE_communities"))
+        .args(["new", "case-study", "Repair cafe"])
+        .current_dir(&inside)
+        .output()
+        .unwrap();
+    assert!(new.status.success(), "{}", stderr(&new));
+    assert_eq!(
+        stdout(&new).lines().next(),
+        Some("Created ../../content/case-studies/repair-cafe.md")
+    );
+    assert!(inside.join("repair-cafe.md").is_file());
+    assert!(!inside.join("content").exists());
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_communities"))
+        .arg("check")
+        .current_dir(&inside)
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&check)
+            .starts_with("content/case-studies/repair-cafe.md:5:1: error: `summary` is empty"),
+        "{}",
+        stderr(&check)
+    );
+}

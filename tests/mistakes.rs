@@ -9,7 +9,7 @@ mod common;
 use std::sync::OnceLock;
 
 use common::{fixtures, run, stderr};
-use communities::diagnostics::{Diagnostic, Severity};
+use communities::diagnostics::{Diagnostic, ProblemKind, Severity};
 use communities::pipeline::{self, Options};
 
 const SITE_YAML: &str = "title: Mistakes\nbase_url: https://mistakes.example/\n";
@@ -879,10 +879,16 @@ const CATALOGUE: &[Mistake] = &[
 /// Builds the site of one mistake in a temporary folder; the problem it reports, and whether
 /// anything was written.
 fn report_of(mistake: &Mistake) -> (Vec<Diagnostic>, bool) {
+    build_site(mistake.files)
+}
+
+/// Builds a site of `site.yaml` and these files: the problems, and whether anything was
+/// written.
+fn build_site(files: &[(&str, &str)]) -> (Vec<Diagnostic>, bool) {
     let site = tempfile::tempdir().expect("temporary folder");
     let root = site.path();
     common::write(root, "site.yaml", SITE_YAML);
-    for (path, text) in mistake.files {
+    for (path, text) in files {
         common::write(root, path, text);
     }
     let options = Options {
@@ -933,4 +939,84 @@ fn the_catalogue_holds_at_least_eighty_mistakes_each_with_a_line_and_a_fix() {
     for mistake in CATALOGUE {
         assert!(!mistake.hint.is_empty(), "{}", mistake.reported);
     }
+}
+
+#[test]
+fn front_matter_after_blank_lines_or_a_byte_order_mark_is_read() {
+    let (problems, written) = build_site(&[
+        (
+            "content/a.md",
+            "\n  \n---\ntitle: A\ndate: 2021-02-30\n---\nBody.\n",
+        ),
+        ("content/b.md", "\u{feff}---\ntitle: B\n---\nBody.\n"),
+    ]);
+    // The front matter is read where it is: its mistake is at its own line.
+    let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "content/a.md:5:1: error: `date` is 2021-02-30, which is not a real date\n  hint: `date` is a date written YYYY-MM-DD, e.g. 2021-03-31"
+        ]
+    );
+    assert!(!written);
+}
+
+#[test]
+fn fifty_thousand_tags_are_refused_before_any_term_page_is_written() {
+    let tags: String = (0..50_000).map(|i| format!("t{i},")).collect();
+    let page = format!("---\ntitle: A\ntags: [{tags}]\n---\nBody.\n");
+    let (problems, written) = build_site(&[("content/a.md", &page)]);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].kind, ProblemKind::OverLimit);
+    assert_eq!(
+        problems[0].to_string(),
+        "content/a.md:3:1: error: `tags` has 50000 items, more than the 200 a page may list\n  hint: keep the few that matter most; a long list helps nobody find the page"
+    );
+    assert!(!written);
+}
+
+#[test]
+fn check_deny_warnings_fails_on_a_warning_that_check_alone_passes() {
+    let site = tempfile::tempdir().unwrap();
+    common::write(site.path(), "site.yaml", SITE_YAML);
+    common::write(
+        site.path(),
+        "content/a.md",
+        "---\ntitle: A\ntags:\n  - food #banks\n---\nBody.\n",
+    );
+    let plain = run("check", site.path(), &[]);
+    assert!(plain.status.success(), "{}", stderr(&plain));
+    let denied = run("check", site.path(), &["--deny-warnings"]);
+    assert_eq!(denied.status.code(), Some(1));
+    let text = stderr(&denied);
+    assert!(
+        text.starts_with("content/a.md:4:10: warning: YAML reads ` #` as the start of a note"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("1 warning found, and --deny-warnings makes warnings fail the check\n"),
+        "{text}"
+    );
+    let json = run(
+        "check",
+        site.path(),
+        &["--deny-warnings", "--format", "json"],
+    );
+    assert_eq!(json.status.code(), Some(1));
+}
+
+#[test]
+fn check_shows_the_offending_line_with_a_caret_under_the_column() {
+    let site = tempfile::tempdir().unwrap();
+    common::write(site.path(), "site.yaml", SITE_YAML);
+    common::write(
+        site.path(),
+        "content/a.md",
+        "---\ntitle: A\n\tsummary: s\n---\nBody.\n",
+    );
+    let output = run("check", site.path(), &[]);
+    assert_eq!(
+        stderr(&output),
+        "content/a.md:3:1: error: this line is indented with a tab\n  |\n3 |     summary: s\n  | ^\n  hint: YAML does not allow tab characters for indenting: use spaces instead\n1 error found; nothing was written\n"
+    );
 }
