@@ -1,7 +1,7 @@
 //! Loading and parsing content files: finding them (walkdir), splitting front matter from the
 //! body, and validating the front matter against the content models into typed metadata.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -135,6 +135,93 @@ pub struct Contact {
     pub phone: Option<String>,
 }
 
+/// A checked front matter value, of the type its field's definition says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue {
+    Text(String),
+    Date(NaiveDate),
+    Bool(bool),
+    Integer(i64),
+    List(Vec<String>),
+    Records(Vec<BTreeMap<String, String>>),
+}
+
+impl Serialize for FieldValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            FieldValue::Text(text) => text.serialize(serializer),
+            FieldValue::Date(date) => date.format("%Y-%m-%d").to_string().serialize(serializer),
+            FieldValue::Bool(b) => b.serialize(serializer),
+            FieldValue::Integer(n) => n.serialize(serializer),
+            FieldValue::List(items) => items.serialize(serializer),
+            FieldValue::Records(records) => records.serialize(serializer),
+        }
+    }
+}
+
+/// The value inside one variant of `FieldValue`, or the value back when it is another.
+macro_rules! shape {
+    ($variant:ident) => {
+        |value| match value {
+            FieldValue::$variant(inner) => Ok(inner),
+            other => Err(other),
+        }
+    };
+}
+
+/// The checked fields of a page, keyed by their names in the field tables of `models`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Values(BTreeMap<&'static str, FieldValue>);
+
+impl Values {
+    fn insert(&mut self, name: &'static str, value: FieldValue) {
+        self.0.insert(name, value);
+    }
+
+    /// Takes a field out if it holds a value of this shape. A field of another shape means
+    /// the field tables and `Meta::from_values` disagree: tests stop there, and a release
+    /// build keeps the value for templates.
+    fn take<T>(&mut self, name: &str, shape: fn(FieldValue) -> Result<T, FieldValue>) -> Option<T> {
+        let (key, value) = self.0.remove_entry(name)?;
+        match shape(value) {
+            Ok(taken) => Some(taken),
+            Err(value) => {
+                debug_assert!(false, "`{name}` is taken as another type than its table's");
+                self.0.insert(key, value);
+                None
+            }
+        }
+    }
+
+    fn text(&mut self, name: &str) -> Option<String> {
+        self.take(name, shape!(Text))
+    }
+
+    fn date(&mut self, name: &str) -> Option<NaiveDate> {
+        self.take(name, shape!(Date))
+    }
+
+    fn bool(&mut self, name: &str) -> Option<bool> {
+        self.take(name, shape!(Bool))
+    }
+
+    fn integer(&mut self, name: &str) -> Option<i64> {
+        self.take(name, shape!(Integer))
+    }
+
+    fn list(&mut self, name: &str) -> Vec<String> {
+        self.take(name, shape!(List)).unwrap_or_default()
+    }
+
+    fn records(&mut self, name: &str) -> Vec<BTreeMap<String, String>> {
+        self.take(name, shape!(Records)).unwrap_or_default()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &FieldValue)> {
+        self.0.iter().map(|(name, value)| (*name, value))
+    }
+}
+
 /// The front matter of any kind of page, checked and typed. Fields a kind does not have stay
 /// empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -167,9 +254,73 @@ pub struct Meta {
     pub year: Option<String>,
     pub figures: Vec<Figure>,
     pub contacts: Vec<Contact>,
+    /// Checked fields that the build itself does not use, for templates to show: a field
+    /// added to a kind's table reaches the templates with no other change.
+    pub other: Values,
 }
 
 impl Meta {
+    /// The typed metadata of checked values: each field the build uses is taken by its name
+    /// in the field tables, and the rest are kept for templates.
+    fn from_values(mut v: Values) -> Meta {
+        Meta {
+            title: v.text("title").unwrap_or_default(),
+            summary: v.text("summary"),
+            date: v.date("date"),
+            updated: v.date("updated"),
+            draft: v.bool("draft").unwrap_or_default(),
+            slug: v.text("slug"),
+            aliases: v.list("aliases"),
+            tags: v.list("tags"),
+            weight: v.integer("weight").unwrap_or_default(),
+            image: v.text("image"),
+            image_alt: v.text("image_alt"),
+            image_size: None,
+            area: v.text("area"),
+            principles: v.list("principles"),
+            approaches: v.list("approaches"),
+            outcomes: v.list("outcomes"),
+            assets: v.list("assets"),
+            organisation: v.text("organisation"),
+            funding: v.text("funding"),
+            resource_kind: v.text("kind"),
+            audience: v.list("audience"),
+            attachments: v
+                .records("attachments")
+                .into_iter()
+                .map(|mut r| Attachment {
+                    file: r.remove("file").unwrap_or_default(),
+                    title: r.remove("title").unwrap_or_default(),
+                    source: PathBuf::new(),
+                    size: 0,
+                    pages: None,
+                })
+                .collect(),
+            source_url: v.text("source_url"),
+            published_by: v.text("published_by"),
+            year: v.text("year"),
+            figures: v
+                .records("figures")
+                .into_iter()
+                .map(|mut r| Figure {
+                    value: r.remove("value").unwrap_or_default(),
+                    label: r.remove("label").unwrap_or_default(),
+                })
+                .collect(),
+            contacts: v
+                .records("contacts")
+                .into_iter()
+                .map(|mut r| Contact {
+                    name: r.remove("name").unwrap_or_default(),
+                    role: r.remove("role"),
+                    email: r.remove("email"),
+                    phone: r.remove("phone"),
+                })
+                .collect(),
+            other: v,
+        }
+    }
+
     /// Writes a tag as `chosen` wherever this page wrote it as `spelling`.
     pub fn respell_tag(&mut self, spelling: &str, chosen: &str) {
         for tag in &mut self.tags {
@@ -534,7 +685,7 @@ impl Checker<'_, '_> {
     fn meta(&mut self, kind: Kind, content_path: &str) -> Meta {
         let fields = kind.fields();
         let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
-        let mut meta = Meta::default();
+        let mut values = Values::default();
         let mut unknown = Vec::new();
         for (key, _) in &self.doc.map {
             let Some(key) = key.as_str() else {
@@ -602,9 +753,14 @@ impl Checker<'_, '_> {
                         );
                     }
                 }
-                Some(value) => self.field(def, value, &mut meta),
+                Some(value) => {
+                    if let Some(checked) = self.field(def, value) {
+                        values.insert(def.name, checked);
+                    }
+                }
             }
         }
+        let meta = Meta::from_values(values);
         self.residents_checks(&meta);
         self.cut_values(&names);
         meta
@@ -735,84 +891,62 @@ impl Checker<'_, '_> {
         }
     }
 
-    fn field(&mut self, def: &FieldDef, value: &Value, meta: &mut Meta) {
+    /// A field's value, checked against its definition's type.
+    fn field(&mut self, def: &FieldDef, value: &Value) -> Option<FieldValue> {
         let name = def.name;
         match def.ty {
-            FieldType::Text | FieldType::ImagePath => {
-                if let Some(text) = self.text(def, value) {
-                    set_text(meta, name, text);
-                }
-            }
-            FieldType::Date => {
-                if let Some(date) = self.date(def, value) {
-                    if name == "date" {
-                        meta.date = Some(date);
-                    } else {
-                        meta.updated = Some(date);
-                    }
-                }
-            }
+            FieldType::Text | FieldType::ImagePath => self.text(def, value).map(FieldValue::Text),
+            FieldType::Date => self.date(def, value).map(FieldValue::Date),
             FieldType::Bool => match value {
-                Value::Bool(b) => meta.draft = *b,
-                other => self.wrong_type(def, other, "true or false"),
+                Value::Bool(b) => Some(FieldValue::Bool(*b)),
+                other => {
+                    self.wrong_type(def, other, "true or false");
+                    None
+                }
             },
             FieldType::Integer => match value.as_i64() {
-                Some(n) => meta.weight = n,
-                None => self.wrong_type(def, value, "a whole number"),
+                Some(n) => Some(FieldValue::Integer(n)),
+                None => {
+                    self.wrong_type(def, value, "a whole number");
+                    None
+                }
             },
             FieldType::Slug => {
-                if let Some(text) = self.text(def, value) {
-                    if is_plain_segment(&text) {
-                        meta.slug = Some(text);
-                    } else {
-                        let suggestion = slug::slugify(&text);
-                        let hint = if suggestion.is_empty() {
-                            "use lower-case letters, digits and hyphens, e.g. slug: village-hall"
-                                .to_string()
-                        } else {
-                            format!(
-                                "use lower-case letters, digits and hyphens, e.g. slug: {suggestion}"
-                            )
-                        };
-                        self.error_at_key(
-                            name,
-                            format!("the slug {text:?} is not one plain part of a web address"),
-                            Some(hint),
-                        );
-                    }
+                let text = self.text(def, value)?;
+                if is_plain_segment(&text) {
+                    return Some(FieldValue::Text(text));
                 }
+                let suggestion = slug::slugify(&text);
+                let hint = if suggestion.is_empty() {
+                    "use lower-case letters, digits and hyphens, e.g. slug: village-hall"
+                        .to_string()
+                } else {
+                    format!("use lower-case letters, digits and hyphens, e.g. slug: {suggestion}")
+                };
+                self.error_at_key(
+                    name,
+                    format!("the slug {text:?} is not one plain part of a web address"),
+                    Some(hint),
+                );
+                None
             }
-            FieldType::TextList => {
-                if let Some(list) = self.text_list(def, value) {
-                    match name {
-                        "aliases" => meta.aliases = list,
-                        "tags" => meta.tags = list,
-                        _ => meta.audience = list,
-                    }
-                }
-            }
+            FieldType::TextList => self.text_list(def, value).map(FieldValue::List),
             FieldType::ReportYear => {
-                if let Some(text) = self.text(def, value) {
-                    if is_report_year(&text) {
-                        meta.year = Some(text);
-                    } else {
-                        self.error_at_key(
-                            name,
-                            format!("the year {text:?} is not a report year"),
-                            Some(
-                                "write the financial year in quotes, e.g. year: \"2020-21\"".into(),
-                            ),
-                        );
-                    }
+                let text = self.text(def, value)?;
+                if is_report_year(&text) {
+                    return Some(FieldValue::Text(text));
                 }
+                self.error_at_key(
+                    name,
+                    format!("the year {text:?} is not a report year"),
+                    Some("write the financial year in quotes, e.g. year: \"2020-21\"".into()),
+                );
+                None
             }
-            FieldType::OneOf(choices) => {
-                if let Some(text) = self.text(def, value)
-                    && self.allowed(def, choices, &text)
-                {
-                    set_text(meta, name, text);
-                }
-            }
+            FieldType::OneOf(choices) => self
+                .text(def, value)
+                .filter(|text| self.allowed(def, choices, text))
+                .map(FieldValue::Text),
             FieldType::ManyOf(choices) => {
                 let list = self.text_list(def, value).unwrap_or_default();
                 let mut kept = Vec::new();
@@ -821,50 +955,11 @@ impl Checker<'_, '_> {
                         kept.push(item);
                     }
                 }
-                match name {
-                    "principles" => meta.principles = kept,
-                    "approaches" => meta.approaches = kept,
-                    "outcomes" => meta.outcomes = kept,
-                    _ => meta.assets = kept,
-                }
+                Some(FieldValue::List(kept))
             }
-            FieldType::Records { required, optional } => {
-                let records = self.records(def, value, required, optional);
-                match name {
-                    "attachments" => {
-                        meta.attachments = records
-                            .into_iter()
-                            .map(|mut r| Attachment {
-                                file: r.remove("file").unwrap_or_default(),
-                                title: r.remove("title").unwrap_or_default(),
-                                source: PathBuf::new(),
-                                size: 0,
-                                pages: None,
-                            })
-                            .collect();
-                    }
-                    "figures" => {
-                        meta.figures = records
-                            .into_iter()
-                            .map(|mut r| Figure {
-                                value: r.remove("value").unwrap_or_default(),
-                                label: r.remove("label").unwrap_or_default(),
-                            })
-                            .collect();
-                    }
-                    _ => {
-                        meta.contacts = records
-                            .into_iter()
-                            .map(|mut r| Contact {
-                                name: r.remove("name").unwrap_or_default(),
-                                role: r.remove("role"),
-                                email: r.remove("email"),
-                                phone: r.remove("phone"),
-                            })
-                            .collect();
-                    }
-                }
-            }
+            FieldType::Records { required, optional } => Some(FieldValue::Records(
+                self.records(def, value, required, optional),
+            )),
         }
     }
 
@@ -1026,7 +1121,7 @@ impl Checker<'_, '_> {
         value: &Value,
         required: &[&str],
         optional: &[&str],
-    ) -> Vec<std::collections::BTreeMap<String, String>> {
+    ) -> Vec<BTreeMap<String, String>> {
         let Value::Sequence(items) = value else {
             self.wrong_type(def, value, "a list");
             return Vec::new();
@@ -1049,7 +1144,7 @@ impl Checker<'_, '_> {
                 );
                 continue;
             };
-            let mut record = std::collections::BTreeMap::new();
+            let mut record = BTreeMap::new();
             for (key, field_value) in map {
                 let key = key.as_str().unwrap_or_default();
                 if !required.contains(&key) && !optional.contains(&key) {
@@ -1167,26 +1262,6 @@ fn pdf_page_count(bytes: &[u8]) -> Option<usize> {
         }
     }
     (count > 0).then_some(count)
-}
-
-fn set_text(meta: &mut Meta, name: &str, text: String) {
-    let slot = match name {
-        "title" => {
-            meta.title = text;
-            return;
-        }
-        "summary" => &mut meta.summary,
-        "image" => &mut meta.image,
-        "image_alt" => &mut meta.image_alt,
-        "area" => &mut meta.area,
-        "organisation" => &mut meta.organisation,
-        "funding" => &mut meta.funding,
-        "kind" => &mut meta.resource_kind,
-        "source_url" => &mut meta.source_url,
-        "published_by" => &mut meta.published_by,
-        other => unreachable!("text field {other} has no slot in Meta"),
-    };
-    *slot = Some(text);
 }
 
 /// A date written the British way, `31/03/2021` or `31-3-2021`, as YYYY-MM-DD.
@@ -1405,6 +1480,80 @@ mod tests {
         assert!(resolve_file(root, Path::new("src"), "../Cargo.toml").is_none());
         assert!(resolve_file(root, Path::new("src"), "/../Cargo.toml").is_none());
         assert!(resolve_file(root, Path::new("src"), "lib.rs").is_some());
+    }
+
+    /// A valid value of a field's type, written as YAML; `n` makes different ones.
+    fn sample(def: &FieldDef, n: usize) -> String {
+        match def.ty {
+            FieldType::Text | FieldType::ImagePath => format!("Sample {n}"),
+            FieldType::Date => format!("202{n}-03-31"),
+            FieldType::Bool => "true".into(),
+            FieldType::Integer => format!("{}", n + 7),
+            FieldType::Slug => format!("sample-{n}"),
+            FieldType::TextList => format!("[sample {n}]"),
+            FieldType::ReportYear => format!("\"202{n}-2{}\"", n + 1),
+            FieldType::OneOf(choices) => choices[n].value.to_string(),
+            FieldType::ManyOf(choices) => format!("[{}]", choices[n].value),
+            FieldType::Records { required, optional } => {
+                let fields: Vec<String> = required
+                    .iter()
+                    .chain(optional)
+                    .map(|k| format!("{k}: sample {n}"))
+                    .collect();
+                format!("[{{{}}}]", fields.join(", "))
+            }
+        }
+    }
+
+    #[test]
+    fn every_field_of_every_kind_is_kept_in_the_metadata() {
+        let paths = [
+            (Kind::Page, "content/about.md"),
+            (Kind::CaseStudy, "content/case-studies/a.md"),
+            (Kind::Resource, "content/resources/a.md"),
+            (Kind::ReportYear, "content/annual-report/2020-21/_index.md"),
+            (Kind::ReportSection, "content/annual-report/2020-21/a.md"),
+        ];
+        assert_eq!(paths.len(), Kind::ALL.len());
+        for (kind, path) in paths {
+            assert_eq!(Kind::for_path(&content_relative(Path::new(path))), kind);
+            let fields = kind.fields();
+            // The required fields, and `changed` given another value than in the baseline.
+            let page = |changed: Option<&str>| {
+                let lines: String = fields
+                    .iter()
+                    .filter(|f| f.required || Some(f.name) == changed)
+                    .map(|f| {
+                        let n = usize::from(Some(f.name) == changed);
+                        format!("{}: {}\n", f.name, sample(f, n))
+                    })
+                    .collect();
+                let (source, problems) = parse(path, &format!("---\n{lines}---\n"));
+                source.unwrap_or_else(|| panic!("{problems:?}")).meta
+            };
+            let baseline = page(None);
+            for def in &fields {
+                let with = page(Some(def.name));
+                assert_ne!(
+                    with,
+                    baseline,
+                    "`{}` of a {} is lost",
+                    def.name,
+                    kind.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_field_the_build_does_not_use_by_name_is_kept_for_templates() {
+        let mut values = Values::default();
+        values.insert("title", FieldValue::Text("A".into()));
+        values.insert("newsletter", FieldValue::Text("Monthly".into()));
+        let meta = Meta::from_values(values);
+        assert_eq!(meta.title, "A");
+        let other: Vec<_> = meta.other.iter().collect();
+        assert_eq!(other, [("newsletter", &FieldValue::Text("Monthly".into()))]);
     }
 
     proptest! {

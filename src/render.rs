@@ -692,6 +692,10 @@ impl<'a> Shared<'a> {
         map.insert("source_url".into(), meta.source_url.clone().into());
         map.insert("published_by".into(), meta.published_by.clone().into());
         map.insert("contacts".into(), Value::from_serializable(&meta.contacts));
+        // Fields the build does not use by name, shown by templates as they are written.
+        for (name, value) in meta.other.iter() {
+            map.insert(name.into(), Value::from_serializable(value));
+        }
         map.insert(
             "breadcrumbs".into(),
             Value::from_serializable(&self.breadcrumbs(index)),
