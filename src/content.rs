@@ -670,16 +670,24 @@ struct Checker<'a, 'd> {
 }
 
 impl Checker<'_, '_> {
+    /// A field's value that cannot be used, reported at its field.
     fn error_at_key(&mut self, key: &str, message: String, hint: Option<String>) {
         let (line, column) = self.doc.key_position(key);
-        self.problems
-            .push(Diagnostic::error(self.path, line, column, message).with_hint_opt(hint));
+        self.invalid(line, column, message, hint);
     }
 
+    /// A value that cannot be used, reported where it is written inside its field.
     fn error_at_value(&mut self, key: &str, needle: &str, message: String, hint: Option<String>) {
         let (line, column) = self.doc.value_position(key, needle);
-        self.problems
-            .push(Diagnostic::error(self.path, line, column, message).with_hint_opt(hint));
+        self.invalid(line, column, message, hint);
+    }
+
+    fn invalid(&mut self, line: usize, column: usize, message: String, hint: Option<String>) {
+        self.problems.push(
+            Diagnostic::error(self.path, line, column, message)
+                .with_kind(ProblemKind::InvalidValue)
+                .with_hint_opt(hint),
+        );
     }
 
     fn meta(&mut self, kind: Kind, content_path: &str) -> Meta {

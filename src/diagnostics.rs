@@ -33,7 +33,8 @@ pub enum ProblemKind {
     YamlComment,
     UnknownField,
     MissingField,
-    /// A value of the wrong type or outside the allowed set.
+    /// A field's value that cannot be used: of the wrong type, outside the allowed set, or
+    /// naming a file that does not exist.
     InvalidValue,
     /// Fields of one kind of page in a file whose folder makes it another kind.
     WrongFolder,

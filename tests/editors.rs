@@ -252,6 +252,8 @@ fn check_json_lists_every_problem_as_an_object() {
     assert_eq!(bad_area["line"], 5);
     assert_eq!(bad_area["column"], 7);
     assert_eq!(bad_area["severity"], "error");
+    assert_eq!(bad_area["location"], "span");
+    assert_eq!(bad_area["kind"], "invalid-value");
     assert_eq!(bad_area["hint"], "did you mean \"charnwood\"?");
 }
 
