@@ -305,6 +305,9 @@ impl fmt::Display for Excerpt {
     }
 }
 
+/// How many characters of a long source line an excerpt shows.
+const EXCERPT_WIDTH: usize = 100;
+
 /// The source files diagnostics point into, each read once and indexed by line, so that a
 /// report of many problems in one file reads and scans it once.
 pub struct SourceLines {
@@ -340,13 +343,26 @@ impl SourceLines {
         let start = *starts.get(line - 1)?;
         let end = starts.get(*line).map_or(text.len(), |next| next - 1);
         let raw = text[start..end].trim_end_matches('\r');
-        let raw = raw.strip_prefix('\u{feff}').unwrap_or(raw);
-        let shown = |s: &str| s.replace('\t', "    ");
-        let before: String = raw.chars().take(column - 1).collect();
+        let raw: Vec<char> = raw
+            .strip_prefix('\u{feff}')
+            .unwrap_or(raw)
+            .chars()
+            .collect();
+        // A long line is shown around its column only, so that one huge line cannot flood
+        // the terminal.
+        let column = (*column).min(raw.len() + 1);
+        let first = (column - 1).saturating_sub(EXCERPT_WIDTH / 2);
+        let last = (first + EXCERPT_WIDTH).min(raw.len());
+        let shown = |chars: &[char]| chars.iter().collect::<String>().replace('\t', "    ");
+        let (open, close) = (
+            if first > 0 { "…" } else { "" },
+            if last < raw.len() { "…" } else { "" },
+        );
+        let before = shown(&raw[first..(column - 1).clamp(first, last)]);
         Some(Excerpt {
             line: *line,
-            text: shown(raw),
-            caret_offset: shown(&before).chars().count(),
+            text: format!("{open}{}{close}", shown(&raw[first..last])),
+            caret_offset: open.chars().count() + before.chars().count(),
         })
     }
 
@@ -521,6 +537,18 @@ mod tests {
                 .excerpt(&Diagnostic::file_error("a.md", "x"))
                 .is_none()
         );
+        let long_line = "x".repeat(1000) + "!" + &"y".repeat(1000);
+        std::fs::write(root.path().join("long.md"), long_line).unwrap();
+        let long = sources
+            .excerpt(&Diagnostic::error("long.md", 1, 1001, "x"))
+            .unwrap();
+        assert_eq!(
+            long.text.chars().count(),
+            EXCERPT_WIDTH + 2,
+            "{}",
+            long.text
+        );
+        assert_eq!(long.text.chars().nth(long.caret_offset), Some('!'));
     }
 
     #[test]
