@@ -770,7 +770,7 @@ impl Checker<'_, '_> {
         }
         let meta = Meta::from_values(values);
         self.residents_checks(&meta);
-        self.cut_values(&names);
+        self.cut_values(&fields);
         meta
     }
 
@@ -874,10 +874,14 @@ impl Checker<'_, '_> {
         }
     }
 
-    /// Values of this kind's fields that a ` #` cut short.
-    fn cut_values(&mut self, names: &[&str]) {
+    /// Values of this kind's fields that a ` #` cut short. The note that `new` once wrote
+    /// after a field's value is a note, not lost text.
+    fn cut_values(&mut self, fields: &[FieldDef]) {
         for cut in self.doc.comments_after_values() {
-            if !names.contains(&cut.key) {
+            let Some(def) = fields.iter().find(|f| f.name == cut.key) else {
+                continue;
+            };
+            if cut.lost.trim_start_matches('#').trim() == def.note() {
                 continue;
             }
             self.problems.push(
@@ -1441,6 +1445,24 @@ mod tests {
         assert_eq!(problems.len(), 1);
         assert!(problems[0].message.contains("not a real date"));
         assert_eq!(problems[0].line(), Some(3));
+    }
+
+    #[test]
+    fn text_cut_by_a_note_is_warned_but_a_note_written_by_new_is_not() {
+        let note = crate::models::CASE_STUDY_FIELDS
+            .iter()
+            .find(|f| f.name == "area")
+            .unwrap()
+            .note();
+        let (_, problems) = parse(
+            "content/case-studies/a.md",
+            &format!(
+                "---\ntitle: A\nsummary: s\ndate: 2021-01-01\narea: melton   # {note}\nfunding: Awards for All #3 round\n---\n"
+            ),
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].kind, ProblemKind::YamlComment);
+        assert_eq!(problems[0].line(), Some(6));
     }
 
     #[test]

@@ -101,6 +101,46 @@ pub struct FieldDef {
     pub help: &'static str,
 }
 
+impl FieldDef {
+    /// The note `new` writes above the field: what to write, and the values allowed.
+    pub fn note(&self) -> String {
+        let need = if self.required { "required: " } else { "" };
+        let allowed = match self.ty {
+            FieldType::OneOf(choices) => {
+                format!(
+                    "; one of: {}",
+                    choices
+                        .iter()
+                        .map(|c| c.value)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+            FieldType::ManyOf(choices) => format!(
+                "; any of: {}",
+                choices
+                    .iter()
+                    .map(|c| c.value)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            FieldType::Records { required, optional } => {
+                let keys: Vec<&str> = required.iter().chain(optional).copied().collect();
+                format!(
+                    "; e.g. [{{{}}}]",
+                    keys.iter()
+                        .map(|k| format!("{k}: ..."))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+            FieldType::TextList => "; write it as a list: [first, second]".to_string(),
+            _ => String::new(),
+        };
+        format!("{need}{}{allowed}", self.help)
+    }
+}
+
 const fn field(name: &'static str, ty: FieldType, help: &'static str) -> FieldDef {
     FieldDef {
         name,

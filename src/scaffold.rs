@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use crate::content::{is_report_year, page_url};
 use crate::diagnostics::{Diagnostic, display_path};
-use crate::models::{FieldDef, FieldType, Kind};
+use crate::models::Kind;
 
 /// What to create.
 #[derive(Debug, Clone)]
@@ -172,47 +172,10 @@ fn front_matter(
         } else {
             format!("{}: {value}", def.name)
         };
-        text.push_str(&format!("# {}\n{line}\n", comment(def)));
+        text.push_str(&format!("# {}\n{line}\n", def.note()));
     }
     text.push_str("---\n");
     text
-}
-
-fn comment(def: &FieldDef) -> String {
-    let need = if def.required { "required: " } else { "" };
-    let allowed = match def.ty {
-        FieldType::OneOf(choices) => {
-            format!(
-                "; one of: {}",
-                choices
-                    .iter()
-                    .map(|c| c.value)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
-        FieldType::ManyOf(choices) => format!(
-            "; any of: {}",
-            choices
-                .iter()
-                .map(|c| c.value)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        FieldType::Records { required, optional } => {
-            let keys: Vec<&str> = required.iter().chain(optional).copied().collect();
-            format!(
-                "; e.g. [{{{}}}]",
-                keys.iter()
-                    .map(|k| format!("{k}: ..."))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
-        FieldType::TextList => "; write it as a list: [first, second]".to_string(),
-        _ => String::new(),
-    };
-    format!("{need}{}{allowed}", def.help)
 }
 
 fn body_outline(kind: Kind) -> &'static str {
