@@ -1020,3 +1020,32 @@ fn check_shows_the_offending_line_with_a_caret_under_the_column() {
         "content/a.md:3:1: error: this line is indented with a tab\n  |\n3 |     summary: s\n  | ^\n  hint: YAML does not allow tab characters for indenting: use spaces instead\n1 error found; nothing was written\n"
     );
 }
+
+#[test]
+fn tag_spellings_that_make_one_address_are_one_term_that_lists_every_page() {
+    let site = tempfile::tempdir().unwrap();
+    let root = site.path();
+    common::write(root, "site.yaml", SITE_YAML);
+    for (file, tag) in [("a", "Food banks"), ("b", "food banks"), ("c", "food-banks")] {
+        common::write(
+            root,
+            &format!("content/{file}.md"),
+            &format!("---\ntitle: Page {file}\ntags: [{tag}]\n---\nBody.\n"),
+        );
+    }
+    let options = Options {
+        root: root.to_path_buf(),
+        ..Options::default()
+    };
+    let summary = pipeline::build(&options).expect("a warning does not stop the build");
+    let warned: Vec<String> = summary.warnings.iter().map(Diagnostic::place).collect();
+    // Each spelling is used once: the first in order is shown, the others are warned.
+    assert_eq!(warned, ["content/b.md:3:8", "content/c.md:3:8"]);
+    let index = common::read(root, "public/tags/index.html");
+    assert_eq!(index.matches("/tags/food-banks/").count(), 1, "{index}");
+    assert!(index.contains(">Food banks</a> <span class=\"count\">3 pages"), "{index}");
+    let term = common::read(root, "public/tags/food-banks/index.html");
+    for page in ["Page a", "Page b", "Page c"] {
+        assert!(term.contains(page), "{page} missing from {term}");
+    }
+}
