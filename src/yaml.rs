@@ -194,13 +194,17 @@ impl<'a> Document<'a> {
     /// Values that YAML cut short at a ` #`, which starts a comment: a plain value followed by
     /// a comment on a key's line or a list item's line.
     pub fn comments_after_values(&self) -> Vec<CutValue<'a>> {
-        let mut key = None;
+        // The key whose value is a list on the lines below it: only its items are looked at,
+        // not the lines of a `|` or `>` text block, where `#` is text.
+        let mut list_key = None;
         let mut found = Vec::new();
         for (i, line) in self.locator.lines.iter().enumerate() {
             let (value_start, owner) = if let Some(k) = top_level_key(line) {
-                key = Some(k);
-                (line.find(':').map_or(line.len(), |c| c + 1), k)
-            } else if let (Some(k), Some(dash)) = (key, line.trim_start().strip_prefix("- ")) {
+                let colon = line.find(':').map_or(line.len(), |c| c + 1);
+                let value = line[colon..].trim();
+                list_key = (value.is_empty() || value.starts_with('#')).then_some(k);
+                (colon, k)
+            } else if let (Some(k), Some(dash)) = (list_key, line.trim_start().strip_prefix("- ")) {
                 (line.len() - dash.len(), k)
             } else {
                 continue;
@@ -723,7 +727,7 @@ mod tests {
     #[test]
     fn a_comment_after_a_value_is_found_with_the_text_it_cut() {
         let doc = Document::parse(
-            "funding: Awards for All #3 round\narea:   # a note\ntags:\n  - a #b\ntitle: \"x #y\"\n",
+            "funding: Awards for All #3 round\narea:   # a note\ntags:\n  - a #b\ntitle: \"x #y\"\nsummary: |\n  - c #d\n",
             2,
             path(),
         )

@@ -1026,7 +1026,11 @@ fn tag_spellings_that_make_one_address_are_one_term_that_lists_every_page() {
     let site = tempfile::tempdir().unwrap();
     let root = site.path();
     common::write(root, "site.yaml", SITE_YAML);
-    for (file, tag) in [("a", "Food banks"), ("b", "food banks"), ("c", "food-banks")] {
+    for (file, tag) in [
+        ("a", "Food banks"),
+        ("b", "food banks"),
+        ("c", "food-banks"),
+    ] {
         common::write(
             root,
             &format!("content/{file}.md"),
@@ -1043,7 +1047,10 @@ fn tag_spellings_that_make_one_address_are_one_term_that_lists_every_page() {
     assert_eq!(warned, ["content/b.md:3:8", "content/c.md:3:8"]);
     let index = common::read(root, "public/tags/index.html");
     assert_eq!(index.matches("/tags/food-banks/").count(), 1, "{index}");
-    assert!(index.contains(">Food banks</a> <span class=\"count\">3 pages"), "{index}");
+    assert!(
+        index.contains(">Food banks</a> <span class=\"count\">3 pages"),
+        "{index}"
+    );
     let term = common::read(root, "public/tags/food-banks/index.html");
     for page in ["Page a", "Page b", "Page c"] {
         assert!(term.contains(page), "{page} missing from {term}");
