@@ -170,7 +170,7 @@ macro_rules! shape {
 }
 
 /// The checked fields of a page, keyed by their names in the field tables of `models`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Values(BTreeMap<&'static str, FieldValue>);
 
 impl Values {

@@ -205,7 +205,7 @@ impl Diagnostic {
     }
 
     /// Where the problem is, as shown before its message: `content/a.md:3:7`,
-    /// `content/a.md`, `robots.txt (in the output)` or `site.yaml and content/`.
+    /// `content/a.md` or `robots.txt (in the output)`; empty for the site as a whole.
     pub fn place(&self) -> String {
         match &self.location {
             Location::Span { path, line, column } => {
@@ -213,7 +213,19 @@ impl Diagnostic {
             }
             Location::File(path) => display_path(path),
             Location::Output(path) => format!("{} (in the output)", display_path(path)),
-            Location::Site => "the site".to_string(),
+            Location::Site => String::new(),
+        }
+    }
+
+    /// The first line of the diagnostic: `place: severity: message`, or `severity: message`
+    /// for the site as a whole.
+    pub fn headline(&self) -> String {
+        let place = self.place();
+        let severity = self.severity.as_str();
+        if place.is_empty() {
+            format!("{severity}: {}", self.message)
+        } else {
+            format!("{place}: {severity}: {}", self.message)
         }
     }
 }
@@ -268,13 +280,7 @@ impl ProblemKind {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {}: {}",
-            self.place(),
-            self.severity.as_str(),
-            self.message
-        )?;
+        write!(f, "{}", self.headline())?;
         if let Some(hint) = &self.hint {
             write!(f, "\n  hint: {hint}")?;
         }
@@ -368,12 +374,7 @@ impl SourceLines {
 
     /// A diagnostic as `check` prints it: its line, then the excerpt, then the hint.
     pub fn render(&mut self, diagnostic: &Diagnostic) -> String {
-        let mut out = format!(
-            "{}: {}: {}",
-            diagnostic.place(),
-            diagnostic.severity.as_str(),
-            diagnostic.message
-        );
+        let mut out = diagnostic.headline();
         if let Some(excerpt) = self.excerpt(diagnostic) {
             out.push('\n');
             out.push_str(&excerpt.to_string());
@@ -504,7 +505,7 @@ mod tests {
             "robots.txt (in the output): error: taken"
         );
         let site = Diagnostic::site_error("two pages");
-        assert_eq!(site.to_string(), "the site: error: two pages");
+        assert_eq!(site.to_string(), "error: two pages");
         assert_eq!((site.path(), site.line()), (None, None));
         assert_eq!(site.to_json()["line"], serde_json::Value::Null);
     }
@@ -559,10 +560,7 @@ mod tests {
         all.push(Diagnostic::file_error("b.md", "x"));
         all.push(Diagnostic::site_error("x"));
         let places: Vec<String> = all.into_sorted().iter().map(Diagnostic::place).collect();
-        assert_eq!(
-            places,
-            ["the site", "b.md", "b.md:2:1", "a.html (in the output)"]
-        );
+        assert_eq!(places, ["", "b.md", "b.md:2:1", "a.html (in the output)"]);
     }
 
     #[test]

@@ -108,11 +108,14 @@ struct SiteArgs {
 }
 
 impl SiteArgs {
-    /// Outside any site the current folder is used, and the missing site.yaml is reported.
+    /// `None` outside any site.
+    fn find(self) -> Option<PathBuf> {
+        self.root.or_else(|| find_site_root(Path::new(".")))
+    }
+
+    /// Outside any site the current folder is used, and its missing site.yaml is reported.
     fn root(self) -> PathBuf {
-        self.root
-            .or_else(|| find_site_root(Path::new(".")))
-            .unwrap_or_else(|| PathBuf::from("."))
+        self.find().unwrap_or_else(|| PathBuf::from("."))
     }
 }
 
@@ -172,7 +175,14 @@ fn main() -> ExitCode {
                 NewKind::Page { path, title } => (NewPage::Page { path }, title),
             };
             let today = chrono::Local::now().date_naive();
-            let root = site.root();
+            // Outside any site, a new page would start a stray content/ folder here.
+            let Some(root) = site.find() else {
+                let problem = Diagnostic::site_error(
+                    "there is no site.yaml in this folder or any folder above it, so this is not inside a website",
+                )
+                .with_hint("go to the website's folder (the one with site.yaml) first, or give it with --root");
+                return Report::text(Path::new(".")).failed(&[problem]);
+            };
             match scaffold::create(&root, &what, &title, today) {
                 Ok(created) => {
                     // Relative to where the command was run, which may be inside the site.

@@ -298,3 +298,21 @@ fn new_and_check_run_in_a_subfolder_work_on_the_site_around_it() {
         stderr(&check)
     );
 }
+
+#[test]
+fn new_outside_any_site_writes_nothing_and_says_why() {
+    let outside = tempfile::tempdir().unwrap();
+    let new = std::process::Command::new(env!("CARGO_BIN_EXE_communities"))
+        .args(["new", "case-study", "Repair cafe"])
+        .current_dir(outside.path())
+        .output()
+        .unwrap();
+    assert_eq!(new.status.code(), Some(1));
+    assert!(
+        stderr(&new)
+            .starts_with("error: there is no site.yaml in this folder or any folder above it"),
+        "{}",
+        stderr(&new)
+    );
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+}
