@@ -106,24 +106,8 @@ impl FieldDef {
     pub fn note(&self) -> String {
         let need = if self.required { "required: " } else { "" };
         let allowed = match self.ty {
-            FieldType::OneOf(choices) => {
-                format!(
-                    "; one of: {}",
-                    choices
-                        .iter()
-                        .map(|c| c.value)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            }
-            FieldType::ManyOf(choices) => format!(
-                "; any of: {}",
-                choices
-                    .iter()
-                    .map(|c| c.value)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            FieldType::OneOf(choices) => format!("; one of: {}", values_of(choices)),
+            FieldType::ManyOf(choices) => format!("; any of: {}", values_of(choices)),
             FieldType::Records { required, optional } => {
                 let keys: Vec<&str> = required.iter().chain(optional).copied().collect();
                 format!(
@@ -139,6 +123,15 @@ impl FieldDef {
         };
         format!("{need}{}{allowed}", self.help)
     }
+}
+
+/// `blaby, charnwood, ...`
+fn values_of(choices: &[Choice]) -> String {
+    choices
+        .iter()
+        .map(|c| c.value)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 const fn field(name: &'static str, ty: FieldType, help: &'static str) -> FieldDef {
