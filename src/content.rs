@@ -715,8 +715,8 @@ impl Checker<'_, '_> {
             if !misplaced.contains(&key) {
                 let hint = did_you_mean(key, names.iter().copied()).or_else(|| {
                     Some(format!(
-                        "a {} can have these fields: {}",
-                        kind.name(),
+                        "{} can have these fields: {}",
+                        kind.a_name(),
                         names.join(", ")
                     ))
                 });
@@ -726,7 +726,7 @@ impl Checker<'_, '_> {
                         self.path,
                         line,
                         column,
-                        format!("`{key}` is not a field of a {}", kind.name()),
+                        format!("`{key}` is not a field of {}", kind.a_name()),
                     )
                     .with_kind(ProblemKind::UnknownField)
                     .with_hint_opt(hint),
@@ -820,14 +820,14 @@ impl Checker<'_, '_> {
                 line,
                 column,
                 format!(
-                    "{listed} {} of a {}, but this file is in {folder}, which makes it a {}",
+                    "{listed} {} of {}, but this file is in {folder}, which makes it {}",
                     if fields.len() == 1 {
                         "is a field"
                     } else {
                         "are fields"
                     },
-                    other.name(),
-                    kind.name()
+                    other.a_name(),
+                    kind.a_name()
                 ),
             )
             .with_kind(ProblemKind::WrongFolder)

@@ -368,6 +368,17 @@ impl Kind {
             .filter(|f| !COMMON_FIELDS.iter().any(|c| c.name == f.name))
     }
 
+    /// The name with its article: "a case study", "an annual report".
+    pub fn a_name(self) -> String {
+        let name = self.name();
+        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {name}")
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Kind::Page => "page",

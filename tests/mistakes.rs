@@ -776,6 +776,14 @@ const CATALOGUE: &[Mistake] = &[
         "content/case-studies/a.md:5:1: error: `kind` and `attachments` are fields of a resource, but this file is in content/case-studies/, which makes it a case study",
         "resources live in content/resources/: move the file there",
     ),
+    mistake(
+        &[(
+            "content/a.md",
+            page!("year: \"2020-21\"\nfigures:\n  - value: 379\n    label: grants\n"),
+        )],
+        "content/a.md:3:1: error: `year` and `figures` are fields of an annual report section, but this file is in content/, which makes it a page",
+        "annual report pages live in a year's folder, e.g. content/annual-report/2020-21/: move the file there",
+    ),
     // Content that fails residents.
     mistake(
         &[(
