@@ -1587,6 +1587,20 @@ mod tests {
     }
 
     proptest! {
+        /// Whatever a file holds, it is read or reported at one of its lines, never a panic.
+        #[test]
+        fn any_file_is_read_or_reported_at_one_of_its_lines(
+            text in "(\u{feff})?(---|\\+\\+\\+|----|\n)?[a-z:# \\-+\\[\\]\"=\n\u{a0}\u{2014}]{0,120}",
+        ) {
+            let lines = text.lines().count().max(1);
+            let (_, problems) = parse("content/case-studies/a.md", &text);
+            for problem in problems {
+                if let Some(line) = problem.line() {
+                    prop_assert!(line <= lines, "{problem}");
+                }
+            }
+        }
+
         #[test]
         fn a_url_segment_is_plain_or_empty(name in "\\PC{0,40}") {
             let segment = url_segment(&name);

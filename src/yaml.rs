@@ -350,7 +350,16 @@ fn syntax_error(
     if let Some(found) = diagnose(source, location.map(|(line, _)| line), first_line, path) {
         return found;
     }
-    let (line, column) = location.unwrap_or((1, 1));
+    // The parser may stop just past the last line, at the end of the text.
+    let last_line = source.lines().count().max(1);
+    let (line, column) = match location {
+        Some((line, column)) if line <= last_line => (line.max(1), column),
+        Some(_) => (
+            last_line,
+            source.lines().last().map_or(0, |l| l.chars().count()) + 1,
+        ),
+        None => (1, 1),
+    };
     let raw = error.to_string();
     // serde_yaml appends " at line N column M"; the diagnostic already says where.
     let message = raw.split(" at line ").next().unwrap_or(&raw).to_string();
@@ -777,5 +786,31 @@ mod tests {
             bomb.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
         }
         assert!(Document::parse(&bomb, 2, path()).is_err());
+    }
+
+    proptest::proptest! {
+        /// Whatever an editor types, parsing it reports a problem or reads it, never panics,
+        /// and every position it gives is a line of the text.
+        #[test]
+        fn any_front_matter_is_read_or_reported_at_one_of_its_lines(
+            source in "[a-z:#|>&*! \\-\\[\\]{},\"'\t\n\u{a0}\u{201c}\u{201d}é]{0,120}",
+        ) {
+            let lines = source.lines().count().max(1);
+            match Document::parse(&source, 2, path()) {
+                Ok(doc) => {
+                    for cut in doc.comments_after_values() {
+                        proptest::prop_assert!(cut.line >= 2 && cut.line < 2 + lines);
+                    }
+                    for key in doc.map.keys().filter_map(Value::as_str) {
+                        let (line, _) = doc.value_position(key, "a");
+                        proptest::prop_assert!(line >= 2 && line < 2 + lines);
+                    }
+                }
+                Err(d) => {
+                    let line = d.line().unwrap();
+                    proptest::prop_assert!(line >= 2 && line < 2 + lines, "{d}");
+                }
+            }
+        }
     }
 }
