@@ -1,7 +1,7 @@
 //! `site.yaml`: the site's title, address, language, listing size and menus.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +34,8 @@ struct RawConfig {
     max_file_mb: u64,
     #[serde(default)]
     html: HtmlConfig,
+    #[serde(default)]
+    tag_names: BTreeMap<String, String>,
 }
 
 /// How raw HTML written in Markdown is treated.
@@ -88,6 +90,9 @@ pub struct Config {
     /// The largest content file read, in megabytes.
     pub max_file_mb: u64,
     pub html: HtmlConfig,
+    /// The name shown for a tag, keyed by the tag as written (`covid-19: COVID-19`); tags
+    /// not named here are shown from their most used spelling.
+    pub tag_names: BTreeMap<String, String>,
     /// Settings that are allowed but risky, for the build summary.
     pub warnings: Vec<Diagnostic>,
 }
@@ -96,7 +101,7 @@ impl Config {
     pub fn load(root: &Path, base_url_override: Option<&str>) -> Result<Config, Diagnostic> {
         let path = Path::new(CONFIG_FILE);
         let text = std::fs::read_to_string(root.join(path)).map_err(|e| {
-            Diagnostic::error(path, 1, 1, format!("cannot read {CONFIG_FILE}: {e}")).with_hint(
+            Diagnostic::file_error(path, format!("cannot read {CONFIG_FILE}: {e}")).with_hint(
                 "every site needs a site.yaml at its root with at least `title:` and `base_url:`",
             )
         })?;
@@ -157,6 +162,7 @@ impl Config {
             menus: raw.menus,
             max_file_mb: raw.max_file_mb,
             html: raw.html,
+            tag_names: raw.tag_names,
             warnings,
         })
     }
@@ -225,6 +231,25 @@ fn line_of_key(text: &str, key: &str) -> usize {
         .map_or(1, |i| i + 1)
 }
 
+/// The site a command run in `start` works on: the nearest folder at or above it that holds
+/// a `site.yaml`, as git finds its repository, so that a command run in `content/case-studies/`
+/// works on the whole site. The result is relative to `start` (`.`, `..`, `../..`).
+pub fn find_site_root(start: &Path) -> Option<PathBuf> {
+    let absolute = start.canonicalize().ok()?;
+    let mut relative = PathBuf::from(".");
+    for folder in absolute.ancestors() {
+        if folder.join(CONFIG_FILE).is_file() {
+            return Some(relative);
+        }
+        relative = if relative == Path::new(".") {
+            PathBuf::from("..")
+        } else {
+            relative.join("..")
+        };
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,7 +285,7 @@ mod tests {
     fn unknown_config_keys_are_errors_with_a_line() {
         let err = Config::parse("title: T\nbase_url: https://example.org/\ntitel: x\n", None)
             .unwrap_err();
-        assert_eq!(err.line, 3);
+        assert_eq!(err.line(), Some(3));
         assert!(err.message.contains("titel"));
     }
 
@@ -276,7 +301,7 @@ mod tests {
         .unwrap();
         assert!(!c.html.sanitize);
         assert_eq!(c.warnings.len(), 1);
-        assert_eq!(c.warnings[0].line, 4);
+        assert_eq!(c.warnings[0].line(), Some(4));
         assert!(!c.warnings[0].is_error());
     }
 
@@ -293,13 +318,13 @@ mod tests {
             None,
         )
         .unwrap_err();
-        assert_eq!(err.line, 5);
+        assert_eq!(err.line(), Some(5));
         assert!(err.hint.unwrap().contains("without https://"));
     }
 
     #[test]
     fn a_base_url_that_is_not_an_address_is_refused() {
         let err = Config::parse("title: T\nbase_url: example.org\n", None).unwrap_err();
-        assert_eq!(err.line, 2);
+        assert_eq!(err.line(), Some(2));
     }
 }

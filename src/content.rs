@@ -1,7 +1,7 @@
 //! Loading and parsing content files: finding them (walkdir), splitting front matter from the
 //! body, and validating the front matter against the content models into typed metadata.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -9,9 +9,9 @@ use serde::Serialize;
 use serde_yaml::Value;
 use walkdir::WalkDir;
 
-use crate::diagnostics::{Diagnostic, did_you_mean, display_path};
-use crate::models::{Choice, FieldDef, FieldType, Kind};
-use crate::yaml::{self, Document};
+use crate::diagnostics::{Diagnostic, ProblemKind, did_you_mean, display_path};
+use crate::models::{Choice, FieldDef, FieldType, Kind, MAX_LIST_ITEMS, SUMMARY_MAX_CHARS};
+use crate::yaml::{self, Document, Locator};
 
 /// The files found under `content/`, relative to the site root.
 #[derive(Debug, Default)]
@@ -52,10 +52,8 @@ pub fn site_files(root: &Path, folder: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>)
             Err(error) => {
                 let path = error.path().unwrap_or(&base).to_path_buf();
                 let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-                problems.push(Diagnostic::error(
+                problems.push(Diagnostic::file_error(
                     rel,
-                    1,
-                    1,
                     format!("this cannot be read: {error}"),
                 ));
                 continue;
@@ -69,14 +67,12 @@ pub fn site_files(root: &Path, folder: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>)
         if entry.path_is_symlink() {
             match entry.path().canonicalize() {
                 Err(_) => problems.push(
-                    Diagnostic::error(&rel, 1, 1, "this is a link that leads nowhere, or round in a loop")
+                    Diagnostic::file_error(&rel, "this is a link that leads nowhere, or round in a loop")
                         .with_hint("remove the link, or put the real file here"),
                 ),
                 Ok(target) if !target.starts_with(&real_root) => problems.push(
-                    Diagnostic::error(
+                    Diagnostic::file_error(
                         &rel,
-                        1,
-                        1,
                         format!(
                             "this is a link to {}, outside the site folder, so it is not read or published",
                             target.display()
@@ -86,7 +82,7 @@ pub fn site_files(root: &Path, folder: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>)
                 ),
                 Ok(target) if target.is_file() => files.push(rel),
                 Ok(_) => problems.push(
-                    Diagnostic::error(&rel, 1, 1, "this is a link to a folder, and links to folders are not followed")
+                    Diagnostic::file_error(&rel, "this is a link to a folder, and links to folders are not followed")
                         .with_hint("move the folder here instead of linking to it"),
                 ),
             }
@@ -139,6 +135,93 @@ pub struct Contact {
     pub phone: Option<String>,
 }
 
+/// A checked front matter value, of the type its field's definition says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue {
+    Text(String),
+    Date(NaiveDate),
+    Bool(bool),
+    Integer(i64),
+    List(Vec<String>),
+    Records(Vec<BTreeMap<String, String>>),
+}
+
+impl Serialize for FieldValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            FieldValue::Text(text) => text.serialize(serializer),
+            FieldValue::Date(date) => date.format("%Y-%m-%d").to_string().serialize(serializer),
+            FieldValue::Bool(b) => b.serialize(serializer),
+            FieldValue::Integer(n) => n.serialize(serializer),
+            FieldValue::List(items) => items.serialize(serializer),
+            FieldValue::Records(records) => records.serialize(serializer),
+        }
+    }
+}
+
+/// The value inside one variant of `FieldValue`, or the value back when it is another.
+macro_rules! shape {
+    ($variant:ident) => {
+        |value| match value {
+            FieldValue::$variant(inner) => Ok(inner),
+            other => Err(other),
+        }
+    };
+}
+
+/// The checked fields of a page, keyed by their names in the field tables of `models`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Values(BTreeMap<&'static str, FieldValue>);
+
+impl Values {
+    fn insert(&mut self, name: &'static str, value: FieldValue) {
+        self.0.insert(name, value);
+    }
+
+    /// Takes a field out if it holds a value of this shape. A field of another shape means
+    /// the field tables and `Meta::from_values` disagree: tests stop there, and a release
+    /// build keeps the value for templates.
+    fn take<T>(&mut self, name: &str, shape: fn(FieldValue) -> Result<T, FieldValue>) -> Option<T> {
+        let (key, value) = self.0.remove_entry(name)?;
+        match shape(value) {
+            Ok(taken) => Some(taken),
+            Err(value) => {
+                debug_assert!(false, "`{name}` is taken as another type than its table's");
+                self.0.insert(key, value);
+                None
+            }
+        }
+    }
+
+    fn text(&mut self, name: &str) -> Option<String> {
+        self.take(name, shape!(Text))
+    }
+
+    fn date(&mut self, name: &str) -> Option<NaiveDate> {
+        self.take(name, shape!(Date))
+    }
+
+    fn bool(&mut self, name: &str) -> Option<bool> {
+        self.take(name, shape!(Bool))
+    }
+
+    fn integer(&mut self, name: &str) -> Option<i64> {
+        self.take(name, shape!(Integer))
+    }
+
+    fn list(&mut self, name: &str) -> Vec<String> {
+        self.take(name, shape!(List)).unwrap_or_default()
+    }
+
+    fn records(&mut self, name: &str) -> Vec<BTreeMap<String, String>> {
+        self.take(name, shape!(Records)).unwrap_or_default()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &FieldValue)> {
+        self.0.iter().map(|(name, value)| (*name, value))
+    }
+}
+
 /// The front matter of any kind of page, checked and typed. Fields a kind does not have stay
 /// empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -171,9 +254,84 @@ pub struct Meta {
     pub year: Option<String>,
     pub figures: Vec<Figure>,
     pub contacts: Vec<Contact>,
+    /// Checked fields that the build itself does not use, for templates to show: a field
+    /// added to a kind's table reaches the templates with no other change.
+    pub other: Values,
 }
 
 impl Meta {
+    /// The typed metadata of checked values: each field the build uses is taken by its name
+    /// in the field tables, and the rest are kept for templates.
+    fn from_values(mut v: Values) -> Meta {
+        Meta {
+            title: v.text("title").unwrap_or_default(),
+            summary: v.text("summary"),
+            date: v.date("date"),
+            updated: v.date("updated"),
+            draft: v.bool("draft").unwrap_or_default(),
+            slug: v.text("slug"),
+            aliases: v.list("aliases"),
+            tags: v.list("tags"),
+            weight: v.integer("weight").unwrap_or_default(),
+            image: v.text("image"),
+            image_alt: v.text("image_alt"),
+            image_size: None,
+            area: v.text("area"),
+            principles: v.list("principles"),
+            approaches: v.list("approaches"),
+            outcomes: v.list("outcomes"),
+            assets: v.list("assets"),
+            organisation: v.text("organisation"),
+            funding: v.text("funding"),
+            resource_kind: v.text("kind"),
+            audience: v.list("audience"),
+            attachments: v
+                .records("attachments")
+                .into_iter()
+                .map(|mut r| Attachment {
+                    file: r.remove("file").unwrap_or_default(),
+                    title: r.remove("title").unwrap_or_default(),
+                    source: PathBuf::new(),
+                    size: 0,
+                    pages: None,
+                })
+                .collect(),
+            source_url: v.text("source_url"),
+            published_by: v.text("published_by"),
+            year: v.text("year"),
+            figures: v
+                .records("figures")
+                .into_iter()
+                .map(|mut r| Figure {
+                    value: r.remove("value").unwrap_or_default(),
+                    label: r.remove("label").unwrap_or_default(),
+                })
+                .collect(),
+            contacts: v
+                .records("contacts")
+                .into_iter()
+                .map(|mut r| Contact {
+                    name: r.remove("name").unwrap_or_default(),
+                    role: r.remove("role"),
+                    email: r.remove("email"),
+                    phone: r.remove("phone"),
+                })
+                .collect(),
+            other: v,
+        }
+    }
+
+    /// Writes a tag as `chosen` wherever this page wrote it as `spelling`.
+    pub fn respell_tag(&mut self, spelling: &str, chosen: &str) {
+        for tag in &mut self.tags {
+            if tag == spelling {
+                *tag = chosen.to_string();
+            }
+        }
+        let mut seen = BTreeSet::new();
+        self.tags.retain(|tag| seen.insert(tag.clone()));
+    }
+
     /// The values of a taxonomy's field on this page.
     pub fn terms(&self, field: &str) -> Vec<&str> {
         match field {
@@ -200,6 +358,10 @@ pub struct Source {
     /// An `index.md`: a page bundle whose folder holds its files.
     pub is_bundle: bool,
     pub meta: Meta,
+    /// The front matter as written, so that checks of the whole site can point at a field.
+    pub front_matter: String,
+    /// The file line the front matter starts on.
+    pub front_matter_line: usize,
     pub body: String,
     /// The file line the body starts on.
     pub body_line: usize,
@@ -208,6 +370,11 @@ pub struct Source {
 }
 
 impl Source {
+    /// Where keys and values are written in the front matter.
+    pub fn locator(&self) -> Locator<'_> {
+        Locator::new(&self.front_matter, self.front_matter_line)
+    }
+
     /// The folder that page-relative paths (images, attachments) are resolved against.
     pub fn dir(&self) -> PathBuf {
         self.path
@@ -225,15 +392,14 @@ pub fn parse_file(root: &Path, path: &Path, max_mb: u64) -> (Option<Source>, Vec
         return (
             None,
             vec![
-                Diagnostic::error(
+                Diagnostic::file_error(
                     path,
-                    1,
-                    1,
                     format!(
                         "this file is {:.1} MB, more than the {max_mb} MB a page may be, so it was not read",
                         size as f64 / (1024.0 * 1024.0)
                     ),
                 )
+                .with_kind(ProblemKind::OverLimit)
                 .with_hint("split it into several pages, or raise `max_file_mb` in site.yaml"),
             ],
         );
@@ -243,10 +409,8 @@ pub fn parse_file(root: &Path, path: &Path, max_mb: u64) -> (Option<Source>, Vec
         Err(error) => {
             return (
                 None,
-                vec![Diagnostic::error(
+                vec![Diagnostic::file_error(
                     path,
-                    1,
-                    1,
                     format!("this file cannot be read: {error}"),
                 )],
             );
@@ -275,15 +439,15 @@ pub fn parse_bytes(root: &Path, path: &Path, bytes: &[u8]) -> (Option<Source>, V
         return (
             None,
             vec![
-                Diagnostic::error(path, 1, 1, "this file is empty").with_hint(
+                Diagnostic::file_error(path, "this file is empty").with_hint(
                     "start it with front matter: a line `---`, then `title: ...`, then `---`",
                 ),
             ],
         );
     }
-    let (front, front_line, body, body_line) = match split_front_matter(text) {
+    let (front, front_line, body, body_line) = match split_front_matter(text, path) {
         Ok(parts) => parts,
-        Err(diagnostic) => return (None, vec![diagnostic.at(path)]),
+        Err(diagnostic) => return (None, vec![diagnostic]),
     };
     let doc = match Document::parse(front, front_line, path) {
         Ok(doc) => doc,
@@ -302,7 +466,7 @@ pub fn parse_bytes(root: &Path, path: &Path, bytes: &[u8]) -> (Option<Source>, V
         path,
         problems: Vec::new(),
     };
-    let mut meta = checker.meta(kind);
+    let mut meta = checker.meta(kind, &content_path);
     if is_section && meta.slug.is_some() {
         let (line, column) = doc.key_position("slug");
         checker.problems.push(
@@ -320,7 +484,7 @@ pub fn parse_bytes(root: &Path, path: &Path, bytes: &[u8]) -> (Option<Source>, V
     let url = page_url(&content_path, meta.slug.as_deref());
     if url.contains("//") {
         checker.problems.push(
-            Diagnostic::error(path, 1, 1, "this file's name (or a folder's) has no letters or digits to make a web address from")
+            Diagnostic::file_error(path, "this file's name (or a folder's) has no letters or digits to make a web address from")
                 .with_hint("rename it with words, e.g. village-hall.md"),
         );
     }
@@ -333,6 +497,8 @@ pub fn parse_bytes(root: &Path, path: &Path, bytes: &[u8]) -> (Option<Source>, V
             is_section,
             is_bundle,
             meta,
+            front_matter: front.to_string(),
+            front_matter_line: front_line,
             body: body.to_string(),
             body_line,
             url,
@@ -341,48 +507,109 @@ pub fn parse_bytes(root: &Path, path: &Path, bytes: &[u8]) -> (Option<Source>, V
     )
 }
 
-/// A problem found before the path is known.
-struct Located {
-    line: usize,
-    column: usize,
-    message: &'static str,
-    hint: &'static str,
-}
-
-impl Located {
-    fn at(self, path: &Path) -> Diagnostic {
-        Diagnostic::error(path, self.line, self.column, self.message).with_hint(self.hint)
-    }
-}
-
-/// Splits `---` front matter from the body: (front matter, its first line, body, its first line).
-fn split_front_matter(text: &str) -> Result<(&str, usize, &str, usize), Located> {
-    let mut lines = text.split_inclusive('\n');
-    let first = lines.next().unwrap_or("");
-    if first.trim_end() != "---" {
-        return Err(Located {
-            line: 1,
-            column: 1,
-            message: "this file has no front matter: it must start with a line `---`",
-            hint: "add `---`, `title: Your title` and `---` as the first three lines",
+/// Splits `---` front matter from the body: (front matter, its first line, body, its first
+/// line). Blank lines before the opening `---` are allowed, as other generators allow them.
+fn split_front_matter<'t>(
+    text: &'t str,
+    path: &Path,
+) -> Result<(&'t str, usize, &'t str, usize), Diagnostic> {
+    let fence_error = |line: usize, message: String, hint: String| {
+        Diagnostic::error(path, line, 1, message)
+            .with_kind(ProblemKind::FrontMatterFence)
+            .with_hint(hint)
+    };
+    let mut lines = (1..)
+        .zip(text.split_inclusive('\n'))
+        .scan(0, |offset, (n, l)| {
+            let start = *offset;
+            *offset += l.len();
+            Some((n, start, l))
+        });
+    let (opening, start, first) = lines
+        .find(|(_, _, l)| !l.trim().is_empty())
+        .unwrap_or((1, 0, ""));
+    let first = first.trim_end();
+    if first != "---" {
+        return Err(if first == "+++" {
+            fence_error(
+                opening,
+                "this front matter is between `+++` lines (TOML), but this site reads YAML between `---` lines".into(),
+                format!("write it like this:\n{}", toml_as_yaml(&text[start..])),
+            )
+        } else if is_dash_line(first) {
+            fence_error(
+                opening,
+                format!(
+                    "the front matter starts with `{first}`, but it must start with exactly three hyphens: `---`"
+                ),
+                "make the first line `---`: three hyphens typed on the keyboard, nothing else"
+                    .into(),
+            )
+        } else {
+            fence_error(
+                opening,
+                "this file has no front matter: it must start with a line `---`".into(),
+                "add `---`, `title: Your title` and `---` as the first three lines".into(),
+            )
         });
     }
-    let start = first.len();
-    let mut offset = start;
-    for (line, l) in (2..).zip(lines) {
-        if l.trim_end() == "---" {
-            let front = &text[start..offset];
+    let front_start = start
+        + text[start..]
+            .find('\n')
+            .map_or(text.len() - start, |n| n + 1);
+    let mut near_miss = None;
+    for (line, offset, l) in lines {
+        let trimmed = l.trim_end();
+        if trimmed == "---" {
+            let front = &text[front_start..offset];
             let body = &text[offset + l.len()..];
-            return Ok((front, 2, body, line + 1));
+            return Ok((front, opening + 1, body, line + 1));
         }
-        offset += l.len();
+        if near_miss.is_none() && is_dash_line(trimmed) {
+            near_miss = Some((line, trimmed));
+        }
     }
-    Err(Located {
-        line: 1,
-        column: 1,
-        message: "the front matter is never closed: no second `---` line was found",
-        hint: "add a line `---` after the last front matter field, before the page text",
+    Err(match near_miss {
+        Some((line, fence)) => fence_error(
+            line,
+            format!(
+                "the front matter is closed with `{fence}`, but it must be closed with exactly three hyphens: `---`"
+            ),
+            "make this line `---`: three hyphens typed on the keyboard, nothing else".into(),
+        ),
+        None => fence_error(
+            opening,
+            "the front matter is never closed: no second `---` line was found".into(),
+            "add a line `---` after the last front matter field, before the page text".into(),
+        ),
     })
+}
+
+/// A line of hyphens or dashes that is not the `---` fence: `----`, `--`, `—-`.
+fn is_dash_line(line: &str) -> bool {
+    line != "---"
+        && !line.is_empty()
+        && line
+            .chars()
+            .all(|c| matches!(c, '-' | '\u{2013}' | '\u{2014}'))
+}
+
+/// TOML front matter (`+++` ... `+++`) written as this site's YAML front matter, for the hint:
+/// `key = value` lines become `key: value`; TOML's strings, numbers, dates and lists read the
+/// same in YAML.
+fn toml_as_yaml(text: &str) -> String {
+    let mut yaml = vec!["---".to_string()];
+    for line in text.lines().skip(1) {
+        if line.trim_end() == "+++" {
+            break;
+        }
+        yaml.push(match line.split_once(" = ") {
+            Some((key, value)) if !key.starts_with([' ', '#']) => format!("{key}: {value}"),
+            _ => line.to_string(),
+        });
+    }
+    yaml.push("---".to_string());
+    yaml.join("\n")
 }
 
 /// `content/a/b.md` -> `a/b.md`, with forward slashes.
@@ -443,41 +670,66 @@ struct Checker<'a, 'd> {
 }
 
 impl Checker<'_, '_> {
+    /// A field's value that cannot be used, reported at its field.
     fn error_at_key(&mut self, key: &str, message: String, hint: Option<String>) {
         let (line, column) = self.doc.key_position(key);
-        self.problems
-            .push(Diagnostic::error(self.path, line, column, message).with_hint_opt(hint));
+        self.invalid(line, column, message, hint);
     }
 
+    /// A value that cannot be used, reported where it is written inside its field.
     fn error_at_value(&mut self, key: &str, needle: &str, message: String, hint: Option<String>) {
         let (line, column) = self.doc.value_position(key, needle);
-        self.problems
-            .push(Diagnostic::error(self.path, line, column, message).with_hint_opt(hint));
+        self.invalid(line, column, message, hint);
     }
 
-    fn meta(&mut self, kind: Kind) -> Meta {
+    fn invalid(&mut self, line: usize, column: usize, message: String, hint: Option<String>) {
+        self.problems.push(
+            Diagnostic::error(self.path, line, column, message)
+                .with_kind(ProblemKind::InvalidValue)
+                .with_hint_opt(hint),
+        );
+    }
+
+    fn meta(&mut self, kind: Kind, content_path: &str) -> Meta {
         let fields = kind.fields();
         let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
-        let mut meta = Meta::default();
+        let mut values = Values::default();
+        let mut unknown = Vec::new();
         for (key, _) in &self.doc.map {
             let Some(key) = key.as_str() else {
                 let shown =
                     yaml::scalar_text(key).unwrap_or_else(|| yaml::describe(key).to_string());
-                self.error_at_key(&shown, format!("`{shown}` is not a field name"), None);
+                self.error_at_key(
+                    &shown,
+                    format!("`{shown}` is not a field name"),
+                    Some("field names are words such as `title` or `summary`; text goes after a field name, or below the closing `---`".into()),
+                );
                 continue;
             };
             if !names.contains(&key) {
+                unknown.push(key);
+            }
+        }
+        let misplaced = self.wrong_folder(kind, content_path, &unknown);
+        for key in unknown {
+            if !misplaced.contains(&key) {
                 let hint = did_you_mean(key, names.iter().copied()).or_else(|| {
                     Some(format!(
-                        "a {} can have these fields: {}",
-                        kind.name(),
+                        "{} can have these fields: {}",
+                        kind.a_name(),
                         names.join(", ")
                     ))
                 });
-                self.error_at_key(
-                    key,
-                    format!("`{key}` is not a field of a {}", kind.name()),
-                    hint,
+                let (line, column) = self.doc.key_position(key);
+                self.problems.push(
+                    Diagnostic::error(
+                        self.path,
+                        line,
+                        column,
+                        format!("`{key}` is not a field of {}", kind.a_name()),
+                    )
+                    .with_kind(ProblemKind::UnknownField)
+                    .with_hint_opt(hint),
                 );
             }
         }
@@ -492,114 +744,221 @@ impl Checker<'_, '_> {
                 }
                 None | Some(Value::Null) => {
                     if def.required {
+                        // A missing field has no line of its own: point at the closing
+                        // `---`, above which it belongs.
                         self.problems.push(
-                            // A missing field has no line of its own: point at the front matter.
                             Diagnostic::error(
                                 self.path,
-                                1,
+                                self.doc.end_line(),
                                 1,
                                 format!("the required field `{}` is missing", def.name),
                             )
-                            .with_hint(format!("add a line `{}: ...` with {}", def.name, def.help)),
+                            .with_kind(ProblemKind::MissingField)
+                            .with_hint(format!(
+                                "add a line `{}: ...` above the closing `---`, with {}",
+                                def.name, def.help
+                            )),
                         );
                     }
                 }
-                Some(value) => self.field(def, value, &mut meta),
+                Some(value) => {
+                    if let Some(checked) = self.field(def, value) {
+                        values.insert(def.name, checked);
+                    }
+                }
             }
         }
-        if meta.image.is_some()
-            && meta
-                .image_alt
-                .as_deref()
-                .is_none_or(|a| a.trim().is_empty())
-        {
-            self.error_at_key(
-                "image",
-                "`image` is set but `image_alt` is missing".to_string(),
-                Some("add `image_alt:` with a short description of the picture for people who cannot see it".into()),
-            );
-        }
+        let meta = Meta::from_values(values);
+        self.residents_checks(&meta);
+        self.cut_values(&fields);
         meta
     }
 
-    fn field(&mut self, def: &FieldDef, value: &Value, meta: &mut Meta) {
+    /// Fields of another kind in this file: one error saying where that kind lives, rather
+    /// than one per field whose hints lead to deleting them. Returns the fields it covers.
+    fn wrong_folder<'k>(
+        &mut self,
+        kind: Kind,
+        content_path: &str,
+        unknown: &[&'k str],
+    ) -> Vec<&'k str> {
+        let Some((other, fields)) = Kind::ALL
+            .iter()
+            .filter(|&&k| k != kind)
+            .map(|&k| {
+                let own: Vec<&'k str> = unknown
+                    .iter()
+                    .copied()
+                    .filter(|u| k.own_fields().any(|f| f.name == *u))
+                    .collect();
+                (k, own)
+            })
+            .max_by_key(|(_, own)| own.len())
+            .filter(|(_, own)| !own.is_empty())
+        else {
+            return Vec::new();
+        };
+        let (line, column) = fields
+            .iter()
+            .map(|f| self.doc.key_position(f))
+            .min()
+            .unwrap_or((1, 1));
+        let folder = content_path
+            .rsplit_once('/')
+            .map_or("content/".to_string(), |(dir, _)| format!("content/{dir}/"));
+        let mut listed = fields
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if let Some(last) = listed.rfind(", ") {
+            listed.replace_range(last..last + 2, " and ");
+        }
+        self.problems.push(
+            Diagnostic::error(
+                self.path,
+                line,
+                column,
+                format!(
+                    "{listed} {} of {}, but this file is in {folder}, which makes it {}",
+                    if fields.len() == 1 {
+                        "is a field"
+                    } else {
+                        "are fields"
+                    },
+                    other.a_name(),
+                    kind.a_name()
+                ),
+            )
+            .with_kind(ProblemKind::WrongFolder)
+            .with_hint(format!("{}: move the file there", other.home())),
+        );
+        fields
+    }
+
+    /// Content that is valid but fails the people who read it.
+    fn residents_checks(&mut self, meta: &Meta) {
+        if meta.image.is_some() {
+            match self.doc.map.get("image_alt") {
+                None => self.error_at_key(
+                    "image",
+                    "`image` is set but `image_alt` is missing".to_string(),
+                    Some("add `image_alt:` with a short description of the picture for people who cannot see it".into()),
+                ),
+                Some(alt) if yaml::scalar_text(alt).is_none_or(|a| a.trim().is_empty()) => self
+                    .error_at_key(
+                        "image_alt",
+                        "`image_alt` is empty".to_string(),
+                        Some("describe the picture in a few words for people who cannot see it, e.g. image_alt: Volunteers planting trees on the green".into()),
+                    ),
+                Some(_) => {}
+            }
+        }
+        if let Some(summary) = &meta.summary {
+            let length = summary.chars().count();
+            if length > SUMMARY_MAX_CHARS {
+                let (line, column) = self.doc.key_position("summary");
+                self.problems.push(
+                    Diagnostic::warning(
+                        self.path,
+                        line,
+                        column,
+                        format!(
+                            "the summary is {length} characters long: search results and cards show about {SUMMARY_MAX_CHARS}, so its end is cut off"
+                        ),
+                    )
+                    .with_kind(ProblemKind::ContentQuality)
+                    .with_hint("shorten it to one or two sentences; the page text can say the rest"),
+                );
+            }
+        }
+    }
+
+    /// Values of this kind's fields that a ` #` cut short. The note that `new` once wrote
+    /// after a field's value is a note, not lost text.
+    fn cut_values(&mut self, fields: &[FieldDef]) {
+        for cut in self.doc.comments_after_values() {
+            let Some(def) = fields.iter().find(|f| f.name == cut.key) else {
+                continue;
+            };
+            if cut.lost.trim_start_matches('#').trim() == def.note() {
+                continue;
+            }
+            self.problems.push(
+                Diagnostic::warning(
+                    self.path,
+                    cut.line,
+                    cut.column,
+                    format!(
+                        "YAML reads ` #` as the start of a note, so `{}` is only {:?} and {:?} is left out",
+                        cut.key, cut.kept, cut.lost
+                    ),
+                )
+                .with_kind(ProblemKind::YamlComment)
+                .with_hint(format!(
+                    "put the whole value in quotes: \"{} {}\"",
+                    cut.kept, cut.lost
+                )),
+            );
+        }
+    }
+
+    /// A field's value, checked against its definition's type.
+    fn field(&mut self, def: &FieldDef, value: &Value) -> Option<FieldValue> {
         let name = def.name;
         match def.ty {
-            FieldType::Text | FieldType::ImagePath => {
-                if let Some(text) = self.text(def, value) {
-                    set_text(meta, name, text);
-                }
-            }
-            FieldType::Date => {
-                if let Some(date) = self.date(def, value) {
-                    if name == "date" {
-                        meta.date = Some(date);
-                    } else {
-                        meta.updated = Some(date);
-                    }
-                }
-            }
+            FieldType::Text | FieldType::ImagePath => self.text(def, value).map(FieldValue::Text),
+            FieldType::Date => self.date(def, value).map(FieldValue::Date),
             FieldType::Bool => match value {
-                Value::Bool(b) => meta.draft = *b,
-                other => self.wrong_type(def, other, "true or false"),
+                Value::Bool(b) => Some(FieldValue::Bool(*b)),
+                other => {
+                    self.wrong_type(def, other, "true or false");
+                    None
+                }
             },
             FieldType::Integer => match value.as_i64() {
-                Some(n) => meta.weight = n,
-                None => self.wrong_type(def, value, "a whole number"),
+                Some(n) => Some(FieldValue::Integer(n)),
+                None => {
+                    self.wrong_type(def, value, "a whole number");
+                    None
+                }
             },
             FieldType::Slug => {
-                if let Some(text) = self.text(def, value) {
-                    if is_plain_segment(&text) {
-                        meta.slug = Some(text);
-                    } else {
-                        let suggestion = slug::slugify(&text);
-                        let hint = if suggestion.is_empty() {
-                            "use lower-case letters, digits and hyphens, e.g. village-hall"
-                                .to_string()
-                        } else {
-                            format!(
-                                "use lower-case letters, digits and hyphens, e.g. slug: {suggestion}"
-                            )
-                        };
-                        self.error_at_key(
-                            name,
-                            format!("the slug {text:?} is not one plain part of a web address"),
-                            Some(hint),
-                        );
-                    }
+                let text = self.text(def, value)?;
+                if is_plain_segment(&text) {
+                    return Some(FieldValue::Text(text));
                 }
+                let suggestion = slug::slugify(&text);
+                let hint = if suggestion.is_empty() {
+                    "use lower-case letters, digits and hyphens, e.g. slug: village-hall"
+                        .to_string()
+                } else {
+                    format!("use lower-case letters, digits and hyphens, e.g. slug: {suggestion}")
+                };
+                self.error_at_key(
+                    name,
+                    format!("the slug {text:?} is not one plain part of a web address"),
+                    Some(hint),
+                );
+                None
             }
-            FieldType::TextList => {
-                if let Some(list) = self.text_list(def, value) {
-                    match name {
-                        "aliases" => meta.aliases = list,
-                        "tags" => meta.tags = list,
-                        _ => meta.audience = list,
-                    }
-                }
-            }
+            FieldType::TextList => self.text_list(def, value).map(FieldValue::List),
             FieldType::ReportYear => {
-                if let Some(text) = self.text(def, value) {
-                    if is_report_year(&text) {
-                        meta.year = Some(text);
-                    } else {
-                        self.error_at_key(
-                            name,
-                            format!("the year {text:?} is not a report year"),
-                            Some(
-                                "write the financial year in quotes, e.g. year: \"2020-21\"".into(),
-                            ),
-                        );
-                    }
+                let text = self.text(def, value)?;
+                if is_report_year(&text) {
+                    return Some(FieldValue::Text(text));
                 }
+                self.error_at_key(
+                    name,
+                    format!("the year {text:?} is not a report year"),
+                    Some("write the financial year in quotes, e.g. year: \"2020-21\"".into()),
+                );
+                None
             }
-            FieldType::OneOf(choices) => {
-                if let Some(text) = self.text(def, value)
-                    && self.allowed(def, choices, &text)
-                {
-                    set_text(meta, name, text);
-                }
-            }
+            FieldType::OneOf(choices) => self
+                .text(def, value)
+                .filter(|text| self.allowed(def, choices, text))
+                .map(FieldValue::Text),
             FieldType::ManyOf(choices) => {
                 let list = self.text_list(def, value).unwrap_or_default();
                 let mut kept = Vec::new();
@@ -608,50 +967,11 @@ impl Checker<'_, '_> {
                         kept.push(item);
                     }
                 }
-                match name {
-                    "principles" => meta.principles = kept,
-                    "approaches" => meta.approaches = kept,
-                    "outcomes" => meta.outcomes = kept,
-                    _ => meta.assets = kept,
-                }
+                Some(FieldValue::List(kept))
             }
-            FieldType::Records { required, optional } => {
-                let records = self.records(def, value, required, optional);
-                match name {
-                    "attachments" => {
-                        meta.attachments = records
-                            .into_iter()
-                            .map(|mut r| Attachment {
-                                file: r.remove("file").unwrap_or_default(),
-                                title: r.remove("title").unwrap_or_default(),
-                                source: PathBuf::new(),
-                                size: 0,
-                                pages: None,
-                            })
-                            .collect();
-                    }
-                    "figures" => {
-                        meta.figures = records
-                            .into_iter()
-                            .map(|mut r| Figure {
-                                value: r.remove("value").unwrap_or_default(),
-                                label: r.remove("label").unwrap_or_default(),
-                            })
-                            .collect();
-                    }
-                    _ => {
-                        meta.contacts = records
-                            .into_iter()
-                            .map(|mut r| Contact {
-                                name: r.remove("name").unwrap_or_default(),
-                                role: r.remove("role"),
-                                email: r.remove("email"),
-                                phone: r.remove("phone"),
-                            })
-                            .collect();
-                    }
-                }
-            }
+            FieldType::Records { required, optional } => Some(FieldValue::Records(
+                self.records(def, value, required, optional),
+            )),
         }
     }
 
@@ -688,6 +1008,14 @@ impl Checker<'_, '_> {
     fn text_list(&mut self, def: &FieldDef, value: &Value) -> Option<Vec<String>> {
         let Value::Sequence(items) = value else {
             let hint = match yaml::scalar_text(value) {
+                // `-prevention` under the field: a list item without its space.
+                Some(text) if text.starts_with('-') => format!(
+                    "put a space after each dash, e.g. `  - {}`",
+                    text.split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .trim_start_matches('-')
+                ),
                 Some(text) => format!("write it as a list, e.g. {}: [{}]", def.name, text),
                 None => format!("`{}` is {}", def.name, def.help),
             };
@@ -702,6 +1030,9 @@ impl Checker<'_, '_> {
             );
             return None;
         };
+        if !self.within_limit(def, items) {
+            return None;
+        }
         let mut list = Vec::new();
         for item in items {
             match yaml::scalar_text(item) {
@@ -713,11 +1044,37 @@ impl Checker<'_, '_> {
                         def.name,
                         yaml::describe(item)
                     ),
-                    None,
+                    Some(format!(
+                        "write each item as a few words after \"- \"; `{}` is {}",
+                        def.name, def.help
+                    )),
                 ),
             }
         }
         Some(list)
+    }
+
+    /// Refuses a list longer than any real page has, before its items are looked at.
+    fn within_limit(&mut self, def: &FieldDef, items: &[Value]) -> bool {
+        if items.len() <= MAX_LIST_ITEMS {
+            return true;
+        }
+        let (line, column) = self.doc.key_position(def.name);
+        self.problems.push(
+            Diagnostic::error(
+                self.path,
+                line,
+                column,
+                format!(
+                    "`{}` has {} items, more than the {MAX_LIST_ITEMS} a page may list",
+                    def.name,
+                    items.len()
+                ),
+            )
+            .with_kind(ProblemKind::OverLimit)
+            .with_hint("keep the few that matter most; a long list helps nobody find the page"),
+        );
+        false
     }
 
     fn allowed(&mut self, def: &FieldDef, choices: &[Choice], text: &str) -> bool {
@@ -725,13 +1082,15 @@ impl Checker<'_, '_> {
             return true;
         }
         let values = choices.iter().map(|c| c.value);
-        let hint = did_you_mean(text, values.clone()).or_else(|| {
-            // People often write the display name ("Hinckley and Bosworth").
-            choices
-                .iter()
-                .find(|c| c.name.eq_ignore_ascii_case(text.trim()))
-                .map(|c| format!("did you mean \"{}\"?", c.value))
-        });
+        let hint = did_you_mean(text, values.clone())
+            .or_else(|| {
+                // People often write the display name ("Hinckley and Bosworth").
+                choices
+                    .iter()
+                    .find(|c| c.name.eq_ignore_ascii_case(text.trim()))
+                    .map(|c| format!("did you mean \"{}\"?", c.value))
+            })
+            .unwrap_or_else(|| "copy one of the allowed values exactly as it is written".into());
         let allowed = values.collect::<Vec<_>>().join(", ");
         self.error_at_value(
             def.name,
@@ -740,7 +1099,7 @@ impl Checker<'_, '_> {
                 "{text:?} is not an allowed value of `{}` (allowed: {allowed})",
                 def.name
             ),
-            hint,
+            Some(hint),
         );
         false
     }
@@ -758,11 +1117,11 @@ impl Checker<'_, '_> {
                         def.name
                     )
                 };
-                self.error_at_key(
-                    def.name,
-                    message,
-                    Some(format!("`{}` is {}", def.name, def.help)),
-                );
+                let hint = match day_first(text.trim()) {
+                    Some(iso) => format!("write the year first: `{}: {iso}`", def.name),
+                    None => format!("`{}` is {}", def.name, def.help),
+                };
+                self.error_at_key(def.name, message, Some(hint));
                 None
             }
         }
@@ -774,11 +1133,14 @@ impl Checker<'_, '_> {
         value: &Value,
         required: &[&str],
         optional: &[&str],
-    ) -> Vec<std::collections::BTreeMap<String, String>> {
+    ) -> Vec<BTreeMap<String, String>> {
         let Value::Sequence(items) = value else {
             self.wrong_type(def, value, "a list");
             return Vec::new();
         };
+        if !self.within_limit(def, items) {
+            return Vec::new();
+        }
         let mut records = Vec::new();
         for item in items {
             let Value::Mapping(map) = item else {
@@ -794,7 +1156,7 @@ impl Checker<'_, '_> {
                 );
                 continue;
             };
-            let mut record = std::collections::BTreeMap::new();
+            let mut record = BTreeMap::new();
             for (key, field_value) in map {
                 let key = key.as_str().unwrap_or_default();
                 if !required.contains(&key) && !optional.contains(&key) {
@@ -914,24 +1276,14 @@ fn pdf_page_count(bytes: &[u8]) -> Option<usize> {
     (count > 0).then_some(count)
 }
 
-fn set_text(meta: &mut Meta, name: &str, text: String) {
-    let slot = match name {
-        "title" => {
-            meta.title = text;
-            return;
-        }
-        "summary" => &mut meta.summary,
-        "image" => &mut meta.image,
-        "image_alt" => &mut meta.image_alt,
-        "area" => &mut meta.area,
-        "organisation" => &mut meta.organisation,
-        "funding" => &mut meta.funding,
-        "kind" => &mut meta.resource_kind,
-        "source_url" => &mut meta.source_url,
-        "published_by" => &mut meta.published_by,
-        other => unreachable!("text field {other} has no slot in Meta"),
+/// A date written the British way, `31/03/2021` or `31-3-2021`, as YYYY-MM-DD.
+fn day_first(text: &str) -> Option<String> {
+    let parts: Vec<&str> = text.split(['/', '-', '.']).collect();
+    let [day, month, year] = parts.as_slice() else {
+        return None;
     };
-    *slot = Some(text);
+    let date = NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)?;
+    (year.len() == 4).then(|| date.format("%Y-%m-%d").to_string())
 }
 
 fn is_iso_date_shape(text: &str) -> bool {
@@ -985,6 +1337,11 @@ fn missing_file_hint(root: &Path, dir: &Path, name: &str) -> String {
         .collect();
     match did_you_mean(name, present.iter().map(String::as_str)) {
         Some(hint) => hint,
+        None if name.starts_with('/') => {
+            format!(
+                "a path starting with / is looked up under static/: put the file at static{name}"
+            )
+        }
         None => format!(
             "put the file in {} beside the page, or give a path under static/ starting with /",
             display_path(dir)
@@ -1041,7 +1398,7 @@ mod tests {
             "---\ntitle: A\nsummary: s\ndate: 2021-01-01\nprinciple: [prevention]\n---\n",
         );
         assert_eq!(problems.len(), 1);
-        assert_eq!(problems[0].line, 5);
+        assert_eq!(problems[0].line(), Some(5));
         assert_eq!(
             problems[0].hint.as_deref(),
             Some("did you mean \"principles\"?")
@@ -1055,12 +1412,15 @@ mod tests {
             "---\ntitle: A\nsummary: s\ndate: 2021-01-01\narea: charnwod\nprinciples:\n  - prevention\n  - particpation\n---\n",
         );
         assert_eq!(problems.len(), 2, "{problems:?}");
-        assert_eq!((problems[0].line, problems[0].column), (5, 7));
+        assert_eq!(
+            (problems[0].line(), problems[0].column()),
+            (Some(5), Some(7))
+        );
         assert_eq!(
             problems[0].hint.as_deref(),
             Some("did you mean \"charnwood\"?")
         );
-        assert_eq!(problems[1].line, 8);
+        assert_eq!(problems[1].line(), Some(8));
         assert_eq!(
             problems[1].hint.as_deref(),
             Some("did you mean \"participation\"?")
@@ -1084,7 +1444,25 @@ mod tests {
         let (_, problems) = parse("content/about.md", "---\ntitle: A\ndate: 2021-02-30\n---\n");
         assert_eq!(problems.len(), 1);
         assert!(problems[0].message.contains("not a real date"));
-        assert_eq!(problems[0].line, 3);
+        assert_eq!(problems[0].line(), Some(3));
+    }
+
+    #[test]
+    fn text_cut_by_a_note_is_warned_but_a_note_written_by_new_is_not() {
+        let note = crate::models::CASE_STUDY_FIELDS
+            .iter()
+            .find(|f| f.name == "area")
+            .unwrap()
+            .note();
+        let (_, problems) = parse(
+            "content/case-studies/a.md",
+            &format!(
+                "---\ntitle: A\nsummary: s\ndate: 2021-01-01\narea: melton   # {note}\nfunding: Awards for All #3 round\n---\n"
+            ),
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].kind, ProblemKind::YamlComment);
+        assert_eq!(problems[0].line(), Some(6));
     }
 
     #[test]
@@ -1134,7 +1512,95 @@ mod tests {
         assert!(resolve_file(root, Path::new("src"), "lib.rs").is_some());
     }
 
+    /// A valid value of a field's type, written as YAML; `n` makes different ones.
+    fn sample(def: &FieldDef, n: usize) -> String {
+        match def.ty {
+            FieldType::Text | FieldType::ImagePath => format!("Sample {n}"),
+            FieldType::Date => format!("202{n}-03-31"),
+            FieldType::Bool => "true".into(),
+            FieldType::Integer => format!("{}", n + 7),
+            FieldType::Slug => format!("sample-{n}"),
+            FieldType::TextList => format!("[sample {n}]"),
+            FieldType::ReportYear => format!("\"202{n}-2{}\"", n + 1),
+            FieldType::OneOf(choices) => choices[n].value.to_string(),
+            FieldType::ManyOf(choices) => format!("[{}]", choices[n].value),
+            FieldType::Records { required, optional } => {
+                let fields: Vec<String> = required
+                    .iter()
+                    .chain(optional)
+                    .map(|k| format!("{k}: sample {n}"))
+                    .collect();
+                format!("[{{{}}}]", fields.join(", "))
+            }
+        }
+    }
+
+    #[test]
+    fn every_field_of_every_kind_is_kept_in_the_metadata() {
+        let paths = [
+            (Kind::Page, "content/about.md"),
+            (Kind::CaseStudy, "content/case-studies/a.md"),
+            (Kind::Resource, "content/resources/a.md"),
+            (Kind::ReportYear, "content/annual-report/2020-21/_index.md"),
+            (Kind::ReportSection, "content/annual-report/2020-21/a.md"),
+        ];
+        assert_eq!(paths.len(), Kind::ALL.len());
+        for (kind, path) in paths {
+            assert_eq!(Kind::for_path(&content_relative(Path::new(path))), kind);
+            let fields = kind.fields();
+            // The required fields, and `changed` given another value than in the baseline.
+            let page = |changed: Option<&str>| {
+                let lines: String = fields
+                    .iter()
+                    .filter(|f| f.required || Some(f.name) == changed)
+                    .map(|f| {
+                        let n = usize::from(Some(f.name) == changed);
+                        format!("{}: {}\n", f.name, sample(f, n))
+                    })
+                    .collect();
+                let (source, problems) = parse(path, &format!("---\n{lines}---\n"));
+                source.unwrap_or_else(|| panic!("{problems:?}")).meta
+            };
+            let baseline = page(None);
+            for def in &fields {
+                let with = page(Some(def.name));
+                assert_ne!(
+                    with,
+                    baseline,
+                    "`{}` of a {} is lost",
+                    def.name,
+                    kind.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_field_the_build_does_not_use_by_name_is_kept_for_templates() {
+        let mut values = Values::default();
+        values.insert("title", FieldValue::Text("A".into()));
+        values.insert("newsletter", FieldValue::Text("Monthly".into()));
+        let meta = Meta::from_values(values);
+        assert_eq!(meta.title, "A");
+        let other: Vec<_> = meta.other.iter().collect();
+        assert_eq!(other, [("newsletter", &FieldValue::Text("Monthly".into()))]);
+    }
+
     proptest! {
+        /// Whatever a file holds, it is read or reported at one of its lines, never a panic.
+        #[test]
+        fn any_file_is_read_or_reported_at_one_of_its_lines(
+            text in "(\u{feff})?(---|\\+\\+\\+|----|\n)?[a-z:# \\-+\\[\\]\"=\n\u{a0}\u{2014}]{0,120}",
+        ) {
+            let lines = text.lines().count().max(1);
+            let (_, problems) = parse("content/case-studies/a.md", &text);
+            for problem in problems {
+                if let Some(line) = problem.line() {
+                    prop_assert!(line <= lines, "{problem}");
+                }
+            }
+        }
+
         #[test]
         fn a_url_segment_is_plain_or_empty(name in "\\PC{0,40}") {
             let segment = url_segment(&name);

@@ -1,9 +1,10 @@
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use communities::diagnostics::Diagnostic;
+use communities::config::find_site_root;
+use communities::diagnostics::{Diagnostic, SourceLines, display_path};
 use communities::pipeline::{self, Options, Summary};
 use communities::scaffold::{self, NewPage};
 use communities::schema;
@@ -40,6 +41,9 @@ enum Command {
         /// How to print problems: as text lines, or as a JSON list for CI annotations.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Fail (exit status 1) when there are warnings, not only errors: for CI.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Preview the site, drafts included: rebuilt on every save, open pages reload by themselves.
     Serve {
@@ -97,9 +101,22 @@ enum Format {
 
 #[derive(Args)]
 struct SiteArgs {
-    /// The site's folder: the one with site.yaml and content/.
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    root: PathBuf,
+    /// The site's folder: the one with site.yaml and content/. Without it, the nearest
+    /// folder at or above the current one that has a site.yaml.
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+}
+
+impl SiteArgs {
+    /// `None` outside any site.
+    fn find(self) -> Option<PathBuf> {
+        self.root.or_else(|| find_site_root(Path::new(".")))
+    }
+
+    /// Outside any site the current folder is used, and its missing site.yaml is reported.
+    fn root(self) -> PathBuf {
+        self.find().unwrap_or_else(|| PathBuf::from("."))
+    }
 }
 
 fn main() -> ExitCode {
@@ -112,23 +129,33 @@ fn main() -> ExitCode {
             base_url,
         } => {
             let options = Options {
-                root: site.root,
+                root: site.root(),
                 output,
                 drafts,
                 base_url,
             };
-            report(pipeline::build(&options), "Built", Format::Text)
+            let result = pipeline::build(&options);
+            Report::text(&options.root).print(result, "Built")
         }
-        Command::Check { site, format } => {
+        Command::Check {
+            site,
+            format,
+            deny_warnings,
+        } => {
             let options = Options {
-                root: site.root,
+                root: site.root(),
                 ..Options::default()
             };
-            report(pipeline::check(&options), "Checked", format)
+            let report = Report {
+                sources: SourceLines::new(&options.root),
+                format,
+                deny_warnings,
+            };
+            report.print(pipeline::check(&options), "Checked")
         }
         Command::Serve { site, port, bind } => {
             let options = ServeOptions {
-                root: site.root,
+                root: site.root(),
                 bind,
                 port,
             };
@@ -148,9 +175,23 @@ fn main() -> ExitCode {
                 NewKind::Page { path, title } => (NewPage::Page { path }, title),
             };
             let today = chrono::Local::now().date_naive();
-            match scaffold::create(&site.root, &what, &title, today) {
+            // Outside any site, a new page would start a stray content/ folder here.
+            let Some(root) = site.find() else {
+                let problem = Diagnostic::site_error(
+                    "there is no site.yaml in this folder or any folder above it, so this is not inside a website",
+                )
+                .with_hint("go to the website's folder (the one with site.yaml) first, or give it with --root");
+                return Report::text(Path::new(".")).failed(&[problem]);
+            };
+            match scaffold::create(&root, &what, &title, today) {
                 Ok(created) => {
-                    println!("Created {}", created.path.display());
+                    // Relative to where the command was run, which may be inside the site.
+                    let shown = if root == Path::new(".") {
+                        created.path.clone()
+                    } else {
+                        root.join(&created.path)
+                    };
+                    println!("Created {}", display_path(&shown));
                     println!(
                         "It will be published at {} once its blanks are filled in.",
                         created.url
@@ -160,7 +201,7 @@ fn main() -> ExitCode {
                     );
                     ExitCode::SUCCESS
                 }
-                Err(problem) => failed(&[problem]),
+                Err(problem) => Report::text(&root).failed(&[problem]),
             }
         }
         Command::Schema { out } => match schema::write_all(&out) {
@@ -170,55 +211,87 @@ fn main() -> ExitCode {
                 }
                 ExitCode::SUCCESS
             }
-            Err(problem) => failed(&[problem]),
+            Err(problem) => Report::text(Path::new(".")).failed(&[problem]),
         },
     }
 }
 
-fn report(result: Result<Summary, Vec<Diagnostic>>, verb: &str, format: Format) -> ExitCode {
-    if let Format::Json = format {
-        let (problems, code) = match &result {
-            Ok(summary) => (summary.warnings.as_slice(), ExitCode::SUCCESS),
-            Err(problems) => (problems.as_slice(), ExitCode::FAILURE),
-        };
-        let list: Vec<_> = problems.iter().map(Diagnostic::to_json).collect();
-        println!("{}", serde_json::Value::Array(list));
-        return code;
-    }
-    match result {
-        Ok(summary) => {
-            for warning in &summary.warnings {
-                eprintln!("{warning}");
-            }
-            println!(
-                "{verb} {} pages and {} files in {} ms{}",
-                summary.pages,
-                summary.files,
-                summary.elapsed.as_millis(),
-                match summary.warnings.len() {
-                    0 => String::new(),
-                    1 => ", with 1 warning".to_string(),
-                    n => format!(", with {n} warnings"),
-                }
-            );
-            ExitCode::SUCCESS
+/// How problems are printed: text lines with the source line they point at, or JSON.
+struct Report {
+    sources: SourceLines,
+    format: Format,
+    deny_warnings: bool,
+}
+
+impl Report {
+    fn text(root: &Path) -> Self {
+        Report {
+            sources: SourceLines::new(root),
+            format: Format::Text,
+            deny_warnings: false,
         }
-        Err(problems) => failed(&problems),
+    }
+
+    fn print(mut self, result: Result<Summary, Vec<Diagnostic>>, verb: &str) -> ExitCode {
+        let denied = |warnings: &[Diagnostic]| self.deny_warnings && !warnings.is_empty();
+        if let Format::Json = self.format {
+            let (problems, code) = match &result {
+                Ok(summary) if denied(&summary.warnings) => {
+                    (summary.warnings.as_slice(), ExitCode::FAILURE)
+                }
+                Ok(summary) => (summary.warnings.as_slice(), ExitCode::SUCCESS),
+                Err(problems) => (problems.as_slice(), ExitCode::FAILURE),
+            };
+            let list: Vec<_> = problems.iter().map(Diagnostic::to_json).collect();
+            println!("{}", serde_json::Value::Array(list));
+            return code;
+        }
+        match result {
+            Ok(summary) if denied(&summary.warnings) => {
+                self.show(&summary.warnings);
+                let count = summary.warnings.len();
+                eprintln!(
+                    "{} found, and --deny-warnings makes warnings fail the check",
+                    plural(count, "warning")
+                );
+                ExitCode::FAILURE
+            }
+            Ok(summary) => {
+                self.show(&summary.warnings);
+                println!(
+                    "{verb} {} pages and {} files in {} ms{}",
+                    summary.pages,
+                    summary.files,
+                    summary.elapsed.as_millis(),
+                    match summary.warnings.len() {
+                        0 => String::new(),
+                        n => format!(", with {}", plural(n, "warning")),
+                    }
+                );
+                ExitCode::SUCCESS
+            }
+            Err(problems) => self.failed(&problems),
+        }
+    }
+
+    fn show(&mut self, problems: &[Diagnostic]) {
+        for problem in problems {
+            eprintln!("{}", self.sources.render(problem));
+        }
+    }
+
+    fn failed(mut self, problems: &[Diagnostic]) -> ExitCode {
+        self.show(problems);
+        let errors = problems.iter().filter(|p| p.is_error()).count();
+        eprintln!("{} found; nothing was written", plural(errors, "error"));
+        ExitCode::FAILURE
     }
 }
 
-fn failed(problems: &[Diagnostic]) -> ExitCode {
-    for problem in problems {
-        eprintln!("{problem}");
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
     }
-    let errors = problems.iter().filter(|p| p.is_error()).count();
-    eprintln!(
-        "{} found; nothing was written",
-        if errors == 1 {
-            "1 error".to_string()
-        } else {
-            format!("{errors} errors")
-        }
-    );
-    ExitCode::FAILURE
 }

@@ -1351,7 +1351,10 @@ mod tests {
         assert!(!out.html.contains("javascript"), "{}", out.html);
         assert!(!out.html.contains("data:"), "{}", out.html);
         assert!(out.html.contains("<a>form</a>"), "{}", out.html);
-        let found: Vec<(usize, usize)> = problems.iter().map(|p| (p.line, p.column)).collect();
+        let found: Vec<(usize, usize)> = problems
+            .iter()
+            .map(|p| (p.line().unwrap_or(0), p.column().unwrap_or(0)))
+            .collect();
         assert_eq!(found, [(5, 3), (5, 35)]);
     }
 

@@ -60,6 +60,14 @@ pub const RESOURCE_KINDS: &[Choice] = &[
     choice("report", "Report"),
 ];
 
+/// More items than any real page lists in one field (tags, aliases, attachments...): each
+/// can make a page of its own, so a runaway list would write hundreds of megabytes.
+pub const MAX_LIST_ITEMS: usize = 200;
+
+/// The longest summary shown whole: about two lines of a search result, or four lines of a
+/// card on a phone.
+pub const SUMMARY_MAX_CHARS: usize = 200;
+
 /// What a field holds, and so how it is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldType {
@@ -91,6 +99,39 @@ pub struct FieldDef {
     pub required: bool,
     /// What to write, in words for editors.
     pub help: &'static str,
+}
+
+impl FieldDef {
+    /// The note `new` writes above the field: what to write, and the values allowed.
+    pub fn note(&self) -> String {
+        let need = if self.required { "required: " } else { "" };
+        let allowed = match self.ty {
+            FieldType::OneOf(choices) => format!("; one of: {}", values_of(choices)),
+            FieldType::ManyOf(choices) => format!("; any of: {}", values_of(choices)),
+            FieldType::Records { required, optional } => {
+                let keys: Vec<&str> = required.iter().chain(optional).copied().collect();
+                format!(
+                    "; e.g. [{{{}}}]",
+                    keys.iter()
+                        .map(|k| format!("{k}: ..."))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+            FieldType::TextList => "; write it as a list: [first, second]".to_string(),
+            _ => String::new(),
+        };
+        format!("{need}{}{allowed}", self.help)
+    }
+}
+
+/// `blaby, charnwood, ...`
+fn values_of(choices: &[Choice]) -> String {
+    choices
+        .iter()
+        .map(|c| c.value)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 const fn field(name: &'static str, ty: FieldType, help: &'static str) -> FieldDef {
@@ -270,6 +311,14 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::Page,
+        Kind::CaseStudy,
+        Kind::Resource,
+        Kind::ReportYear,
+        Kind::ReportSection,
+    ];
+
     /// `path` is relative to `content/`, with forward slashes.
     pub fn for_path(path: &str) -> Kind {
         let parts: Vec<&str> = path.split('/').collect();
@@ -298,6 +347,36 @@ impl Kind {
                 .filter(|c| !own.iter().any(|o| o.name == c.name)),
         );
         all
+    }
+
+    /// Where files of this kind live, for the hint when a kind's fields are in another folder.
+    pub fn home(self) -> &'static str {
+        match self {
+            Kind::Page => "pages live anywhere in content/",
+            Kind::CaseStudy => "case studies live in content/case-studies/",
+            Kind::Resource => "resources live in content/resources/",
+            Kind::ReportYear | Kind::ReportSection => {
+                "annual report pages live in a year's folder, e.g. content/annual-report/2020-21/"
+            }
+        }
+    }
+
+    /// The fields of this kind that the common fields do not have.
+    pub fn own_fields(self) -> impl Iterator<Item = FieldDef> {
+        self.fields()
+            .into_iter()
+            .filter(|f| !COMMON_FIELDS.iter().any(|c| c.name == f.name))
+    }
+
+    /// The name with its article: "a case study", "an annual report".
+    pub fn a_name(self) -> String {
+        let name = self.name();
+        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {name}")
     }
 
     pub fn name(self) -> &'static str {

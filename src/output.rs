@@ -203,10 +203,8 @@ impl Drop for Staging {
 }
 
 fn refuse(output: &Path, why: &str) -> Diagnostic {
-    Diagnostic::error(
+    Diagnostic::file_error(
         output,
-        1,
-        1,
         format!("cannot build into {}: {why}", display_path(output)),
     )
 }

@@ -99,7 +99,7 @@ pub fn model(
     problems.extend(model_problems);
     problems.extend(links::check(&site));
     problems.extend(generated_url_collisions(&site));
-    problems.extend(publish::check(&site, root));
+    problems.extend(publish::check(&site));
     if problems.has_errors() {
         return Err(problems.into_sorted());
     }
@@ -114,10 +114,8 @@ fn generated_url_collisions(site: &Site) -> Vec<Diagnostic> {
         .iter()
         .filter(|p| generated.contains(p.url()))
         .map(|p| {
-            Diagnostic::error(
+            Diagnostic::file_error(
                 &p.source.path,
-                1,
-                1,
                 format!(
                     "this page would be published at {}, which the site uses for a listing",
                     p.url()
@@ -257,10 +255,8 @@ impl StaticFile {
             StaticFile::Disk(from) => sink.copy(path, from),
         }
         .map_err(|e| {
-            Diagnostic::error(
+            Diagnostic::file_error(
                 self.source(root, path),
-                1,
-                1,
                 format!("this file cannot be copied: {e}"),
             )
         })
@@ -288,10 +284,8 @@ pub fn write_site(
         .par_iter()
         .filter_map(|(path, file)| {
             if page_outputs.contains(path) {
-                return Some(Diagnostic::error(
+                return Some(Diagnostic::file_error(
                     file.source(root, path),
-                    1,
-                    1,
                     format!("this file would replace the page published at /{path}"),
                 ));
             }
@@ -320,10 +314,8 @@ pub fn build(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
     let pages = write_site(&options.root, &site, &tera, &statics, &sink)?;
     let shown = display_path(&output);
     staging.commit().map_err(|e| {
-        vec![Diagnostic::error(
+        vec![Diagnostic::file_error(
             &output,
-            1,
-            1,
             format!("cannot put the new site in place at {shown}: {e}"),
         )]
     })?;

@@ -7,7 +7,6 @@
 //! to a rule that is not forced, so the rule says `301!` to answer with a real redirect.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use atom_syndication::{Entry, Feed, FixedDateTime, Link, Person, Text};
 use chrono::NaiveDate;
@@ -125,7 +124,7 @@ fn encoded_path(path: &str) -> String {
 
 /// Every alias must be a path on the site that nothing else is published at, and a page's
 /// source must be a web address.
-pub fn check(site: &Site, root: &Path) -> Vec<Diagnostic> {
+pub fn check(site: &Site) -> Vec<Diagnostic> {
     let mut taken: HashMap<String, String> = HashMap::new();
     for page in &site.pages {
         taken.insert(output_path(page.url()), format!("the page {}", page.url()));
@@ -141,6 +140,13 @@ pub fn check(site: &Site, root: &Path) -> Vec<Diagnostic> {
     }
     let mut problems = Vec::new();
     for (i, page) in site.pages.iter().enumerate() {
+        // Made only for a page with a problem, once for all its aliases.
+        let locator = std::cell::OnceCell::new();
+        let position = |key: &str, value: &str| {
+            locator
+                .get_or_init(|| page.source.locator())
+                .value_position(key, value)
+        };
         for alias in &page.source.meta.aliases {
             let problem = match alias_path(alias) {
                 Err(AliasProblem { message, hint }) => Some((message, hint)),
@@ -159,7 +165,7 @@ pub fn check(site: &Site, root: &Path) -> Vec<Diagnostic> {
                 }
             };
             if let Some((message, hint)) = problem {
-                let (line, column) = position(root, &page.source.path, "aliases", alias);
+                let (line, column) = position("aliases", alias);
                 problems.push(
                     Diagnostic::error(&page.source.path, line, column, message).with_hint(hint),
                 );
@@ -169,7 +175,7 @@ pub fn check(site: &Site, root: &Path) -> Vec<Diagnostic> {
         if let Some(url) = &page.source.meta.source_url
             && !is_web_address(url)
         {
-            let (line, column) = position(root, &page.source.path, "source_url", url);
+            let (line, column) = position("source_url", url);
             problems.push(
                 Diagnostic::error(
                     &page.source.path,
@@ -188,30 +194,11 @@ fn is_web_address(text: &str) -> bool {
     url::Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
 }
 
-/// Where a value is written in a page's file: the first line from its front matter key on
-/// that has it.
-fn position(root: &Path, path: &Path, key: &str, value: &str) -> (usize, usize) {
-    let text = std::fs::read_to_string(root.join(path)).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    let start = lines.iter().position(|l| l.starts_with(key)).unwrap_or(0);
-    lines
-        .iter()
-        .enumerate()
-        .skip(start)
-        .find_map(|(n, line)| {
-            line.find(value)
-                .map(|col| (n + 1, line[..col].chars().count() + 1))
-        })
-        .unwrap_or((start + 1, 1))
-}
-
 /// Writes the feed, the sitemap, `robots.txt`, `_redirects` and the alias pages.
 pub fn write(site: &Site, tera: &Tera, sink: &dyn Sink) -> Vec<Diagnostic> {
     let xml_error = |path: &str, e: &dyn std::fmt::Display| {
-        Diagnostic::error(
+        Diagnostic::output_error(
             path.trim_start_matches('/'),
-            1,
-            1,
             format!("cannot write {path}: {e}"),
         )
     };
@@ -240,7 +227,7 @@ pub fn write(site: &Site, tera: &Tera, sink: &dyn Sink) -> Vec<Diagnostic> {
         let path = path.trim_start_matches('/');
         let written = bytes.and_then(|bytes| {
             sink.write(path, &bytes).map_err(|e| {
-                Diagnostic::error(path, 1, 1, format!("cannot write the output file: {e}"))
+                Diagnostic::output_error(path, format!("cannot write the output file: {e}"))
             })
         });
         problems.extend(written.err());

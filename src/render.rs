@@ -46,10 +46,8 @@ pub fn load_templates(
             Ok(text) => {
                 templates.insert(name, text);
             }
-            Err(error) => problems.push(Diagnostic::error(
+            Err(error) => problems.push(Diagnostic::file_error(
                 &rel,
-                1,
-                1,
                 format!("this template cannot be read: {error}"),
             )),
         }
@@ -116,10 +114,8 @@ pub fn template_error(error: &tera::Error) -> Diagnostic {
                 message = format!("{message}: {inner}");
                 source = inner.source();
             }
-            Diagnostic::error(
+            Diagnostic::file_error(
                 Path::new(THEME_DIR).join("templates"),
-                1,
-                1,
                 format!("template error: {message}"),
             )
         }
@@ -154,7 +150,7 @@ pub fn render(site: &Site, tera: &Tera, jobs: &[Job], sink: &dyn Sink) -> Vec<Di
         let (path, result) = shared.render_job(tera, *job);
         let outcome = result.map_err(|e| template_error(&e)).and_then(|html| {
             sink.write(&path, html.as_bytes()).map_err(|e| {
-                Diagnostic::error(&path, 1, 1, format!("cannot write the output file: {e}"))
+                Diagnostic::output_error(&path, format!("cannot write the output file: {e}"))
             })
         });
         if let Err(problem) = outcome {
@@ -767,6 +763,10 @@ impl<'a> Shared<'a> {
         map.insert("source_url".into(), meta.source_url.clone().into());
         map.insert("published_by".into(), meta.published_by.clone().into());
         map.insert("contacts".into(), Value::from_serializable(&meta.contacts));
+        // Fields the build does not use by name, shown by templates as they are written.
+        for (name, value) in meta.other.iter() {
+            map.insert(name.into(), Value::from_serializable(value));
+        }
         map.insert(
             "breadcrumbs".into(),
             Value::from_serializable(&self.breadcrumbs(index)),

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use crate::content::{is_report_year, page_url};
 use crate::diagnostics::{Diagnostic, display_path};
-use crate::models::{FieldDef, FieldType, Kind};
+use crate::models::Kind;
 
 /// What to create.
 #[derive(Debug, Clone)]
@@ -42,10 +42,8 @@ pub fn create(
 ) -> Result<Created, Diagnostic> {
     let slug = slug::slugify(title);
     if slug.is_empty() {
-        return Err(Diagnostic::error(
+        return Err(Diagnostic::file_error(
             root.join("content"),
-            1,
-            1,
             format!("the title {title:?} has no letters or digits to make a web address from"),
         )
         .with_hint("give the page a title with words in it"));
@@ -56,10 +54,8 @@ pub fn create(
         NewPage::Resource { bundle: true } => format!("resources/{slug}/index.md"),
         NewPage::ReportSection { year } => {
             if !is_report_year(year) {
-                return Err(Diagnostic::error(
+                return Err(Diagnostic::file_error(
                     root.join("content/annual-report"),
-                    1,
-                    1,
                     format!("{year:?} is not a report year"),
                 )
                 .with_hint("write the financial year like --year 2021-22"));
@@ -82,7 +78,7 @@ pub fn create(
     let full = root.join(&path);
     if let Some(parent) = full.parent() {
         std::fs::create_dir_all(parent)
-            .map_err(|e| Diagnostic::error(&path, 1, 1, format!("cannot make its folder: {e}")))?;
+            .map_err(|e| Diagnostic::file_error(&path, format!("cannot make its folder: {e}")))?;
     }
     let mut file = std::fs::OpenOptions::new()
         .write(true)
@@ -90,19 +86,17 @@ pub fn create(
         .open(&full)
         .map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
-                Diagnostic::error(
+                Diagnostic::file_error(
                     &path,
-                    1,
-                    1,
                     "this file already exists, and `new` never replaces a file",
                 )
                 .with_hint("choose another title, or edit the existing file")
             } else {
-                Diagnostic::error(&path, 1, 1, format!("cannot create the file: {e}"))
+                Diagnostic::file_error(&path, format!("cannot create the file: {e}"))
             }
         })?;
     file.write_all(text.as_bytes())
-        .map_err(|e| Diagnostic::error(&path, 1, 1, format!("cannot write the file: {e}")))?;
+        .map_err(|e| Diagnostic::file_error(&path, format!("cannot write the file: {e}")))?;
     Ok(Created {
         url: page_url(&content_path, None),
         path,
@@ -121,10 +115,8 @@ fn page_path(path: &str) -> Result<String, Diagnostic> {
         .components()
         .all(|c| matches!(c, std::path::Component::Normal(_)));
     if trimmed.is_empty() || !plain {
-        return Err(Diagnostic::error(
+        return Err(Diagnostic::file_error(
             "content",
-            1,
-            1,
             format!("{path:?} is not a path inside content/"),
         )
         .with_hint("give a path such as help/adding-a-page"));
@@ -152,7 +144,8 @@ fn next_weight(path: &Path) -> Option<i64> {
 }
 
 /// The front matter with every field of the kind: the known values filled in, the rest
-/// left empty with a comment saying what to write.
+/// left empty, each under a note saying what to write. Notes go on their own line above the
+/// field: one at the end of the field's line would take in what an editor types after it.
 fn front_matter(
     kind: Kind,
     title: &str,
@@ -179,47 +172,10 @@ fn front_matter(
         } else {
             format!("{}: {value}", def.name)
         };
-        text.push_str(&format!("{line:<24} # {}\n", comment(def)));
+        text.push_str(&format!("# {}\n{line}\n", def.note()));
     }
     text.push_str("---\n");
     text
-}
-
-fn comment(def: &FieldDef) -> String {
-    let need = if def.required { "required: " } else { "" };
-    let allowed = match def.ty {
-        FieldType::OneOf(choices) => {
-            format!(
-                "; one of: {}",
-                choices
-                    .iter()
-                    .map(|c| c.value)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
-        FieldType::ManyOf(choices) => format!(
-            "; any of: {}",
-            choices
-                .iter()
-                .map(|c| c.value)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        FieldType::Records { required, optional } => {
-            let keys: Vec<&str> = required.iter().chain(optional).copied().collect();
-            format!(
-                "; e.g. [{{{}}}]",
-                keys.iter()
-                    .map(|k| format!("{k}: ..."))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }
-        FieldType::TextList => "; write it as a list: [first, second]".to_string(),
-        _ => String::new(),
-    };
-    format!("{need}{}{allowed}", def.help)
 }
 
 fn body_outline(kind: Kind) -> &'static str {
@@ -248,7 +204,9 @@ mod tests {
     #[test]
     fn case_study_lists_every_field_with_its_allowed_values() {
         let text = front_matter(Kind::CaseStudy, "Café: a new start", today(), None, None);
-        assert!(text.starts_with("---\ntitle: \"Café: a new start\""));
+        assert!(
+            text.starts_with("---\n# required: the page's title\ntitle: \"Café: a new start\"\n")
+        );
         assert!(text.contains("date: 2026-11-22"));
         for field in Kind::CaseStudy.fields() {
             assert!(
@@ -258,6 +216,9 @@ mod tests {
             );
         }
         assert!(text.contains("one of: blaby, charnwood"));
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            assert!(!line.contains('#'), "a note on a value's line: {line}");
+        }
     }
 
     #[test]

@@ -116,7 +116,7 @@ pub fn schema(kind: Kind) -> Value {
 /// Writes `<kind>.schema.json` for every kind into `dir`; returns the files written.
 pub fn write_all(dir: &Path) -> Result<Vec<String>, Diagnostic> {
     std::fs::create_dir_all(dir)
-        .map_err(|e| Diagnostic::error(dir, 1, 1, format!("cannot make the folder: {e}")))?;
+        .map_err(|e| Diagnostic::file_error(dir, format!("cannot make the folder: {e}")))?;
     KINDS
         .iter()
         .map(|(kind, name)| {
@@ -124,7 +124,7 @@ pub fn write_all(dir: &Path) -> Result<Vec<String>, Diagnostic> {
             let mut text = serde_json::to_string_pretty(&schema(*kind)).unwrap_or_default();
             text.push('\n');
             std::fs::write(&path, text).map_err(|e| {
-                Diagnostic::error(&path, 1, 1, format!("cannot write the schema: {e}"))
+                Diagnostic::file_error(&path, format!("cannot write the schema: {e}"))
             })?;
             Ok(crate::diagnostics::display_path(&path))
         })

@@ -68,12 +68,12 @@ enum Message {
 pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
     let root = &options.root;
     if !root.is_dir() {
-        return Err(Diagnostic::error(root, 1, 1, "this folder does not exist")
+        return Err(Diagnostic::file_error(root, "this folder does not exist")
             .with_hint("run serve in the site's folder, or give it with --root"));
     }
     let address = SocketAddr::new(options.bind, options.port);
     let server = Server::http(address).map_err(|e| {
-        Diagnostic::error(root, 1, 1, format!("cannot serve on {address}: {e}"))
+        Diagnostic::site_error(format!("cannot serve on {address}: {e}"))
             .with_hint("choose another port with --port")
     })?;
     let address = server.server_addr().to_ip().unwrap_or(address);
@@ -98,7 +98,7 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
     ctrlc::set_handler(move || {
         let _ = sender.send(Message::Stop);
     })
-    .map_err(|e| Diagnostic::error(root, 1, 1, format!("cannot handle Ctrl-C: {e}")))?;
+    .map_err(|e| Diagnostic::site_error(format!("cannot handle Ctrl-C: {e}")))?;
 
     let server = Arc::new(server);
     let workers: Vec<_> = (0..WORKERS)
@@ -363,10 +363,8 @@ fn error_page(problems: &[Diagnostic]) -> String {
     );
     for problem in problems {
         html.push_str(&format!(
-            "<li><p><code>{}:{}:{}</code> {}</p>\n<pre>{}</pre>\n",
-            escape(&problem.display_path()),
-            problem.line,
-            problem.column,
+            "<li><p><code>{}</code> {}</p>\n<pre>{}</pre>\n",
+            escape(&problem.place()),
             problem.severity.as_str(),
             escape(&problem.message),
         ));

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::content::{Source, content_relative, url_segment};
-use crate::diagnostics::{Diagnostic, display_path};
+use crate::diagnostics::{Diagnostic, ProblemKind, display_path};
 use crate::markdown::{self, Rendered};
 use crate::models::{Kind, TAXONOMIES, TaxonomyDef, display_name};
 use crate::sanitize::Sanitizer;
@@ -222,8 +222,10 @@ impl Site {
             });
         }
         link_sections(&mut pages);
+        problems.extend(same_titles(&pages));
         link_report_order(&mut pages);
-        let taxonomies = build_taxonomies(&pages);
+        let (taxonomies, term_problems) = build_taxonomies(&mut pages, &config.tag_names);
+        problems.extend(term_problems);
         link_related(&mut pages, &taxonomies, cache);
         (
             Site {
@@ -332,19 +334,21 @@ fn url_collisions(sorted: &[Source]) -> Vec<Diagnostic> {
     for pair in sorted.windows(2) {
         if pair[0].url == pair[1].url {
             for (this, other) in [(&pair[0], &pair[1]), (&pair[1], &pair[0])] {
-                problems.push(
-                    Diagnostic::error(
-                        &this.path,
-                        1,
-                        1,
-                        format!(
-                            "this page and {} would both be published at {}",
-                            display_path(&other.path),
-                            this.url
-                        ),
-                    )
-                    .with_hint("give one of them a different file name or `slug`"),
+                let message = format!(
+                    "this page and {} would both be published at {}",
+                    display_path(&other.path),
+                    this.url
                 );
+                // When a slug makes the address, the slug is what to change.
+                let problem = if this.meta.slug.is_some() {
+                    let (line, column) = this.locator().key_position("slug");
+                    Diagnostic::error(&this.path, line, column, message)
+                        .with_hint("choose a slug that no other page has")
+                } else {
+                    Diagnostic::file_error(&this.path, message)
+                        .with_hint("give one of them a different file name or `slug`")
+                };
+                problems.push(problem.with_kind(ProblemKind::UrlCollision));
             }
         }
     }
@@ -491,36 +495,149 @@ fn link_report_order(pages: &mut [Page]) {
     }
 }
 
-fn build_taxonomies(pages: &[Page]) -> Vec<Taxonomy> {
-    TAXONOMIES
+/// Two pages listed in one section under one title: a resident cannot tell them apart.
+fn same_titles(pages: &[Page]) -> Vec<Diagnostic> {
+    let mut by_title: HashMap<(Option<usize>, String), Vec<usize>> = HashMap::new();
+    for (i, page) in pages.iter().enumerate() {
+        let title = page.source.meta.title.trim().to_lowercase();
+        by_title.entry((page.parent, title)).or_default().push(i);
+    }
+    let mut problems = Vec::new();
+    for same in by_title.values().filter(|same| same.len() > 1) {
+        for &i in same {
+            let source = &pages[i].source;
+            let others: Vec<String> = same
+                .iter()
+                .filter(|&&o| o != i)
+                .map(|&o| display_path(&pages[o].source.path))
+                .collect();
+            let (line, column) = source.locator().key_position("title");
+            problems.push(
+                Diagnostic::warning(
+                    &source.path,
+                    line,
+                    column,
+                    format!(
+                        "{} in this section has the same title, so listings and search results show two pages that look alike",
+                        others.join(" and ")
+                    ),
+                )
+                .with_kind(ProblemKind::ContentQuality)
+                .with_hint("give each page a title that says how it differs"),
+            );
+        }
+    }
+    problems
+}
+
+/// The taxonomies with their terms. Free tags that differ only in case or spacing make one
+/// address, so they are one term, shown as most pages write it; each page's tags are set to
+/// that spelling, and the pages that wrote another are warned.
+fn build_taxonomies(
+    pages: &mut [Page],
+    tag_names: &BTreeMap<String, String>,
+) -> (Vec<Taxonomy>, Vec<Diagnostic>) {
+    let mut problems = Vec::new();
+    let taxonomies = TAXONOMIES
         .iter()
         .map(|def| {
-            let mut terms: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+            // Term address -> spelling -> the pages that write it so.
+            let mut by_url: BTreeMap<String, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
             for (i, page) in pages.iter().enumerate() {
                 for value in page.source.meta.terms(def.field) {
-                    terms.entry(value.to_string()).or_default().push(i);
+                    by_url
+                        .entry(url_segment(value))
+                        .or_default()
+                        .entry(value.to_string())
+                        .or_default()
+                        .push(i);
                 }
             }
             let url = format!("/{}/", def.slug);
-            let mut terms: Vec<Term> = terms
+            let mut terms: Vec<Term> = by_url
                 .into_iter()
-                .map(|(value, mut members)| {
+                .map(|(segment, spellings)| {
+                    let chosen = spellings
+                        .iter()
+                        .max_by(|a, b| a.1.len().cmp(&b.1.len()).then_with(|| b.0.cmp(a.0)))
+                        .map(|(spelling, _)| spelling.clone())
+                        .unwrap_or_default();
+                    let mut members = Vec::new();
+                    for (spelling, users) in &spellings {
+                        if *spelling != chosen {
+                            problems.extend(users.iter().map(|&i| {
+                                odd_spelling(&pages[i].source, def.field, spelling, &chosen)
+                            }));
+                            for &i in users {
+                                pages[i].source.meta.respell_tag(spelling, &chosen);
+                            }
+                        }
+                        members.extend(users.iter().copied());
+                    }
                     members.sort_by(|&a, &b| newest_first(&pages[a], &pages[b]));
+                    members.dedup();
+                    let name = match def.choices {
+                        Some(_) => display_name(def.choices, &chosen).to_string(),
+                        None => tag_names
+                            .iter()
+                            .find(|(tag, _)| url_segment(tag) == segment)
+                            .map_or_else(|| tag_name(&chosen), |(_, name)| name.clone()),
+                    };
                     Term {
-                        name: display_name(def.choices, &value).to_string(),
-                        url: format!("{url}{}/", url_segment(&value)),
-                        value,
+                        name,
+                        url: format!("{url}{segment}/"),
+                        value: chosen,
                         pages: members,
                     }
                 })
                 .collect();
-            // Fixed vocabularies keep the order of their table; free tags go alphabetically.
-            if let Some(choices) = def.choices {
-                terms.sort_by_key(|t| choices.iter().position(|c| c.value == t.value));
+            // Fixed vocabularies keep the order of their table; free tags go by name.
+            match def.choices {
+                Some(choices) => {
+                    terms.sort_by_key(|t| choices.iter().position(|c| c.value == t.value))
+                }
+                None => terms.sort_by_cached_key(|t| t.name.to_lowercase()),
             }
             Taxonomy { def, url, terms }
         })
-        .collect()
+        .collect();
+    (taxonomies, problems)
+}
+
+fn odd_spelling(source: &Source, field: &str, spelling: &str, chosen: &str) -> Diagnostic {
+    let (line, column) = source.locator().value_position(field, spelling);
+    Diagnostic::warning(
+        &source.path,
+        line,
+        column,
+        format!(
+            "{spelling:?} is the same tag as {chosen:?}, which other pages write, so it is shown as {chosen:?}"
+        ),
+    )
+    .with_kind(ProblemKind::TermVariant)
+    .with_hint(format!("write it {chosen:?} like the other pages"))
+}
+
+/// A tag's name as shown when site.yaml gives none: as written if it has capitals, else with
+/// a capital first letter and the hyphens between words made spaces (`food-banks` is shown
+/// "Food banks", `covid-19` "Covid-19").
+fn tag_name(tag: &str) -> String {
+    if tag.chars().any(char::is_uppercase) {
+        return tag.to_string();
+    }
+    let chars: Vec<char> = tag.chars().collect();
+    let mut name = String::with_capacity(tag.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let between_words = i > 0
+            && chars[i - 1].is_alphabetic()
+            && chars.get(i + 1).is_some_and(|n| n.is_alphabetic());
+        match c {
+            '-' if between_words => name.push(' '),
+            _ if i == 0 => name.extend(c.to_uppercase()),
+            _ => name.push(c),
+        }
+    }
+    name
 }
 
 fn newest_first(a: &Page, b: &Page) -> Ordering {
@@ -629,4 +746,18 @@ fn compute_related(pages: &[Page], taxonomies: &[Taxonomy]) -> Vec<(usize, Vec<u
             },
         )
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_named_with_a_capital_and_spaces_between_words() {
+        assert_eq!(tag_name("covid-19"), "Covid-19");
+        assert_eq!(tag_name("food-banks"), "Food banks");
+        assert_eq!(tag_name("food banks"), "Food banks");
+        assert_eq!(tag_name("NHS"), "NHS");
+        assert_eq!(tag_name("éco-friendly"), "Éco friendly");
+    }
 }

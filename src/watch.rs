@@ -82,6 +82,6 @@ impl Watcher {
 }
 
 fn watch_error(path: &Path, error: &notify::Error) -> Diagnostic {
-    Diagnostic::error(path, 1, 1, format!("cannot watch for changes: {error}"))
+    Diagnostic::file_error(path, format!("cannot watch for changes: {error}"))
         .with_hint("on Linux, raise fs.inotify.max_user_watches if there are many folders")
 }

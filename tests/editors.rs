@@ -44,7 +44,9 @@ fn new_case_study_fails_check_until_its_summary_is_filled_then_passes() {
     assert!(output.status.success(), "{}", stderr(&output));
     let rel = "content/case-studies/cafe-in-the-park-a-fresh-start.md";
     assert!(
-        stdout(&output).contains(&format!("Created {rel}")),
+        stdout(&output)
+            .lines()
+            .any(|l| l.starts_with("Created ") && l.ends_with(&format!("/{rel}"))),
         "{}",
         stdout(&output)
     );
@@ -53,7 +55,7 @@ fn new_case_study_fails_check_until_its_summary_is_filled_then_passes() {
     let blank = run("check", site.path(), &[]);
     assert_eq!(blank.status.code(), Some(1));
     assert!(
-        stderr(&blank).contains(&format!("{rel}:3:1: error: `summary` is empty")),
+        stderr(&blank).contains(&format!("{rel}:5:1: error: `summary` is empty")),
         "{}",
         stderr(&blank)
     );
@@ -76,7 +78,7 @@ fn new_never_replaces_an_existing_file() {
     let before = read(site.path(), "content/about.md");
     let output = new_page(site.path(), &["page", "about", "About us"]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("content/about.md:1:1: error: this file already exists"));
+    assert!(stderr(&output).contains("content/about.md: error: this file already exists"));
     assert_eq!(read(site.path(), "content/about.md"), before);
 }
 
@@ -250,6 +252,8 @@ fn check_json_lists_every_problem_as_an_object() {
     assert_eq!(bad_area["line"], 5);
     assert_eq!(bad_area["column"], 7);
     assert_eq!(bad_area["severity"], "error");
+    assert_eq!(bad_area["location"], "span");
+    assert_eq!(bad_area["kind"], "invalid-value");
     assert_eq!(bad_area["hint"], "did you mean \"charnwood\"?");
 }
 
@@ -264,4 +268,51 @@ fn check_json_on_a_good_site_is_an_empty_list() {
     ]);
     assert!(output.status.success());
     assert_eq!(stdout(&output).trim(), "[]");
+}
+
+#[test]
+fn new_and_check_run_in_a_subfolder_work_on_the_site_around_it() {
+    let site = fixture("kinds");
+    let inside = site.path().join("content/case-studies");
+    let new = std::process::Command::new(env!("CARGO_BIN_EXE_communities"))
+        .args(["new", "case-study", "Repair cafe"])
+        .current_dir(&inside)
+        .output()
+        .unwrap();
+    assert!(new.status.success(), "{}", stderr(&new));
+    assert_eq!(
+        stdout(&new).lines().next(),
+        Some("Created ../../content/case-studies/repair-cafe.md")
+    );
+    assert!(inside.join("repair-cafe.md").is_file());
+    assert!(!inside.join("content").exists());
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_communities"))
+        .arg("check")
+        .current_dir(&inside)
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&check)
+            .starts_with("content/case-studies/repair-cafe.md:5:1: error: `summary` is empty"),
+        "{}",
+        stderr(&check)
+    );
+}
+
+#[test]
+fn new_outside_any_site_writes_nothing_and_says_why() {
+    let outside = tempfile::tempdir().unwrap();
+    let new = std::process::Command::new(env!("CARGO_BIN_EXE_communities"))
+        .args(["new", "case-study", "Repair cafe"])
+        .current_dir(outside.path())
+        .output()
+        .unwrap();
+    assert_eq!(new.status.code(), Some(1));
+    assert!(
+        stderr(&new)
+            .starts_with("error: there is no site.yaml in this folder or any folder above it"),
+        "{}",
+        stderr(&new)
+    );
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
 }
