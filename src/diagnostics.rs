@@ -42,8 +42,10 @@ pub enum ProblemKind {
     UrlCollision,
     /// Spellings of one term that differ only in case or spacing.
     TermVariant,
-    /// A link to a page that does not exist; the target is relative to `content/`.
-    MissingLinkTarget(String),
+    /// A link or picture that leads to nothing the build publishes, or to a draft.
+    BrokenLink,
+    /// Raw HTML or an address removed from a page because it could script or break it.
+    Sanitised,
     /// More of something than any real page has (nesting, tags), refused before the work.
     OverLimit,
     /// Content that is valid but fails residents (accessibility, search results).
@@ -271,7 +273,8 @@ impl ProblemKind {
             ProblemKind::WrongFolder => "wrong-folder",
             ProblemKind::UrlCollision => "url-collision",
             ProblemKind::TermVariant => "term-variant",
-            ProblemKind::MissingLinkTarget(_) => "missing-link-target",
+            ProblemKind::BrokenLink => "broken-link",
+            ProblemKind::Sanitised => "sanitised",
             ProblemKind::OverLimit => "over-limit",
             ProblemKind::ContentQuality => "content-quality",
         }

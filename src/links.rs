@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use percent_encoding::percent_decode_str;
 
 use crate::content::content_relative;
-use crate::diagnostics::{Diagnostic, did_you_mean};
+use crate::diagnostics::{Diagnostic, ProblemKind, did_you_mean};
 use crate::markdown::{LinkRef, Rendered, content_target, split_anchor};
 use crate::publish;
 use crate::render::{self, Job};
@@ -175,7 +175,11 @@ pub fn check_page(
             let problem = check_link(site, targets, index, &own, link)?;
             let diagnostic =
                 Diagnostic::error(&page.source.path, link.line, link.column, problem.message);
-            Some(diagnostic.with_hint_opt(problem.hint))
+            Some(
+                diagnostic
+                    .with_hint_opt(problem.hint)
+                    .with_kind(ProblemKind::BrokenLink),
+            )
         })
         .collect()
 }

@@ -15,7 +15,7 @@ use pulldown_cmark_escape::{escape_href, escape_html};
 use serde::Serialize;
 
 use crate::autolink;
-use crate::diagnostics::{Diagnostic, line_col};
+use crate::diagnostics::{Diagnostic, ProblemKind, line_col};
 use crate::highlight;
 use crate::sanitize::{self, Sanitizer};
 
@@ -141,6 +141,7 @@ fn render_as(
         if part.is_none() {
             renderer.warn(
                 offset,
+                ProblemKind::Sanitised,
                 format!("this HTML was made safe by removing <{name}> (left open); the text around it was kept"),
                 "write it in Markdown, or leave it out: scripts, styles, event handlers and elements browsers do not know never reach a page",
             );
@@ -220,7 +221,8 @@ fn too_many_table_bars(body: &str, locator: &mut Locator) -> Option<Diagnostic> 
                 column,
                 format!("this page has more than {MAX_TABLE_BARS} table cells"),
             )
-            .with_hint("split the table over several pages, or attach it as a spreadsheet"),
+            .with_hint("split the table over several pages, or attach it as a spreadsheet")
+            .with_kind(ProblemKind::OverLimit),
     )
 }
 
@@ -416,15 +418,23 @@ impl<'a, 'c> Renderer<'a, 'c> {
         self.out().push(event);
     }
 
-    fn warn(&mut self, offset: usize, message: String, hint: &str) {
+    fn warn(&mut self, offset: usize, kind: ProblemKind, message: String, hint: &str) {
         let (line, column) = self.locator.locate(offset);
-        let warning = self.locator.warning(line, column, message).with_hint(hint);
+        let warning = self
+            .locator
+            .warning(line, column, message)
+            .with_hint(hint)
+            .with_kind(kind);
         self.problems.push(warning);
     }
 
     fn refuse(&mut self, offset: usize, message: String, hint: &str) {
         let (line, column) = self.locator.locate(offset);
-        let error = self.locator.error(line, column, message).with_hint(hint);
+        let error = self
+            .locator
+            .error(line, column, message)
+            .with_hint(hint)
+            .with_kind(ProblemKind::OverLimit);
         self.problems.push(error);
         self.refused = true;
     }
@@ -701,6 +711,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
             };
             self.warn(
                 offset,
+                ProblemKind::Sanitised,
                 format!(
                     "this HTML was made safe by removing {}; the text around it was kept",
                     removed.join(", ")
@@ -760,6 +771,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
         if self.part.is_none() && VAGUE_LINK_TEXTS.contains(&said.as_str()) {
             self.warn(
                 offset,
+                ProblemKind::ContentQuality,
                 format!("the link text {:?} says nothing when heard on its own", text.trim()),
                 "screen readers list a page's links by their text: say where the link goes, e.g. [the grants guide](@/grants.md)",
             );
@@ -802,6 +814,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
     fn unsafe_url(&mut self, offset: usize, url: &str) {
         self.warn(
             offset,
+            ProblemKind::Sanitised,
             format!("the address {url:?} was removed: only web, mail and phone addresses are kept"),
             "link to an https:// address or to a page with @/path/to/page.md",
         );
@@ -816,6 +829,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
         if picture.alt.trim().is_empty() && self.part.is_none() {
             self.warn(
                 picture.offset,
+                ProblemKind::ContentQuality,
                 "this picture has no description for people who cannot see it".to_string(),
                 "describe it between the brackets: ![Volunteers outside the village hall](hall.jpg); if it is only decoration, write ![decorative](...)",
             );
@@ -852,12 +866,14 @@ impl<'a, 'c> Renderer<'a, 'c> {
             if written == 1 {
                 self.warn(
                     offset,
+                    ProblemKind::ContentQuality,
                     "a second main heading: the page's title is already shown as its main heading (#)".to_string(),
                     "start the headings in the text at ## (and use ### inside them)",
                 );
             } else if written > self.last_level + 1 {
                 self.warn(
                     offset,
+                    ProblemKind::ContentQuality,
                     format!(
                         "this heading skips a level: from {} to {}",
                         "#".repeat(self.last_level.into()),
@@ -992,6 +1008,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
         for offset in unused {
             self.warn(
                 offset,
+                ProblemKind::ContentQuality,
                 "this footnote is never referred to, so it is not shown".to_string(),
                 "refer to it in the text with [^label], or remove it",
             );
@@ -1052,7 +1069,8 @@ impl<'a, 'c> Renderer<'a, 'c> {
                         "{more} more pieces of HTML in this page were made safe in the same way"
                     ),
                 )
-                .with_hint("see the warnings above: write it in Markdown, or leave it out"),
+                .with_hint("see the warnings above: write it in Markdown, or leave it out")
+                .with_kind(ProblemKind::Sanitised),
             );
         }
         self.footnote_section();
