@@ -13,6 +13,7 @@ pub mod incremental;
 pub mod markdown;
 pub mod models;
 pub mod output;
+pub mod owners;
 pub mod pipeline;
 pub mod publish;
 pub mod render;

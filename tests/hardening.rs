@@ -6,6 +6,27 @@ mod common;
 use std::os::unix::fs::symlink;
 
 use common::{fixture, run, stderr, write};
+use communities::pipeline::{self, Options};
+
+/// Every problem `check` finds in a site, one line each with its hint, as the terminal shows.
+fn check_problems(root: &std::path::Path) -> String {
+    let options = Options {
+        root: root.to_path_buf(),
+        ..Options::default()
+    };
+    match pipeline::check(&options) {
+        Ok(_) => String::new(),
+        Err(problems) => problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+fn assert_has(text: &str, expected: &str) {
+    assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+}
 
 #[test]
 fn a_link_to_a_file_outside_the_site_is_never_read_or_published() {
@@ -194,4 +215,260 @@ fn fuzz_regressions_render_inert() {
         tried += 1;
     }
     assert!(tried > 0, "no regression inputs in {}", dir.display());
+}
+
+#[test]
+fn content_files_that_could_script_the_site_are_refused_and_nothing_is_written() {
+    let site = fixture("kinds");
+    let root = site.path();
+    write(
+        root,
+        "content/page.html",
+        "<script src=\"helper.js\"></script>",
+    );
+    write(root, "content/helper.js", "alert(1)");
+    write(root, "content/search.js", "alert(1)");
+    write(root, "content/style.css", "body{display:none}");
+    write(root, "content/logo.svg", "<svg onload=\"alert(1)\"/>");
+    write(
+        root,
+        "content/_redirects",
+        "/* https://elsewhere.example 301!",
+    );
+    write(root, "content/_headers", "/*\n  X-Frame-Options: ALLOW");
+    let problems = check_problems(root);
+    for (file, message, hint) in [
+        (
+            "content/page.html",
+            "a .html file cannot be published from content/: it is not checked, and could run scripts on the site",
+            "write the page in Markdown as page.md",
+        ),
+        (
+            "content/helper.js",
+            "a .js file cannot be published from content/",
+            "belong to the theme",
+        ),
+        (
+            "content/search.js",
+            "a .js file cannot be published from content/",
+            "belong to the theme",
+        ),
+        (
+            "content/style.css",
+            "a .css file cannot be published from content/",
+            "belong to the theme",
+        ),
+        (
+            "content/logo.svg",
+            "an SVG picture can hold scripts",
+            "save the picture as PNG",
+        ),
+        (
+            "content/_redirects",
+            "_redirects has no file type",
+            "files published from content/ are pictures and documents",
+        ),
+        (
+            "content/_headers",
+            "_headers has no file type",
+            "files published from content/ are pictures and documents",
+        ),
+    ] {
+        assert_has(&problems, &format!("{file}:1:1: error: {message}"));
+        let line = problems
+            .lines()
+            .skip_while(|l| !l.starts_with(file))
+            .nth(1)
+            .unwrap();
+        assert_has(line, hint);
+    }
+    let output = run("build", root, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!root.join("public").exists());
+}
+
+#[test]
+fn pages_saved_with_the_wrong_extension_are_named_with_the_rename() {
+    let site = fixture("kinds");
+    let root = site.path();
+    let page = "---\ntitle: Hall news\n---\nNews.\n";
+    for name in ["upper.MD", "long.markdown", "twice.md.txt", "plain.txt"] {
+        write(root, &format!("content/{name}"), page);
+    }
+    let problems = check_problems(root);
+    for (name, stem) in [
+        ("upper.MD", "upper"),
+        ("long.markdown", "long"),
+        ("twice.md.txt", "twice"),
+        ("plain.txt", "plain"),
+    ] {
+        assert_has(
+            &problems,
+            &format!(
+                "content/{name}:1:1: error: this looks like a page, but only files ending in .md are built, so it would never appear on the site\n  hint: rename it to {stem}.md"
+            ),
+        );
+    }
+}
+
+#[test]
+fn office_documents_must_be_attached_to_a_page_bundle() {
+    let site = fixture("kinds");
+    let root = site.path();
+    for name in [
+        "minutes.docx",
+        "old.doc",
+        "notes.odt",
+        "plan.pages",
+        "about/notice.txt",
+    ] {
+        write(root, &format!("content/{name}"), "not a page");
+    }
+    let problems = check_problems(root);
+    for name in [
+        "minutes.docx",
+        "old.doc",
+        "notes.odt",
+        "plan.pages",
+        "about/notice.txt",
+    ] {
+        let extension = name.rsplit('.').next().unwrap();
+        assert_has(
+            &problems,
+            &format!(
+                "content/{name}:1:1: error: this .{extension} document is not attached to a page, so it would not be published\n  hint: attach it to a resource: put it in the resource's folder beside its index.md and list it under `attachments:`"
+            ),
+        );
+    }
+
+    let site = fixture("kinds");
+    let root = site.path();
+    write(
+        root,
+        "content/resources/village-hall-toolkit/form.docx",
+        "form",
+    );
+    let output = run("build", root, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        root.join("public/resources/village-hall-toolkit/form.docx")
+            .is_file()
+    );
+}
+
+#[test]
+fn every_output_path_has_one_owner_in_check_too() {
+    let site = fixture("kinds");
+    let root = site.path();
+    write(root, "static/robots.txt", "User-agent: *\nDisallow: /");
+    write(
+        root,
+        "static/_redirects",
+        "/* https://elsewhere.example 301!",
+    );
+    write(root, "static/style.css", "body{display:none}");
+    write(root, "static/404.html", "gone");
+    write(root, "static/about/index.html", "<p>not the about page</p>");
+    write(root, "content/search/results.pdf", "%PDF");
+    write(root, "content/hall.pdf", "%PDF");
+    write(root, "static/hall.pdf", "%PDF");
+    write(
+        root,
+        "content/robots.md",
+        "---\ntitle: Robots\nslug: robots.txt\n---\n",
+    );
+    write(root, "content/areas.md", "---\ntitle: Areas\n---\n");
+    let problems = check_problems(root);
+    for expected in [
+        "static/robots.txt:1:1: error: static/robots.txt would be published at /robots.txt, where it clashes with the site's own /robots.txt",
+        "static/_redirects:1:1: error: static/_redirects would be published at /_redirects, where it clashes with the site's own /_redirects",
+        "static/style.css:1:1: error: static/style.css would be published at /style.css, where it clashes with the theme's style.css",
+        "static/404.html:1:1: error: static/404.html would be published at /404.html, where it clashes with the site's own /404.html",
+        "static/about/index.html:1:1: error: static/about/index.html would be published at /about/, where it clashes with the page content/about.md",
+        "content/search/results.pdf:1:1: error: content/search/results.pdf would be published at /search/results.pdf, where it clashes with the site's search index (search/)",
+        "content/hall.pdf:1:1: error: content/hall.pdf would be published at /hall.pdf, where it clashes with static/hall.pdf",
+        "content/robots.md:1:1: error: the page content/robots.md would be published at /robots.txt/, where it clashes with the site's own /robots.txt",
+        "content/areas.md:1:1: error: the list of Areas would be published at /areas/, where it clashes with the page content/areas.md",
+    ] {
+        assert_has(&problems, expected);
+    }
+    let output = run("build", root, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!root.join("public").exists());
+}
+
+#[test]
+fn files_beside_a_draft_bundles_page_are_not_published() {
+    let site = fixture("kinds");
+    let root = site.path();
+    write(
+        root,
+        "content/plans/index.md",
+        "---\ntitle: Plans\ndraft: true\n---\nSecret.\n",
+    );
+    write(root, "content/plans/budget.pdf", "%PDF secret budget");
+    write(root, "content/plans/photos/site.png", "png");
+    let output = run("build", root, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!root.join("public/plans").exists());
+    let published: Vec<_> = walkdir::WalkDir::new(root.join("public"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_name() == "budget.pdf" || e.file_name() == "site.png")
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    assert!(published.is_empty(), "{published:?}");
+
+    let output = run("build", root, &["--drafts"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(root.join("public/plans/budget.pdf").is_file());
+}
+
+#[test]
+fn links_to_hidden_files_inside_the_site_are_never_read_or_published() {
+    let site = fixture("kinds");
+    let root = site.path();
+    write(
+        root,
+        ".git/config",
+        "[remote] url = https://token@example.org",
+    );
+    write(root, ".env", "SECRET=1");
+    std::fs::create_dir_all(root.join("static")).unwrap();
+    symlink(root.join(".git/config"), root.join("static/config.txt")).unwrap();
+    symlink(
+        root.join(".env"),
+        root.join("content/resources/village-hall-toolkit/env.pdf"),
+    )
+    .unwrap();
+    // A hidden link in a bundle, named by an attachment: the walk skips it, and the
+    // attachment must not reach through it either.
+    symlink(
+        root.join(".env"),
+        root.join("content/resources/village-hall-toolkit/.notes.txt"),
+    )
+    .unwrap();
+    let page = root.join("content/resources/village-hall-toolkit/index.md");
+    let text = std::fs::read_to_string(&page)
+        .unwrap()
+        .replace("checklist.txt", ".notes.txt");
+    std::fs::write(&page, text).unwrap();
+
+    let problems = check_problems(root);
+    assert_has(
+        &problems,
+        "static/config.txt:1:1: error: this is a link to the hidden file .git/config, so it is not read or published",
+    );
+    assert_has(
+        &problems,
+        "content/resources/village-hall-toolkit/env.pdf:1:1: error: this is a link to the hidden file .env, so it is not read or published",
+    );
+    assert_has(
+        &problems,
+        "content/resources/village-hall-toolkit/index.md:",
+    );
+    assert!(problems.contains(".notes.txt"), "{problems}");
+    let output = run("build", root, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!root.join("public").exists());
 }
