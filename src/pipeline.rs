@@ -289,15 +289,8 @@ pub fn build(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
     let sink = DirSink::new(staging.dir().to_path_buf());
     let (statics, tera) = prepare(&options.root, &site)?;
     let pages = write_site(&options.root, &site, &tera, &statics, &sink)?;
-    let shown = display_path(&output);
-    staging.commit().map_err(|e| {
-        vec![Diagnostic::error(
-            &output,
-            1,
-            1,
-            format!("cannot put the new site in place at {shown}: {e}"),
-        )]
-    })?;
+    let mut warnings = warnings;
+    warnings.extend(staging.commit().map_err(|d| vec![d])?);
     Ok(Summary {
         pages,
         files: site.assets.len(),

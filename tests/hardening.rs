@@ -472,3 +472,57 @@ fn links_to_hidden_files_inside_the_site_are_never_read_or_published() {
     assert_eq!(output.status.code(), Some(1));
     assert!(!root.join("public").exists());
 }
+
+/// The build's leftovers beside the output: none once a build has finished.
+fn building_folders(root: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".public.building-"))
+        .collect()
+}
+
+#[test]
+fn a_build_killed_at_any_step_of_the_swap_leaves_a_whole_site_and_the_next_cleans_up() {
+    use std::os::unix::process::ExitStatusExt;
+    let site = fixture("kinds");
+    let root = site.path();
+    let output = run("build", root, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let about = root.join("content/about.md");
+    for (step, edit) in [("staged", "first"), ("swapped", "second")] {
+        let text = std::fs::read_to_string(&about).unwrap();
+        std::fs::write(&about, format!("{text}\n\nEdit {edit}.\n")).unwrap();
+        let killed = std::process::Command::new(env!("CARGO_BIN_EXE_communities"))
+            .args(["build", "--root", root.to_str().unwrap()])
+            .env(communities::output::KILL_AT_VARIABLE, step)
+            .output()
+            .unwrap();
+        assert_eq!(
+            killed.status.signal(),
+            Some(9),
+            "{step}: {}",
+            stderr(&killed)
+        );
+        // Either site is whole: its every page is there.
+        for page in [
+            "index.html",
+            "about/index.html",
+            "case-studies/index.html",
+            "sitemap.xml",
+        ] {
+            assert!(root.join("public").join(page).is_file(), "{step}: {page}");
+        }
+        assert!(
+            !building_folders(root).is_empty(),
+            "{step}: the kill left nothing to clean"
+        );
+
+        let output = run("build", root, &[]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert_eq!(building_folders(root), Vec::<String>::new(), "{step}");
+        let html = std::fs::read_to_string(root.join("public/about/index.html")).unwrap();
+        assert!(html.contains(&format!("Edit {edit}.")), "{step}");
+    }
+}
