@@ -564,6 +564,10 @@ impl Preview {
                 _ => host,
             },
         };
+        // An IPv6 address is written in brackets; a bare one is not a host name.
+        if name.contains(':') && !host.starts_with('[') {
+            return false;
+        }
         let name = name.trim_end_matches('.').to_ascii_lowercase();
         if name == "localhost" || self.hosts.contains(&name) {
             return true;
@@ -1034,6 +1038,7 @@ mod tests {
             ("localhost.evil.example", 403),
             ("10.0.0.5:1111", 403),
             ("[::1]@evil.example", 403),
+            ("0:0:0:0:0:0:0:1", 403),
         ] {
             let answer = preview
                 .respond_to_bytes(format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes());
