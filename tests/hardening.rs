@@ -378,6 +378,11 @@ fn every_output_path_has_one_owner_in_check_too() {
         "---\ntitle: Robots\nslug: robots.txt\n---\n",
     );
     write(root, "content/areas.md", "---\ntitle: Areas\n---\n");
+    write(
+        root,
+        "content/tags/village-halls.md",
+        "---\ntitle: Halls\n---\n",
+    );
     let problems = check_problems(root);
     for expected in [
         "static/robots.txt:1:1: error: static/robots.txt would be published at /robots.txt, where it clashes with the site's own /robots.txt",
@@ -389,6 +394,7 @@ fn every_output_path_has_one_owner_in_check_too() {
         "content/hall.pdf:1:1: error: content/hall.pdf would be published at /hall.pdf, where it clashes with static/hall.pdf",
         "content/robots.md:1:1: error: the page content/robots.md would be published at /robots.txt/, where it clashes with the site's own /robots.txt",
         "content/areas.md:1:1: error: the list of Areas would be published at /areas/, where it clashes with the page content/areas.md",
+        "content/tags/village-halls.md:1:1: error: the listing of the tags \"village-halls\" would be published at /tags/village-halls/, where it clashes with the page content/tags/village-halls.md",
     ] {
         assert_has(&problems, expected);
     }
