@@ -152,21 +152,10 @@ impl Server {
 
     /// Sends the request line as written, without a client normalising the path first.
     fn raw_get_method(&self, method: &str, target: &str) -> (u16, String) {
-        let address = self.url.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(address).unwrap();
-        write!(
-            stream,
+        let address = self.address();
+        self.raw(&format!(
             "{method} {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut answer = String::new();
-        let _ = stream.read_to_string(&mut answer);
-        let status = answer
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        (status, answer)
+        ))
     }
 }
 
