@@ -383,8 +383,15 @@ fn every_output_path_has_one_owner_in_check_too() {
         "content/tags/village-halls.md",
         "---\ntitle: Halls\n---\n",
     );
+    write(root, "static/old/notice.pdf", "%PDF");
+    write(
+        root,
+        "content/notice.md",
+        "---\ntitle: Notice\naliases: [/old/notice.pdf]\n---\n",
+    );
     let problems = check_problems(root);
     for expected in [
+        "content/notice.md:3:11: error: the alias /old/notice.pdf is already the address of the file /old/notice.pdf",
         "static/robots.txt:1:1: error: static/robots.txt would be published at /robots.txt, where it clashes with the site's own /robots.txt",
         "static/_redirects:1:1: error: static/_redirects would be published at /_redirects, where it clashes with the site's own /_redirects",
         "static/style.css:1:1: error: static/style.css would be published at /style.css, where it clashes with the theme's style.css",
