@@ -40,10 +40,6 @@ struct Owner {
 /// Every collision between two owners of one output path.
 pub fn check(site: &Site) -> Vec<Diagnostic> {
     let mut owners = Owners::default();
-    let generated = |what: String| Owner {
-        source: Source::Site,
-        what,
-    };
     for path in [
         "/404.html",
         publish::FEED,
@@ -53,10 +49,11 @@ pub fn check(site: &Site) -> Vec<Diagnostic> {
     .into_iter()
     .chain(HOST_FILES)
     {
-        owners.claim(
-            &output_path(path),
-            generated(format!("the site's own {path}")),
-        );
+        let owner = Owner {
+            source: Source::Site,
+            what: format!("the site's own {path}"),
+        };
+        owners.claim(&output_path(path), owner);
     }
     for job in render::all_jobs(site) {
         if let Some(owner) = job_owner(site, job) {
@@ -71,10 +68,8 @@ pub fn check(site: &Site) -> Vec<Diagnostic> {
         let inner = file.path().strip_prefix("static").unwrap_or(file.path());
         owners.claim(&display_path(inner), theme(&display_path(inner)));
     }
-    owners.claim(
-        highlight::STYLESHEET.trim_start_matches('/'),
-        theme(highlight::STYLESHEET),
-    );
+    let stylesheet = highlight::STYLESHEET.trim_start_matches('/');
+    owners.claim(stylesheet, theme(stylesheet));
     for asset in site.static_files.iter().chain(&site.assets) {
         let path = output_path(&asset.url);
         let owner = if asset.source.starts_with(THEME_DIR) {
