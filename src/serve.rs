@@ -416,6 +416,7 @@ impl Reply {
 
     fn text(status: u16, text: &str) -> Reply {
         Reply {
+            // After a refused request the rest of the connection cannot be trusted.
             close: status >= 400 && status != 404,
             ..Reply::new(
                 status,
