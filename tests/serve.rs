@@ -582,3 +582,20 @@ fn closed_live_reload_streams_are_freed_promptly() {
     let took = server.wait_until_answering();
     assert!(took < Duration::from_secs(5), "freed after {took:?}");
 }
+
+#[test]
+fn an_idle_connection_is_closed_by_the_server() {
+    let site = fixture("serve");
+    let server = Server::start(site.path());
+    let mut idle = TcpStream::connect(server.address()).unwrap();
+    idle.set_read_timeout(Some(DEADLINE)).unwrap();
+    let started = Instant::now();
+    let mut byte = [0u8; 1];
+    // Closed without an answer: the read ends, and well before the test's deadline.
+    assert_eq!(idle.read(&mut byte).unwrap_or(0), 0);
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(5) && waited < Duration::from_secs(19),
+        "{waited:?}"
+    );
+}
