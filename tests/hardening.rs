@@ -221,21 +221,17 @@ fn fuzz_regressions_render_inert() {
 fn content_files_that_could_script_the_site_are_refused_and_nothing_is_written() {
     let site = fixture("kinds");
     let root = site.path();
-    write(
-        root,
-        "content/page.html",
-        "<script src=\"helper.js\"></script>",
-    );
-    write(root, "content/helper.js", "alert(1)");
-    write(root, "content/search.js", "alert(1)");
-    write(root, "content/style.css", "body{display:none}");
-    write(root, "content/logo.svg", "<svg onload=\"alert(1)\"/>");
-    write(
-        root,
-        "content/_redirects",
-        "/* https://elsewhere.example 301!",
-    );
-    write(root, "content/_headers", "/*\n  X-Frame-Options: ALLOW");
+    for (file, text) in [
+        ("content/page.html", "<script src=\"helper.js\"></script>"),
+        ("content/helper.js", "alert(1)"),
+        ("content/search.js", "alert(1)"),
+        ("content/style.css", "body{display:none}"),
+        ("content/logo.svg", "<svg onload=\"alert(1)\"/>"),
+        ("content/_redirects", "/* https://elsewhere.example 301!"),
+        ("content/_headers", "/*\n  X-Frame-Options: ALLOW"),
+    ] {
+        write(root, file, text);
+    }
     let problems = check_problems(root);
     for (file, message, hint) in [
         (
@@ -360,35 +356,29 @@ fn office_documents_must_be_attached_to_a_page_bundle() {
 fn every_output_path_has_one_owner_in_check_too() {
     let site = fixture("kinds");
     let root = site.path();
-    write(root, "static/robots.txt", "User-agent: *\nDisallow: /");
-    write(
-        root,
-        "static/_redirects",
-        "/* https://elsewhere.example 301!",
-    );
-    write(root, "static/style.css", "body{display:none}");
-    write(root, "static/404.html", "gone");
-    write(root, "static/about/index.html", "<p>not the about page</p>");
-    write(root, "content/search/results.pdf", "%PDF");
-    write(root, "content/hall.pdf", "%PDF");
-    write(root, "static/hall.pdf", "%PDF");
-    write(
-        root,
-        "content/robots.md",
-        "---\ntitle: Robots\nslug: robots.txt\n---\n",
-    );
-    write(root, "content/areas.md", "---\ntitle: Areas\n---\n");
-    write(
-        root,
-        "content/tags/village-halls.md",
-        "---\ntitle: Halls\n---\n",
-    );
-    write(root, "static/old/notice.pdf", "%PDF");
-    write(
-        root,
-        "content/notice.md",
-        "---\ntitle: Notice\naliases: [/old/notice.pdf]\n---\n",
-    );
+    for (file, text) in [
+        ("static/robots.txt", "User-agent: *\nDisallow: /"),
+        ("static/_redirects", "/* https://elsewhere.example 301!"),
+        ("static/style.css", "body{display:none}"),
+        ("static/404.html", "gone"),
+        ("static/about/index.html", "<p>not the about page</p>"),
+        ("content/search/results.pdf", "%PDF"),
+        ("content/hall.pdf", "%PDF"),
+        ("static/hall.pdf", "%PDF"),
+        (
+            "content/robots.md",
+            "---\ntitle: Robots\nslug: robots.txt\n---\n",
+        ),
+        ("content/areas.md", "---\ntitle: Areas\n---\n"),
+        ("content/tags/village-halls.md", "---\ntitle: Halls\n---\n"),
+        ("static/old/notice.pdf", "%PDF"),
+        (
+            "content/notice.md",
+            "---\ntitle: Notice\naliases: [/old/notice.pdf]\n---\n",
+        ),
+    ] {
+        write(root, file, text);
+    }
     let problems = check_problems(root);
     for expected in [
         "content/notice.md:3:11: error: the alias /old/notice.pdf is already the address of the file /old/notice.pdf",
