@@ -141,6 +141,22 @@ impl Config {
                 .with_hint("write the host alone, without https:// or a path, e.g. www.youtube-nocookie.com"));
             }
         }
+        // Menus are on every page: a `javascript:` or `data:` address would run on each.
+        for link in raw.menus.values().flatten() {
+            if !crate::sanitize::url_allowed(&link.url) {
+                return Err(Diagnostic::error(
+                    path,
+                    // As written, an escaped tab or newline is not in the text: find what precedes it.
+                    line_of_text(text, link.url.split(char::is_control).next().unwrap_or_default()),
+                    1,
+                    format!(
+                        "the menu link {:?} goes to {:?}, which is not a web address or a path on this site",
+                        link.name, link.url
+                    ),
+                )
+                .with_hint("write a path on this site, e.g. /about/, or a full address starting https://"));
+            }
+        }
         let mut warnings = Vec::new();
         if !raw.html.sanitize {
             warnings.push(
@@ -320,6 +336,27 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.line(), Some(5));
         assert!(err.hint.unwrap().contains("without https://"));
+    }
+
+    #[test]
+    fn menu_links_that_could_run_script_are_refused_at_their_line() {
+        for url in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:msgbox",
+            "java\\tscript:alert(1)",
+        ] {
+            let text = format!(
+                "title: T\nbase_url: https://example.org/\nmenus:\n  main:\n    - {{name: Home, url: /}}\n    - name: Evil\n      url: \"{url}\"\n"
+            );
+            let err = Config::parse(&text, None).unwrap_err();
+            assert_eq!(err.line(), Some(7), "{url}");
+            assert!(err.message.contains("\"Evil\""), "{}", err.message);
+            assert!(err.hint.unwrap().contains("https://"));
+        }
+        let fine = "title: T\nbase_url: https://example.org/\nmenus:\n  main:\n    - {name: Home, url: /}\n    - {name: Mail, url: \"mailto:team@example.org\"}\n    - {name: Council, url: \"https://www.leicestershire.gov.uk/\"}\n";
+        assert_eq!(Config::parse(fine, None).unwrap().menus["main"].len(), 3);
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Loading and parsing content files: finding them (walkdir), splitting front matter from the
 //! body, and validating the front matter against the content models into typed metadata.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::{Component, Path, PathBuf};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -21,19 +21,125 @@ pub struct ContentFiles {
     pub assets: Vec<PathBuf>,
 }
 
-/// Finds every content file below `root/content`, in a stable order.
+/// Finds every content file below `root/content`, in a stable order. Files of a type that is
+/// not published from `content/` are reported, never copied.
 pub fn discover(root: &Path) -> (ContentFiles, Vec<Diagnostic>) {
-    let (all, problems) = site_files(root, Path::new("content"));
-    let (pages, assets) = all
-        .into_iter()
-        .partition(|rel: &PathBuf| rel.extension().is_some_and(|e| e == "md"));
-    (ContentFiles { pages, assets }, problems)
+    let (all, mut problems) = site_files(root, Path::new("content"));
+    let bundles: HashSet<&Path> = all
+        .iter()
+        .filter(|rel| rel.file_name().is_some_and(|n| n == "index.md"))
+        .filter_map(|rel| rel.parent())
+        .collect();
+    let mut files = ContentFiles::default();
+    for rel in &all {
+        if rel.extension().is_some_and(|e| e == "md") {
+            files.pages.push(rel.clone());
+            continue;
+        }
+        let in_bundle = rel.ancestors().skip(1).any(|dir| bundles.contains(dir));
+        let starts_like_a_page = || starts_with_front_matter(&root.join(rel));
+        match unpublishable(rel, in_bundle, starts_like_a_page) {
+            Some((message, hint)) => {
+                problems.push(Diagnostic::file_error(rel, message).with_hint(hint));
+            }
+            None => files.assets.push(rel.clone()),
+        }
+    }
+    (files, problems)
+}
+
+/// Pictures, documents and data that residents download: published from anywhere in
+/// `content/`. Nothing a browser runs or renders as a page of the site's own origin.
+const PUBLISHABLE: [&str; 20] = [
+    "jpg", "jpeg", "png", "gif", "webp", "avif", "pdf", "csv", "tsv", "xlsx", "xls", "ods", "pptx",
+    "ppt", "odp", "epub", "zip", "mp3", "mp4", "ics",
+];
+/// Word-processor documents and plain text: published only as a page bundle's files (a
+/// resource's attachments), never on their own.
+const BUNDLE_ONLY: [&str; 5] = ["docx", "doc", "odt", "rtf", "txt"];
+const MARKDOWN_LOOKALIKES: [&str; 5] = ["md", "markdown", "mdown", "mkd", "mkdn"];
+
+/// Why a non-Markdown file in `content/` may not be published, with the hint, or `None`.
+fn unpublishable(
+    rel: &Path,
+    in_bundle: bool,
+    starts_like_a_page: impl FnOnce() -> bool,
+) -> Option<(String, String)> {
+    let name = rel
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let lower = name.to_lowercase();
+    let (stem, extension) = match lower.rsplit_once('.') {
+        Some((stem, extension)) if !stem.is_empty() => (&name[..stem.len()], extension),
+        _ => (name.as_str(), ""),
+    };
+    let page_stem = if lower.ends_with(".md.txt") {
+        Some(&name[..name.len() - ".md.txt".len()])
+    } else if MARKDOWN_LOOKALIKES.contains(&extension)
+        || (extension == "txt" && starts_like_a_page())
+    {
+        Some(stem)
+    } else {
+        None
+    };
+    if let Some(stem) = page_stem {
+        return Some((
+            "this looks like a page, but only files ending in .md are built, so it would never appear on the site".to_string(),
+            format!("rename it to {stem}.md"),
+        ));
+    }
+    if PUBLISHABLE.contains(&extension) || (in_bundle && BUNDLE_ONLY.contains(&extension)) {
+        return None;
+    }
+    let listed = || {
+        format!(
+            "files published from content/ are pictures and documents: .{}, and inside a page's own folder .{}",
+            PUBLISHABLE.join(", ."),
+            BUNDLE_ONLY.join(", .")
+        )
+    };
+    Some(match extension {
+        "docx" | "doc" | "odt" | "rtf" | "txt" | "pages" => (
+            format!("this .{extension} document is not attached to a page, so it would not be published"),
+            "attach it to a resource: put it in the resource's folder beside its index.md and list it under `attachments:`; or convert it to PDF, or its text into a page (.md)".to_string(),
+        ),
+        "html" | "htm" | "xhtml" | "shtml" | "xml" | "xsl" | "xslt" => (
+            format!("a .{extension} file cannot be published from content/: it is not checked, and could run scripts on the site"),
+            format!("write the page in Markdown as {stem}.md"),
+        ),
+        "js" | "mjs" | "css" => (
+            format!("a .{extension} file cannot be published from content/: it would change or run on every page of the site"),
+            "stylesheets and scripts belong to the theme (themes/default/static/), which the site's maintainers look after".to_string(),
+        ),
+        "svg" => (
+            "an SVG picture can hold scripts, so it is not published from content/".to_string(),
+            "save the picture as PNG (or JPEG) and use that file instead".to_string(),
+        ),
+        "" => (
+            format!("{name} has no file type, and files such as _redirects or _headers would be read by the host as its own settings, so it is not published"),
+            listed(),
+        ),
+        _ => (
+            format!("files of type .{extension} are not published from content/"),
+            listed(),
+        ),
+    })
+}
+
+/// Whether a file begins with a front matter fence, as a page does.
+fn starts_with_front_matter(path: &Path) -> bool {
+    let mut start = [0u8; 3];
+    std::fs::File::open(path)
+        .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut start))
+        .is_ok_and(|()| &start == b"---")
 }
 
 /// Every file below `root/folder`, relative to the root, sorted. Hidden files and editor
-/// leftovers are skipped. A symbolic link is followed only to a file inside the site: one
-/// that leads outside (a private key, say) is never read or copied, and a loop or a dangling
-/// link is reported rather than followed.
+/// leftovers are skipped. A symbolic link is followed only to a visible file inside the
+/// site: one that leads outside (a private key, say) or to a hidden file (`.git/config`,
+/// `.env`) is never read or copied, and a loop or a dangling link is reported rather than
+/// followed.
 pub fn site_files(root: &Path, folder: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
@@ -80,6 +186,16 @@ pub fn site_files(root: &Path, folder: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>)
                     )
                     .with_hint("copy the file into the site if it should be published"),
                 ),
+                Ok(target) if is_hidden_inside(&real_root, &target) => problems.push(
+                    Diagnostic::file_error(
+                        &rel,
+                        format!(
+                            "this is a link to the hidden file {}, so it is not read or published",
+                            display_path(target.strip_prefix(&real_root).unwrap_or(&target))
+                        ),
+                    )
+                    .with_hint("remove the link: hidden files (names starting with a dot) are never published"),
+                ),
                 Ok(target) if target.is_file() => files.push(rel),
                 Ok(_) => problems.push(
                     Diagnostic::file_error(&rel, "this is a link to a folder, and links to folders are not followed")
@@ -93,6 +209,30 @@ pub fn site_files(root: &Path, folder: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>)
         }
     }
     (files, problems)
+}
+
+/// Whether `target`, a real path inside `real_root`, has a hidden or ignored part.
+fn is_hidden_inside(real_root: &Path, target: &Path) -> bool {
+    target
+        .strip_prefix(real_root)
+        .unwrap_or(target)
+        .components()
+        .any(|c| is_ignored(c.as_os_str()))
+}
+
+/// Whether `rel`, relative to the root, is a file the build may read: no part of it is
+/// hidden, and its real path (links followed) is a visible file inside the site.
+pub fn is_readable_site_file(root: &Path, rel: &Path) -> bool {
+    if rel
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_)) || is_ignored(c.as_os_str()))
+    {
+        return false;
+    }
+    let (Ok(real_root), Ok(target)) = (root.canonicalize(), root.join(rel).canonicalize()) else {
+        return false;
+    };
+    target.starts_with(&real_root) && !is_hidden_inside(&real_root, &target) && target.is_file()
 }
 
 /// Hidden files and editor leftovers, which the build never reads.
@@ -1323,7 +1463,7 @@ pub fn resolve_file(root: &Path, dir: &Path, name: &str) -> Option<PathBuf> {
         return None;
     }
     let candidate = base.join(rel);
-    root.join(&candidate).is_file().then_some(candidate)
+    is_readable_site_file(root, &candidate).then_some(candidate)
 }
 
 fn missing_file_hint(root: &Path, dir: &Path, name: &str) -> String {

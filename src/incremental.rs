@@ -35,6 +35,9 @@ pub struct Outcome {
     /// open pages can swap them instead of reloading.
     pub css_only: bool,
     pub warnings: Vec<Diagnostic>,
+    /// Each page's output path and its source file, so that `serve` can tell which pages a
+    /// failed rebuild broke.
+    pub sources: Arc<HashMap<String, PathBuf>>,
 }
 
 /// A content file as last read.
@@ -42,6 +45,15 @@ struct Parsed {
     hash: u64,
     source: Option<Source>,
     problems: Vec<Diagnostic>,
+}
+
+fn page_sources(site: &Site) -> Arc<HashMap<String, PathBuf>> {
+    Arc::new(
+        site.pages
+            .iter()
+            .map(|p| (render::output_path(p.url()), p.source.path.clone()))
+            .collect(),
+    )
 }
 
 /// The last build that succeeded, to compare the next one against.
@@ -60,6 +72,8 @@ struct Built {
     rendered: usize,
     /// A body changed since the site-wide outputs were made.
     site_wide_stale: bool,
+    /// Each page's output path and source file.
+    sources: Arc<HashMap<String, PathBuf>>,
 }
 
 /// The state `serve` keeps between builds of one site.
@@ -133,6 +147,7 @@ impl Session {
             rendered: 0,
             css_only: false,
             warnings: Vec::new(),
+            sources: built.sources.clone(),
         }))
     }
 
@@ -289,6 +304,7 @@ impl Session {
             rendered: built.rendered,
             css_only: css_only && !built.changed.is_empty(),
             warnings,
+            sources: built.sources.clone(),
         };
         self.built = Some(built);
         Ok(outcome)
@@ -325,6 +341,7 @@ impl Session {
             statics,
             published,
             reads,
+            sources: page_sources(&site),
             site,
             tera,
             files: Arc::new(files),
@@ -404,6 +421,7 @@ impl Session {
         changed.extend(put_site_wide(&mut files, &mut published, fresh));
         changed.sort();
         Ok(Built {
+            sources: page_sources(&site),
             site,
             tera,
             statics,
@@ -501,6 +519,7 @@ impl Session {
             rendered: built.rendered,
             css_only: false,
             warnings,
+            sources: built.sources.clone(),
         }))
     }
 

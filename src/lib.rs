@@ -15,6 +15,7 @@ pub mod links;
 pub mod markdown;
 pub mod models;
 pub mod output;
+pub mod owners;
 pub mod pipeline;
 pub mod publish;
 pub mod render;

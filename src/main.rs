@@ -55,6 +55,10 @@ enum Command {
         /// The address to serve on; anything but loopback lets other machines see the preview.
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
         bind: IpAddr,
+        /// A host name the preview also answers to (besides localhost and its addresses), e.g.
+        /// the machine's name on the local network; may be given more than once.
+        #[arg(long = "allow-host", value_name = "NAME")]
+        allow_host: Vec<String>,
     },
     /// Create a new page with every field of its kind ready to fill in.
     New {
@@ -153,11 +157,17 @@ fn main() -> ExitCode {
             };
             report.print(pipeline::check(&options), "Checked")
         }
-        Command::Serve { site, port, bind } => {
+        Command::Serve {
+            site,
+            port,
+            bind,
+            allow_host,
+        } => {
             let options = ServeOptions {
                 root: site.root(),
                 bind,
                 port,
+                allowed_hosts: allow_host,
             };
             match serve::serve(&options) {
                 Ok(()) => ExitCode::SUCCESS,

@@ -6,7 +6,7 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::diagnostics::{Diagnostic, display_path};
+use crate::diagnostics::{Diagnostic, Location, Severity, display_path};
 
 /// Where rendered files go: a folder on disk, or nowhere (for `check`).
 pub trait Sink: Sync {
@@ -124,25 +124,44 @@ pub const MARKER: &str = ".communities-output";
 const MARKER_TEXT: &str =
     "This folder is written by `communities build`; it is replaced on every build.\n";
 
-/// A build's fresh output folder, beside the real one until `commit` swaps it in.
+/// A build's fresh output folder, beside the real one until `commit` swaps it in. Its name
+/// carries the process id, so that a later build can tell a folder left by a killed build.
 pub struct Staging {
     output: PathBuf,
     staging: PathBuf,
     committed: bool,
+    /// Leftovers of earlier builds that could not be removed, reported with the result.
+    warnings: Vec<Diagnostic>,
+}
+
+/// Set only by tests: the build kills itself (as `kill -9` would) at the named step of the
+/// swap, to prove that every instant of it leaves a whole site in place.
+pub const KILL_AT_VARIABLE: &str = "COMMUNITIES_TEST_KILL_AT";
+
+fn kill_point(step: &str) {
+    if std::env::var_os(KILL_AT_VARIABLE).is_some_and(|at| at == step) {
+        // SAFETY: raising a signal has no memory-safety preconditions.
+        unsafe {
+            libc::raise(libc::SIGKILL);
+        }
+    }
 }
 
 impl Staging {
-    /// Checks that `output` is a safe place to build into, then makes the fresh folder.
+    /// Checks that `output` is a safe place to build into, puts back the previous output if
+    /// a killed build left it aside, removes other builds' leftovers, then makes the fresh
+    /// folder.
     pub fn prepare(root: &Path, output: &Path) -> Result<Staging, Diagnostic> {
         let output = check_output_location(root, output)?;
         let parent = output.parent().unwrap_or(Path::new("/"));
-        let name = output
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
         std::fs::create_dir_all(parent)
             .map_err(|e| refuse(&output, &format!("its folder cannot be made: {e}")))?;
-        let staging = parent.join(format!(".{name}.building-{}", std::process::id()));
+        let warnings = recover(&output);
+        let staging = staging_prefix(&output).with_file_name(format!(
+            "{}{}",
+            file_name(&staging_prefix(&output)),
+            std::process::id()
+        ));
         if staging.exists() {
             std::fs::remove_dir_all(&staging).map_err(|e| refuse(&staging, &e.to_string()))?;
         }
@@ -154,6 +173,7 @@ impl Staging {
             output,
             staging,
             committed: false,
+            warnings,
         })
     }
 
@@ -165,32 +185,74 @@ impl Staging {
         &self.output
     }
 
-    /// Puts the new output in place of the old one. The old one is moved aside first and
-    /// deleted only once the new one is in place.
-    pub fn commit(mut self) -> io::Result<()> {
-        let old = self.staging.with_file_name(format!(
-            "{}.old",
-            self.staging
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        ));
-        let had_output = self.output.exists();
-        if had_output {
-            std::fs::rename(&self.output, &old)?;
-        }
-        if let Err(error) = std::fs::rename(&self.staging, &self.output) {
-            if had_output {
-                // Put the previous output back: nothing may be lost.
-                std::fs::rename(&old, &self.output)?;
+    /// Puts the new output in place of the old one, so that at every instant one whole site
+    /// is at the output path: the two folders are exchanged in one step where the system can
+    /// (Linux), else the old one is moved aside first and put back by the next build if this
+    /// one is killed in between. Returns warnings: a new site in place whose predecessor
+    /// could not be deleted is a success, with the folder left behind named.
+    pub fn commit(mut self) -> Result<Vec<Diagnostic>, Diagnostic> {
+        kill_point("staged");
+        let shown = display_path(&self.output);
+        let aside = if !self.output.exists() {
+            std::fs::rename(&self.staging, &self.output).map_err(|e| {
+                refuse(
+                    &self.output,
+                    &format!("the new site could not be moved there: {e}"),
+                )
+            })?;
+            None
+        } else if exchange(&self.staging, &self.output).is_ok() {
+            // The staging path now holds the previous output.
+            Some(self.staging.clone())
+        } else {
+            let old = aside_path(&self.staging);
+            std::fs::rename(&self.output, &old).map_err(|e| {
+                refuse(
+                    &self.output,
+                    &format!(
+                        "the previous site could not be moved aside, so it is still in place: {e}"
+                    ),
+                )
+            })?;
+            kill_point("moved-aside");
+            if let Err(error) = std::fs::rename(&self.staging, &self.output) {
+                return Err(match std::fs::rename(&old, &self.output) {
+                    Ok(()) => refuse(
+                        &self.output,
+                        &format!(
+                            "the new site could not be moved there, so the previous one is still in place: {error}"
+                        ),
+                    ),
+                    Err(back) => refuse(
+                        &self.output,
+                        &format!(
+                            "the new site could not be moved there ({error}), nor the previous one put back ({back}): it is at {}",
+                            display_path(&old)
+                        ),
+                    ),
+                });
             }
-            return Err(error);
-        }
+            Some(old)
+        };
         self.committed = true;
-        if had_output {
-            std::fs::remove_dir_all(&old)?;
+        kill_point("swapped");
+        let mut warnings = std::mem::take(&mut self.warnings);
+        if let Some(old) = aside
+            && let Err(e) = std::fs::remove_dir_all(&old)
+        {
+            warnings.push(
+                Diagnostic::new(
+                    Severity::Warning,
+                    Location::File(old.clone()),
+                    format!(
+                        "the new site is in place at {shown}, but the previous one could not be deleted from {}: {e}",
+                        display_path(&old)
+                    ),
+                )
+                .with_hint("delete that folder yourself; the next build tries again"),
+            );
         }
-        Ok(())
+        Ok(warnings)
     }
 }
 
@@ -200,6 +262,126 @@ impl Drop for Staging {
             let _ = std::fs::remove_dir_all(&self.staging);
         }
     }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// `public` -> `.public.building-`, to which a build adds its process id.
+fn staging_prefix(output: &Path) -> PathBuf {
+    output.with_file_name(format!(".{}.building-", file_name(output)))
+}
+
+/// Where the previous output waits while it is swapped without an exchange.
+fn aside_path(staging: &Path) -> PathBuf {
+    staging.with_file_name(format!("{}.old", file_name(staging)))
+}
+
+/// Exchanges two folders in one step.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let path = |p: &Path| {
+        CString::new(p.as_os_str().as_bytes())
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
+    };
+    let (a, b) = (path(a)?, path(b)?);
+    // SAFETY: both paths are valid NUL-terminated strings that outlive the call.
+    let result = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
+/// Undoes what killed builds left: the previous output put back if a build died between
+/// moving it aside and moving the new one in, and every other build's folder removed.
+/// Folders of builds still running are left alone.
+fn recover(output: &Path) -> Vec<Diagnostic> {
+    let prefix = file_name(&staging_prefix(output));
+    let Some(parent) = output.parent() else {
+        return Vec::new();
+    };
+    let mut leftovers: Vec<(PathBuf, bool)> = std::fs::read_dir(parent)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rest = name.strip_prefix(&prefix)?;
+            let (pid, aside) = match rest.strip_suffix(".old") {
+                Some(pid) => (pid, true),
+                None => (rest, false),
+            };
+            // Known by name alone: a build killed before writing its marker, or one whose
+            // old site was deleted only in part, has none.
+            let pid: u32 = pid.parse().ok()?;
+            (entry.path().is_dir() && !is_running(pid)).then(|| (entry.path(), aside))
+        })
+        .collect();
+    let mut warnings = Vec::new();
+    if !output.exists()
+        && let Some(at) = leftovers.iter().position(|(_, aside)| *aside)
+    {
+        let (old, _) = leftovers.remove(at);
+        if let Err(e) = std::fs::rename(&old, output) {
+            warnings.push(Diagnostic::new(
+                Severity::Warning,
+                Location::File(old.clone()),
+                format!(
+                    "an earlier build was stopped while swapping sites, and its previous site could not be put back at {}: {e}",
+                    display_path(output)
+                ),
+            ));
+        }
+    }
+    for (path, _) in leftovers {
+        if let Err(e) = std::fs::remove_dir_all(&path) {
+            warnings.push(
+                Diagnostic::new(
+                    Severity::Warning,
+                    Location::File(path.clone()),
+                    format!(
+                        "this folder, left by a build that was stopped, could not be deleted: {e}"
+                    ),
+                )
+                .with_hint("delete it yourself"),
+            );
+        }
+    }
+    warnings
+}
+
+/// Whether a process of this id is alive (or belongs to someone else, and so may be).
+fn is_running(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return false;
+    }
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 only asks whether the process exists; nothing is sent.
+    let result = unsafe { libc::kill(pid, 0) };
+    result == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 fn refuse(output: &Path, why: &str) -> Diagnostic {
@@ -284,7 +466,7 @@ mod tests {
         let output = root.join("public");
         let first = Staging::prepare(root, &output).unwrap();
         std::fs::write(first.dir().join("a.html"), "one").unwrap();
-        first.commit().unwrap();
+        assert!(first.commit().unwrap().is_empty());
         assert_eq!(
             std::fs::read_to_string(output.join("a.html")).unwrap(),
             "one"
@@ -299,6 +481,70 @@ mod tests {
             std::fs::read_to_string(output.join("a.html")).unwrap(),
             "one"
         );
+    }
+
+    /// The id of a process that has ended.
+    fn ended_process() -> u32 {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    }
+
+    #[test]
+    fn a_previous_output_left_aside_by_a_killed_swap_is_put_back_and_leftovers_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let output = root.join("public");
+        let pid = ended_process();
+        let aside = root.join(format!(".public.building-{pid}.old"));
+        let half_built = root.join(format!(".public.building-{pid}"));
+        let empty = root.join(format!(".public.building-{}", ended_process()));
+        for dir in [&aside, &half_built] {
+            std::fs::create_dir(dir).unwrap();
+            std::fs::write(dir.join(MARKER), MARKER_TEXT).unwrap();
+        }
+        std::fs::write(aside.join("index.html"), "previous").unwrap();
+        std::fs::create_dir(&empty).unwrap();
+
+        let staging = Staging::prepare(root, &output).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(output.join("index.html")).unwrap(),
+            "previous"
+        );
+        assert!(!aside.exists() && !half_built.exists() && !empty.exists());
+        std::fs::write(staging.dir().join("index.html"), "new").unwrap();
+        assert!(staging.commit().unwrap().is_empty());
+        assert_eq!(
+            std::fs::read_to_string(output.join("index.html")).unwrap(),
+            "new"
+        );
+        let left: Vec<_> = std::fs::read_dir(root)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(left, ["public"]);
+    }
+
+    #[test]
+    fn folders_of_a_running_build_are_left_alone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let running = root.join(format!(".public.building-{}", std::process::id()));
+        let other = root.join(".public.building-notes");
+        std::fs::create_dir(&other).unwrap();
+        // The parent of this test process is alive.
+        let parent = root.join(format!(
+            ".public.building-{}",
+            std::os::unix::process::parent_id()
+        ));
+        std::fs::create_dir(&parent).unwrap();
+        std::fs::write(parent.join(MARKER), MARKER_TEXT).unwrap();
+        let staging = Staging::prepare(root, &root.join("public")).unwrap();
+        assert_eq!(staging.dir(), running);
+        assert!(other.exists());
+        assert!(parent.join(MARKER).exists());
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
 use crate::highlight;
 use crate::links;
 use crate::output::{DirSink, NullSink, Sink, Staging};
+use crate::owners;
 use crate::publish;
 use crate::render::{self, THEME_DIR};
 use crate::search;
@@ -92,13 +93,24 @@ pub fn model(
     mut problems: Diagnostics,
 ) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
     problems.extend(config.warnings.iter().cloned());
+    // A draft bundle's files are as unpublished as its page.
+    let draft_bundles: Vec<PathBuf> = sources
+        .iter()
+        .filter(|s| !drafts && s.is_bundle && s.meta.draft)
+        .map(Source::dir)
+        .collect();
+    let assets: Vec<PathBuf> = assets
+        .iter()
+        .filter(|file| !draft_bundles.iter().any(|dir| file.starts_with(dir)))
+        .cloned()
+        .collect();
     let (static_assets, static_problems) = find_static_files(root);
     problems.extend(static_problems);
-    let (mut site, model_problems) = Site::build_cached(config, sources, assets, drafts, cache);
+    let (mut site, model_problems) = Site::build_cached(config, sources, &assets, drafts, cache);
     site.static_files = static_assets;
     problems.extend(model_problems);
     problems.extend(links::check(&site));
-    problems.extend(generated_url_collisions(&site));
+    problems.extend(owners::check(&site));
     problems.extend(publish::check(&site));
     if problems.has_errors() {
         return Err(problems.into_sorted());
@@ -106,48 +118,27 @@ pub fn model(
     Ok((site, problems.into_sorted()))
 }
 
-/// A page whose URL a generated listing (a taxonomy or a listing page) also takes.
-fn generated_url_collisions(site: &Site) -> Vec<Diagnostic> {
-    let generated: std::collections::HashSet<String> =
-        render::generated_urls(site).into_iter().collect();
-    site.pages
-        .iter()
-        .filter(|p| generated.contains(p.url()))
-        .map(|p| {
-            Diagnostic::file_error(
-                &p.source.path,
-                format!(
-                    "this page would be published at {}, which the site uses for a listing",
-                    p.url()
-                ),
-            )
-            .with_hint("rename the file or set a different `slug`")
-        })
-        .collect()
-}
-
-/// The files of the site's own theme `static/` and of `static/`, a later one replacing an
-/// earlier one of the same path.
+/// The files of the site's own theme `static/`, then those of `static/`; `owners` reports a
+/// static file that takes a theme file's path.
 fn find_static_files(root: &Path) -> (Vec<Asset>, Vec<Diagnostic>) {
-    let mut files: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut assets = Vec::new();
     let mut problems = Vec::new();
     for base in [Path::new(THEME_DIR).join("static"), PathBuf::from("static")] {
         let (found, walk_problems) = content::site_files(root, &base);
         problems.extend(walk_problems);
-        for rel in found {
-            let inner = display_path(rel.strip_prefix(&base).unwrap_or(&rel));
-            files.insert(format!("/{inner}"), rel);
-        }
+        assets.extend(found.into_iter().map(|source| {
+            let inner = display_path(source.strip_prefix(&base).unwrap_or(&source));
+            Asset {
+                url: format!("/{inner}"),
+                source,
+            }
+        }));
     }
-    let assets = files
-        .into_iter()
-        .map(|(url, source)| Asset { source, url })
-        .collect();
     (assets, problems)
 }
 
 /// Files to copy: the built-in theme's, then the site's own static files, then content
-/// files; a later one of the same output path replaces an earlier.
+/// files; the site's own theme files replace built-in ones of the same path.
 fn static_files(root: &Path, site: &Site) -> BTreeMap<String, StaticFile> {
     let mut files = BTreeMap::new();
     for file in render::theme_files("static") {
@@ -216,10 +207,8 @@ pub fn fingerprint(
                     bytes,
                 ),
                 Err(e) => {
-                    problems.push(Diagnostic::error(
+                    problems.push(Diagnostic::file_error(
                         from.strip_prefix(root).unwrap_or(&from),
-                        1,
-                        1,
                         format!("this file cannot be read: {e}"),
                     ));
                     continue;
@@ -275,22 +264,9 @@ pub fn write_site(
     let mut problems = render::render(site, tera, &jobs, sink);
     problems.extend(publish::write(site, tera, sink));
     problems.extend(search::write(site, sink));
-    let page_outputs: std::collections::HashSet<String> = site
-        .pages
-        .iter()
-        .map(|p| render::output_path(p.url()))
-        .collect();
     let copy_problems: Vec<Diagnostic> = statics
         .par_iter()
-        .filter_map(|(path, file)| {
-            if page_outputs.contains(path) {
-                return Some(Diagnostic::file_error(
-                    file.source(root, path),
-                    format!("this file would replace the page published at /{path}"),
-                ));
-            }
-            file.copy(root, path, sink).err()
-        })
+        .filter_map(|(path, file)| file.copy(root, path, sink).err())
         .collect();
     problems.extend(copy_problems);
     if problems.is_empty() {
@@ -312,13 +288,8 @@ pub fn build(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
     let sink = DirSink::new(staging.dir().to_path_buf());
     let (statics, tera) = prepare(&options.root, &site)?;
     let pages = write_site(&options.root, &site, &tera, &statics, &sink)?;
-    let shown = display_path(&output);
-    staging.commit().map_err(|e| {
-        vec![Diagnostic::file_error(
-            &output,
-            format!("cannot put the new site in place at {shown}: {e}"),
-        )]
-    })?;
+    let mut warnings = warnings;
+    warnings.extend(staging.commit().map_err(|d| vec![d])?);
     Ok(Summary {
         pages,
         files: site.assets.len(),

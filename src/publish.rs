@@ -132,7 +132,7 @@ pub fn check(site: &Site) -> Vec<Diagnostic> {
     for url in render::generated_urls(site) {
         taken.insert(output_path(&url), format!("the listing {url}"));
     }
-    for asset in &site.assets {
+    for asset in site.assets.iter().chain(&site.static_files) {
         taken.insert(output_path(&asset.url), format!("the file {}", asset.url));
     }
     for reserved in [FEED, SITEMAP, ROBOTS, REDIRECTS, "/404.html"] {

@@ -361,7 +361,7 @@ pub fn empty_terms(site: &Site) -> Vec<(usize, usize)> {
 }
 
 /// Allowed value `c` of taxonomy `t`.
-fn allowed_value(site: &Site, t: usize, c: usize) -> &'static Choice {
+pub fn allowed_value(site: &Site, t: usize, c: usize) -> &'static Choice {
     &site.taxonomies[t].def.choices.unwrap_or_default()[c]
 }
 

@@ -1,28 +1,49 @@
-//! `communities serve`: builds the site with drafts into memory, serves it on loopback with
-//! tiny_http, rebuilds what each edit touches, and reloads open pages. A failed rebuild shows
-//! its problems in every open page until it is fixed; the server keeps running.
+//! `communities serve`: builds the site with drafts into memory, serves it on loopback,
+//! rebuilds what each edit touches, and reloads open pages. Open pages show the current
+//! warnings in a small panel; while a rebuild has failed, the pages it did not break stay
+//! viewable with a banner naming the problems, and the broken ones show them in full.
+//!
+//! The server is a `TcpListener` of its own with `httparse` reading request heads, so that
+//! every limit holds before anything is read or allocated: heads are capped, requests with a
+//! body are refused unread, connections are counted, idle ones closed, and each connection
+//! has its own thread with write timeouts, so a client that never reads stalls only itself.
 
-use std::io::Write;
-use std::net::{IpAddr, SocketAddr};
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use percent_encoding::percent_decode_str;
-use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
 
 use crate::diagnostics::Diagnostic;
 use crate::incremental::{Outcome, Session};
 use crate::output::Files;
 use crate::watch::Watcher;
 
-/// Requests are answered from memory, so a few workers keep up with many connections.
-const WORKERS: usize = 8;
-/// How often an idle event stream is written to, to notice pages that were closed.
+/// Open connections at once, event streams included; more are answered 503 and closed.
+const MAX_CONNECTIONS: usize = 128;
+/// A request head longer than this is refused: real ones are well under 8 KB.
+const MAX_HEAD_BYTES: usize = 16 * 1024;
+const MAX_HEADERS: usize = 64;
+/// A connection with no whole request head for this long is closed.
+const IDLE: Duration = Duration::from_secs(10);
+/// A client that does not read its answers for this long is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often an idle event stream is written to, so that proxies keep it open.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How often an event stream checks that its page is still open, to free it promptly.
+const CLOSED_CHECK: Duration = Duration::from_millis(250);
+/// After a failed accept (too many open files, say), a pause before the next.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 /// The server's own paths, answered before the site's files (no site page is named so).
+const OWN_PREFIX: &str = "/__communities/";
 const RELOAD_JS: &str = "/__communities/reload.js";
+const PANEL_JS: &str = "/__communities/panel.js";
+const PANEL_CSS: &str = "/__communities/panel.css";
 const EVENTS: &str = "/__communities/events";
 
 #[derive(Debug, Clone)]
@@ -31,11 +52,17 @@ pub struct ServeOptions {
     pub bind: IpAddr,
     /// 0 picks a free port.
     pub port: u16,
+    /// Host names answered besides localhost and the loopback and bound addresses.
+    pub allowed_hosts: Vec<String>,
 }
 
-/// What is being served: the last good build, and the problems of the last rebuild if it failed.
+/// What is being served: the last good build, its warnings, and the problems of the last
+/// rebuild if it failed.
+#[derive(Default)]
 struct Current {
     files: Arc<Files>,
+    sources: Arc<HashMap<String, PathBuf>>,
+    warnings: Vec<Diagnostic>,
     problems: Option<Vec<Diagnostic>>,
 }
 
@@ -54,9 +81,13 @@ struct LiveState {
     stopping: bool,
 }
 
-struct State {
+/// The site as `serve` answers it, shared by every connection.
+pub struct Preview {
     current: RwLock<Current>,
     live: Live,
+    /// Lower-case host names answered besides loopback addresses.
+    hosts: Vec<String>,
+    bind: IpAddr,
 }
 
 enum Message {
@@ -72,23 +103,21 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
             .with_hint("run serve in the site's folder, or give it with --root"));
     }
     let address = SocketAddr::new(options.bind, options.port);
-    let server = Server::http(address).map_err(|e| {
+    let listener = TcpListener::bind(address).map_err(|e| {
         Diagnostic::site_error(format!("cannot serve on {address}: {e}"))
             .with_hint("choose another port with --port")
     })?;
-    let address = server.server_addr().to_ip().unwrap_or(address);
+    let address = listener.local_addr().unwrap_or(address);
     let url = format!("http://{address}/");
 
     let started = Instant::now();
     let (mut session, first) = Session::new(root, Some(url.clone()));
-    let state = Arc::new(State {
-        current: RwLock::new(Current {
-            files: Arc::default(),
-            problems: None,
-        }),
-        live: Live::default(),
-    });
-    publish(&state, first, started);
+    let preview = Arc::new(Preview::new(
+        Files::default(),
+        options.bind,
+        &options.allowed_hosts,
+    ));
+    preview.publish(first, started);
 
     let (sender, messages) = mpsc::channel();
     let changes = sender.clone();
@@ -100,20 +129,14 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
     })
     .map_err(|e| Diagnostic::site_error(format!("cannot handle Ctrl-C: {e}")))?;
 
-    let server = Arc::new(server);
-    let workers: Vec<_> = (0..WORKERS)
-        .map(|_| {
-            let server = server.clone();
-            let state = state.clone();
-            std::thread::spawn(move || {
-                while let Ok(request) = server.recv() {
-                    respond(request, &state);
-                }
-            })
-        })
-        .collect();
+    let stopping = Arc::new(AtomicBool::new(false));
+    let acceptor = {
+        let preview = preview.clone();
+        let stopping = stopping.clone();
+        std::thread::spawn(move || accept_loop(&listener, &preview, &stopping))
+    };
     println!("Serving the site at {url} (Ctrl-C to stop)");
-    let _ = std::io::stdout().flush();
+    let _ = io::stdout().flush();
 
     // A message that arrived while the site-wide outputs were due, handled before waiting.
     let mut carried = None;
@@ -142,7 +165,7 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
         watcher.refresh();
         let started = Instant::now();
         let outcome = session.update(&paths);
-        publish(&state, outcome, started);
+        preview.publish(outcome, started);
         // The search index and the like follow once the edited page is served, unless more
         // edits are already waiting: they come first, and the catching up after them.
         if let Ok(message) = messages.try_recv() {
@@ -156,154 +179,616 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
                     "Updated the search index, feed and sitemap in {} ms",
                     started.elapsed().as_millis()
                 );
-                state
-                    .current
-                    .write()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .files = outcome.files;
+                write_lock(&preview.current).files = outcome.files;
             }
-            Some(Err(problems)) => publish(&state, Err(problems), started),
+            Some(Err(problems)) => preview.publish(Err(problems), started),
             None => {}
         }
     }
 
-    {
-        let mut live = lock(&state.live.state);
-        live.stopping = true;
-        state.live.changed.notify_all();
-    }
-    for _ in &workers {
-        server.unblock();
-    }
-    for worker in workers {
-        let _ = worker.join();
-    }
+    preview.stop();
+    stopping.store(true, Ordering::SeqCst);
+    // Wakes the accept loop so that it sees the flag.
+    let _ = TcpStream::connect_timeout(&wake_address(address), Duration::from_secs(1));
+    let _ = acceptor.join();
     println!("Stopped");
     Ok(())
+}
+
+/// Where to connect to reach a listener on `address` (an unspecified address is reached on
+/// loopback).
+fn wake_address(address: SocketAddr) -> SocketAddr {
+    let ip = match address.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::from([127, 0, 0, 1]),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, address.port())
+}
+
+/// Accepts connections until stopped, each on a thread of its own up to the limit. A failed
+/// accept (out of file descriptors, say) is waited out, never the end of serving.
+fn accept_loop(listener: &TcpListener, preview: &Arc<Preview>, stopping: &AtomicBool) {
+    let open = Arc::new(AtomicUsize::new(0));
+    let mut last_error: Option<io::ErrorKind> = None;
+    loop {
+        let accepted = listener.accept();
+        if stopping.load(Ordering::SeqCst) {
+            return;
+        }
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(error) => {
+                if last_error != Some(error.kind()) {
+                    eprintln!("accepting a connection failed, retrying: {error}");
+                    last_error = Some(error.kind());
+                }
+                std::thread::sleep(ACCEPT_BACKOFF);
+                continue;
+            }
+        };
+        last_error = None;
+        if open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+            open.fetch_sub(1, Ordering::SeqCst);
+            refuse_busy(stream);
+            continue;
+        }
+        let guard = OpenConnection(open.clone());
+        let preview = preview.clone();
+        let spawned = std::thread::Builder::new()
+            .name("serve-connection".into())
+            .spawn(move || {
+                let _guard = guard;
+                connection(stream, &preview);
+            });
+        if let Err(error) = spawned {
+            // The closure, with its guard and stream, is dropped: the count stays right.
+            eprintln!("cannot start a thread for a connection: {error}");
+            std::thread::sleep(ACCEPT_BACKOFF);
+        }
+    }
+}
+
+/// Counts a connection as open until dropped.
+struct OpenConnection(Arc<AtomicUsize>);
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn refuse_busy(mut stream: TcpStream) {
+    let _ = stream.set_write_timeout(Some(Duration::from_millis(100)));
+    let reply = Reply::text(503, "Too many open connections; try again.\n");
+    let _ = write_reply(&mut stream, &reply, false, true);
+    let _ = stream.shutdown(Shutdown::Both);
+}
+
+/// Answers one connection's requests in order until it closes, idles, or misbehaves.
+fn connection(mut stream: TcpStream, preview: &Preview) {
+    if stream.set_read_timeout(Some(IDLE)).is_err()
+        || stream.set_write_timeout(Some(WRITE_TIMEOUT)).is_err()
+    {
+        return;
+    }
+    let local = stream.local_addr().ok().map(|a| a.ip());
+    let mut buffer = Vec::with_capacity(1024);
+    loop {
+        let started = Instant::now();
+        let (request, used) = loop {
+            match parse_head(&buffer) {
+                Head::Complete(request, used) => break (request, used),
+                Head::Refused(status, why) => {
+                    let _ = write_reply(&mut stream, &Reply::text(status, why), false, true);
+                    return;
+                }
+                Head::Partial => {}
+            }
+            if started.elapsed() > IDLE {
+                return;
+            }
+            // Never more than the head limit is held, whatever the client sends.
+            let mut chunk = [0u8; 4096];
+            let room = (MAX_HEAD_BYTES + 1 - buffer.len()).min(chunk.len());
+            match stream.read(&mut chunk[..room]) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            }
+        };
+        buffer.drain(..used);
+        match preview.answer(&request, local) {
+            Answer::Reply(reply) => {
+                let close = request.close || reply.close;
+                if write_reply(&mut stream, &reply, request.head_only(), close).is_err() || close {
+                    return;
+                }
+            }
+            Answer::Events(since) => {
+                preview.stream_events(stream, since);
+                return;
+            }
+        }
+    }
+}
+
+/// A request head, read and checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub method: String,
+    pub target: String,
+    pub host: Option<String>,
+    /// The client asked to close after the answer (or speaks HTTP/1.0 without keep-alive).
+    pub close: bool,
+}
+
+impl Request {
+    fn head_only(&self) -> bool {
+        self.method == "HEAD"
+    }
+}
+
+/// The outcome of reading the start of a connection's buffer.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Head {
+    /// A whole head, and how many bytes it took.
+    Complete(Request, usize),
+    /// More bytes are needed.
+    Partial,
+    /// Answered with this status and closed, nothing more read.
+    Refused(u16, &'static str),
+}
+
+/// Reads a request head from the start of `buffer`. Requests with a body are refused from
+/// their head alone: the preview serves only GET and HEAD, so no body is ever read.
+pub fn parse_head(buffer: &[u8]) -> Head {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut parsed = httparse::Request::new(&mut headers);
+    let used = match parsed.parse(buffer) {
+        Ok(httparse::Status::Complete(used)) => used,
+        Ok(httparse::Status::Partial) if buffer.len() > MAX_HEAD_BYTES => {
+            return Head::Refused(431, "The request head is too long.\n");
+        }
+        Ok(httparse::Status::Partial) => return Head::Partial,
+        Err(httparse::Error::TooManyHeaders) => {
+            return Head::Refused(431, "The request has too many headers.\n");
+        }
+        Err(_) => return Head::Refused(400, "This is not an HTTP request.\n"),
+    };
+    let header = |name: &str| {
+        parsed
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| String::from_utf8_lossy(h.value).trim().to_string())
+    };
+    let has_body = header("transfer-encoding").is_some()
+        || header("content-length").is_some_and(|length| length != "0");
+    if has_body {
+        return Head::Refused(413, "Requests with a body are not served.\n");
+    }
+    let connection = header("connection")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let close = if parsed.version == Some(0) {
+        !connection.contains("keep-alive")
+    } else {
+        connection.contains("close")
+    };
+    Head::Complete(
+        Request {
+            method: parsed.method.unwrap_or_default().to_string(),
+            target: parsed.path.unwrap_or_default().to_string(),
+            host: header("host"),
+            close,
+        },
+        used,
+    )
+}
+
+/// What to send back.
+pub enum Answer {
+    Reply(Reply),
+    /// A live-reload event stream, from this generation on.
+    Events(Option<u64>),
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Arc<[u8]>,
+    /// Close the connection after this answer.
+    pub close: bool,
+}
+
+impl Reply {
+    fn new(status: u16, content_type: &str, body: Arc<[u8]>) -> Reply {
+        Reply {
+            status,
+            headers: vec![
+                ("Content-Type", content_type.to_string()),
+                ("Cache-Control", "no-store".to_string()),
+            ],
+            body,
+            close: false,
+        }
+    }
+
+    fn text(status: u16, text: &str) -> Reply {
+        Reply {
+            // After a refused request the rest of the connection cannot be trusted.
+            close: status >= 400 && status != 404,
+            ..Reply::new(
+                status,
+                "text/plain; charset=utf-8",
+                Arc::from(text.as_bytes()),
+            )
+        }
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        301 => "Moved Permanently",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        413 => "Content Too Large",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "",
+    }
+}
+
+fn write_reply(
+    out: &mut impl Write,
+    reply: &Reply,
+    head_only: bool,
+    close: bool,
+) -> io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\nContent-Length: {}\r\nConnection: {}\r\n",
+        reply.status,
+        reason(reply.status),
+        reply.body.len(),
+        if close { "close" } else { "keep-alive" }
+    );
+    for (name, value) in &reply.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    out.write_all(head.as_bytes())?;
+    if !head_only {
+        out.write_all(&reply.body)?;
+    }
+    out.flush()
+}
+
+fn read_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|p| p.into_inner())
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Shows a build's result in the terminal and to open pages.
-fn publish(state: &State, outcome: Result<Outcome, Vec<Diagnostic>>, started: Instant) {
-    let elapsed = started.elapsed().as_millis();
-    let css_only;
-    {
-        let mut current = state.current.write().unwrap_or_else(|p| p.into_inner());
-        match outcome {
-            Ok(outcome) => {
-                for warning in &outcome.warnings {
-                    eprintln!("{warning}");
+impl Preview {
+    /// A preview of these files, answering to loopback, `bind` and `hosts`.
+    pub fn new(files: Files, bind: IpAddr, hosts: &[String]) -> Preview {
+        Preview {
+            current: RwLock::new(Current {
+                files: Arc::new(files),
+                ..Current::default()
+            }),
+            live: Live::default(),
+            hosts: hosts.iter().map(|h| h.to_ascii_lowercase()).collect(),
+            bind,
+        }
+    }
+
+    /// Shows a build's result in the terminal and to open pages.
+    fn publish(&self, outcome: Result<Outcome, Vec<Diagnostic>>, started: Instant) {
+        let elapsed = started.elapsed().as_millis();
+        let css_only;
+        {
+            let mut current = write_lock(&self.current);
+            match outcome {
+                Ok(outcome) => {
+                    for warning in &outcome.warnings {
+                        eprintln!("{warning}");
+                    }
+                    let warnings_changed = outcome.warnings != current.warnings;
+                    current.warnings = outcome.warnings;
+                    if outcome.changed.is_empty() && current.problems.is_none() && !warnings_changed
+                    {
+                        println!("Rebuilt in {elapsed} ms: nothing changed");
+                        return;
+                    }
+                    match outcome.changed.len() {
+                        1 => println!("Rebuilt in {elapsed} ms: 1 file changed"),
+                        n => println!("Rebuilt in {elapsed} ms: {n} files changed"),
+                    }
+                    css_only = outcome.css_only && current.problems.is_none() && !warnings_changed;
+                    current.files = outcome.files;
+                    current.sources = outcome.sources;
+                    current.problems = None;
                 }
-                if outcome.changed.is_empty() && current.problems.is_none() {
-                    println!("Rebuilt in {elapsed} ms: nothing changed");
+                Err(problems) => {
+                    for problem in &problems {
+                        eprintln!("{problem}");
+                    }
+                    let errors = problems.iter().filter(|p| p.is_error()).count();
+                    eprintln!(
+                        "The site could not be rebuilt ({errors} {}); open pages show why until it is fixed",
+                        if errors == 1 { "error" } else { "errors" }
+                    );
+                    css_only = false;
+                    current.problems = Some(problems);
+                }
+            }
+        }
+        let mut live = lock(&self.live.state);
+        live.generation += 1;
+        live.css_only = css_only;
+        self.live.changed.notify_all();
+    }
+
+    fn stop(&self) {
+        let mut live = lock(&self.live.state);
+        live.stopping = true;
+        self.live.changed.notify_all();
+    }
+
+    /// Whether a request names this preview: `localhost`, a loopback address, the address it
+    /// is bound to or was reached at, or a name given with `--allow-host`. Anything else may
+    /// be a rebinding domain in the editor's browser, reading drafts from another site.
+    fn allows_host(&self, host: &str, local: Option<IpAddr>) -> bool {
+        let is_port = |text: &str| text.chars().all(|c| c.is_ascii_digit());
+        let name = match host.strip_prefix('[') {
+            Some(rest) => match rest.split_once(']') {
+                Some((inside, after))
+                    if after.is_empty() || after.strip_prefix(':').is_some_and(is_port) =>
+                {
+                    inside
+                }
+                _ => return false,
+            },
+            None => match host.rsplit_once(':') {
+                Some((name, port)) if is_port(port) => name,
+                _ => host,
+            },
+        };
+        // An IPv6 address is written in brackets; a bare one is not a host name.
+        if name.contains(':') && !host.starts_with('[') {
+            return false;
+        }
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        if name == "localhost" || self.hosts.contains(&name) {
+            return true;
+        }
+        name.parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback() || ip == self.bind || Some(ip) == local)
+    }
+
+    /// The answer to one request; `local` is the address the connection came in on.
+    pub fn answer(&self, request: &Request, local: Option<IpAddr>) -> Answer {
+        let allowed = request
+            .host
+            .as_deref()
+            .is_some_and(|host| self.allows_host(host, local));
+        if !allowed {
+            return Answer::Reply(Reply::text(
+                403,
+                "This preview answers only to localhost, loopback addresses, the address it serves on, and names given with --allow-host.\n",
+            ));
+        }
+        if !matches!(request.method.as_str(), "GET" | "HEAD") {
+            return Answer::Reply(Reply::text(405, "Only GET and HEAD are served.\n"));
+        }
+        let (path, query) = request
+            .target
+            .split_once('?')
+            .unwrap_or((&request.target, ""));
+        if path.starts_with(OWN_PREFIX) {
+            return self.own_file(path, query);
+        }
+        let Some(key) = file_key(path) else {
+            return Answer::Reply(Reply::text(
+                400,
+                "This address is not a path inside the site.\n",
+            ));
+        };
+        Answer::Reply(self.site_file(path, key))
+    }
+
+    fn own_file(&self, path: &str, query: &str) -> Answer {
+        let script = "text/javascript; charset=utf-8";
+        let (content_type, text) = match path {
+            RELOAD_JS => (script, include_str!("reload.js")),
+            PANEL_JS => (script, include_str!("panel.js")),
+            PANEL_CSS => ("text/css; charset=utf-8", include_str!("panel.css")),
+            EVENTS => {
+                let since = query
+                    .split('&')
+                    .find_map(|pair| pair.strip_prefix("since="))
+                    .and_then(|n| n.parse().ok());
+                return Answer::Events(since);
+            }
+            _ => return Answer::Reply(Reply::text(404, "Not found.\n")),
+        };
+        Answer::Reply(Reply::new(200, content_type, Arc::from(text.as_bytes())))
+    }
+
+    fn site_file(&self, path: &str, key: String) -> Reply {
+        let current = read_lock(&self.current);
+        let files = current.files.clone();
+        let problems = current.problems.clone();
+        let warnings = current.warnings.clone();
+        let broken_here = current
+            .sources
+            .get(&key)
+            .zip(problems.as_ref())
+            .is_some_and(|(source, problems)| {
+                let source = crate::diagnostics::display_path(source);
+                problems
+                    .iter()
+                    .any(|p| p.is_error() && p.display_path() == source)
+            });
+        drop(current);
+        let generation = lock(&self.live.state).generation;
+
+        let (status, key) = if files.contains_key(&key) {
+            (200, key)
+        } else if files.contains_key(&format!("{key}/index.html")) {
+            let mut reply = Reply::new(301, "text/plain; charset=utf-8", Arc::from(&b""[..]));
+            reply.headers.push(("Location", format!("{path}/")));
+            return reply;
+        } else {
+            (404, "404.html".to_string())
+        };
+        let content_type = content_type(&key);
+        if !content_type.starts_with("text/html") {
+            return match files.get(&key) {
+                Some(bytes) => Reply::new(status, &content_type, bytes.clone()),
+                None => Reply::text(404, "Not found.\n"),
+            };
+        }
+        // Before any build succeeded, or on a page the failed rebuild broke, the problems
+        // are the page; elsewhere the last good page shows with them in a banner.
+        let (status, html, shown) = match &problems {
+            Some(problems) if broken_here || files.is_empty() => {
+                (500, error_page(problems), &[][..])
+            }
+            Some(problems) => (status, page_html(&files, &key), problems.as_slice()),
+            None => (status, page_html(&files, &key), warnings.as_slice()),
+        };
+        let html = with_preview_tags(&html, generation, shown, problems.is_some());
+        Reply::new(status, &content_type, Arc::from(html.into_bytes()))
+    }
+
+    /// Server-sent events to one open page, on its connection's thread, until the page goes
+    /// away (noticed within `CLOSED_CHECK`) or the server stops.
+    fn stream_events(&self, mut stream: TcpStream, since: Option<u64>) {
+        let mut seen = since.unwrap_or_else(|| lock(&self.live.state).generation);
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\
+                    Cache-Control: no-store\r\nConnection: close\r\n\r\n";
+        if stream
+            .write_all(head.as_bytes())
+            .and_then(|()| stream.flush())
+            .is_err()
+        {
+            return;
+        }
+        let mut quiet_since = Instant::now();
+        loop {
+            let event = {
+                let live_state = lock(&self.live.state);
+                let (live_state, _) = self
+                    .live
+                    .changed
+                    .wait_timeout_while(live_state, CLOSED_CHECK, |s| {
+                        s.generation == seen && !s.stopping
+                    })
+                    .unwrap_or_else(|p| p.into_inner());
+                if live_state.stopping {
                     return;
                 }
-                match outcome.changed.len() {
-                    1 => println!("Rebuilt in {elapsed} ms: 1 file changed"),
-                    n => println!("Rebuilt in {elapsed} ms: {n} files changed"),
-                }
-                css_only = outcome.css_only && current.problems.is_none();
-                current.files = outcome.files;
-                current.problems = None;
-            }
-            Err(problems) => {
-                for problem in &problems {
-                    eprintln!("{problem}");
-                }
-                let errors = problems.iter().filter(|p| p.is_error()).count();
-                eprintln!(
-                    "The site could not be rebuilt ({errors} {}); open pages show why until it is fixed",
-                    if errors == 1 { "error" } else { "errors" }
-                );
-                css_only = false;
-                current.problems = Some(problems);
+                let generation = live_state.generation;
+                let event = if generation == seen {
+                    None
+                } else if live_state.css_only && generation == seen + 1 {
+                    Some(format!("event: css\ndata: {generation}\n\n"))
+                } else {
+                    Some(format!("event: reload\ndata: {generation}\n\n"))
+                };
+                seen = generation;
+                event
+            };
+            let event = match event {
+                Some(event) => event,
+                None if peer_closed(&stream) => return,
+                None if quiet_since.elapsed() >= KEEP_ALIVE => ": still here\n\n".to_string(),
+                None => continue,
+            };
+            quiet_since = Instant::now();
+            if stream
+                .write_all(event.as_bytes())
+                .and_then(|()| stream.flush())
+                .is_err()
+            {
+                return;
             }
         }
     }
-    let mut live = lock(&state.live.state);
-    live.generation += 1;
-    live.css_only = css_only;
-    state.live.changed.notify_all();
+
+    /// Answers every request in `bytes` as a connection would, writing the answers into one
+    /// buffer (an event stream as its head alone): the request path without a socket, for
+    /// fuzzing and tests.
+    pub fn respond_to_bytes(&self, bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut rest = bytes;
+        let local = Some(IpAddr::from([127, 0, 0, 1]));
+        loop {
+            let (request, used) = match parse_head(rest) {
+                Head::Complete(request, used) => (request, used),
+                Head::Refused(status, why) => {
+                    let _ = write_reply(&mut out, &Reply::text(status, why), false, true);
+                    return out;
+                }
+                Head::Partial => return out,
+            };
+            rest = &rest[used..];
+            match self.answer(&request, local) {
+                Answer::Reply(reply) => {
+                    let close = request.close || reply.close;
+                    let _ = write_reply(&mut out, &reply, request.head_only(), close);
+                    if close {
+                        return out;
+                    }
+                }
+                Answer::Events(_) => {
+                    out.extend_from_slice(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n",
+                    );
+                    return out;
+                }
+            }
+        }
+    }
 }
 
-fn respond(request: Request, state: &Arc<State>) {
-    if !matches!(request.method(), Method::Get | Method::Head) {
-        let _ = request.respond(text(405, "Only GET and HEAD are served.\n"));
-        return;
+/// Whether the other end has closed the connection (or it failed), without waiting.
+fn peer_closed(stream: &TcpStream) -> bool {
+    if stream.set_nonblocking(true).is_err() {
+        return true;
     }
-    let (path, query) = request.url().split_once('?').unwrap_or((request.url(), ""));
-    if path == RELOAD_JS {
-        let _ = request.respond(
-            Response::from_string(include_str!("reload.js"))
-                .with_header(header("Content-Type", "text/javascript; charset=utf-8"))
-                .with_header(no_store()),
-        );
-        return;
-    }
-    if path == EVENTS {
-        let since = query
-            .split('&')
-            .find_map(|pair| pair.strip_prefix("since="))
-            .and_then(|n| n.parse().ok());
-        stream_events(request, state.clone(), since);
-        return;
-    }
-    let Some(key) = file_key(path) else {
-        let _ = request.respond(text(400, "This address is not a path inside the site.\n"));
-        return;
+    let mut byte = [0u8; 1];
+    let closed = match stream.peek(&mut byte) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => e.kind() != io::ErrorKind::WouldBlock,
     };
-    let current = state.current.read().unwrap_or_else(|p| p.into_inner());
-    let files = current.files.clone();
-    let problems = current.problems.clone();
-    drop(current);
-    let generation = lock(&state.live.state).generation;
+    stream.set_nonblocking(false).is_err() || closed
+}
 
-    let (status, key) = if files.contains_key(&key) {
-        (200, key)
-    } else if files.contains_key(&format!("{key}/index.html")) {
-        let to = format!("{path}/");
-        let _ = request.respond(
-            Response::empty(301)
-                .with_header(header("Location", &to))
-                .with_header(no_store()),
-        );
-        return;
-    } else {
-        (404, "404.html".to_string())
-    };
-    let content_type = content_type(&key);
-    let response = if content_type.starts_with("text/html") {
-        let html = match &problems {
-            Some(problems) => error_page(problems),
-            None => files
-                .get(&key)
-                .map(|b| String::from_utf8_lossy(b).into_owned())
-                .unwrap_or_else(|| {
-                    "<!DOCTYPE html><title>Not found</title><h1>Not found</h1>".to_string()
-                }),
-        };
-        let status = if problems.is_some() { 500 } else { status };
-        Response::from_data(with_reload_script(&html, generation)).with_status_code(status)
-    } else {
-        match files.get(&key) {
-            Some(bytes) => Response::from_data(bytes.to_vec()).with_status_code(status),
-            None => Response::from_data(Vec::new()).with_status_code(404),
-        }
-    };
-    let _ = request.respond(
-        response
-            .with_header(header("Content-Type", &content_type))
-            .with_header(no_store()),
-    );
+fn page_html(files: &Files, key: &str) -> String {
+    files
+        .get(key)
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .unwrap_or_else(|| "<!DOCTYPE html><title>Not found</title><h1>Not found</h1>".to_string())
 }
 
 /// The output path a request path names: `/a/` -> `a/index.html`. `None` for anything that is
 /// not a plain path inside the site once decoded: `..` or `.` segments (also as `%2e`), an
 /// encoded `/` or `\` inside a segment, empty segments (`//etc`), control characters.
-fn file_key(path: &str) -> Option<String> {
+pub fn file_key(path: &str) -> Option<String> {
     let rest = path.strip_prefix('/')?;
     let mut segments = Vec::new();
     for raw in rest.split('/') {
@@ -344,23 +829,71 @@ fn content_type(key: &str) -> String {
     }
 }
 
-/// Adds the live-reload script, external so that a strict Content-Security-Policy allows it.
-fn with_reload_script(html: &str, generation: u64) -> String {
-    let tag = format!(r#"<script src="{RELOAD_JS}?since={generation}" defer></script>"#);
-    match html.find("</head>") {
-        Some(at) => format!("{}{tag}{}", &html[..at], &html[at..]),
-        None => format!("{html}{tag}"),
+/// Adds the live-reload script, and the panel of problems when there are any: external files,
+/// so that a strict Content-Security-Policy allows them.
+fn with_preview_tags(html: &str, generation: u64, shown: &[Diagnostic], failed: bool) -> String {
+    let mut head = format!(r#"<script src="{RELOAD_JS}?since={generation}" defer></script>"#);
+    let mut body = String::new();
+    if !shown.is_empty() {
+        head.push_str(&format!(
+            r#"<link rel="stylesheet" href="{PANEL_CSS}"><script src="{PANEL_JS}" defer></script>"#
+        ));
+        body = panel(shown, failed);
     }
+    let html = match html.find("</head>") {
+        Some(at) => format!("{}{head}{}", &html[..at], &html[at..]),
+        None => format!("{head}{html}"),
+    };
+    match html.rfind("</body>") {
+        Some(at) => format!("{}{body}{}", &html[..at], &html[at..]),
+        None => format!("{html}{body}"),
+    }
+}
+
+/// The dismissable panel of the current problems: after a failed rebuild, a banner saying
+/// that this page is as last built and which files are broken; otherwise the warnings.
+fn panel(problems: &[Diagnostic], failed: bool) -> String {
+    let errors = problems.iter().filter(|p| p.is_error()).count();
+    let warnings = problems.len() - errors;
+    let count = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    let title = if failed {
+        format!(
+            "The site could not be rebuilt ({}): this page is as it was last built",
+            count(errors, "error")
+        )
+    } else {
+        format!("{} to look at", count(warnings, "warning"))
+    };
+    format!(
+        "<aside class=\"communities-panel{}\" role=\"status\" aria-label=\"Problems in the site\">\n\
+         <h2>{}</h2>\n<ol>\n{}</ol>\n\
+         <button type=\"button\" class=\"communities-panel-close\">Hide</button>\n</aside>\n",
+        if failed {
+            " communities-panel-failed"
+        } else {
+            ""
+        },
+        escape(&title),
+        problem_items(problems)
+    )
 }
 
 /// The page open pages show while the site cannot be built: every problem, escaped.
 fn error_page(problems: &[Diagnostic]) -> String {
-    let mut html = String::from(
+    format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <title>The site could not be rebuilt</title>\n</head>\n<body>\n\
          <h1>The site could not be rebuilt</h1>\n\
-         <p>Fix these problems and save: this page reloads by itself.</p>\n<ol>\n",
-    );
+         <p>Fix these problems and save: this page reloads by itself.</p>\n<ol>\n{}</ol>\n\
+         </body>\n</html>\n",
+        problem_items(problems)
+    )
+}
+
+/// One list item per problem: where, how bad, what, and the hint. A source excerpt, once
+/// diagnostics carry one, belongs after the message.
+fn problem_items(problems: &[Diagnostic]) -> String {
+    let mut html = String::new();
     for problem in problems {
         html.push_str(&format!(
             "<li><p><code>{}</code> {}</p>\n<pre>{}</pre>\n",
@@ -373,7 +906,6 @@ fn error_page(problems: &[Diagnostic]) -> String {
         }
         html.push_str("</li>\n");
     }
-    html.push_str("</ol>\n</body>\n</html>\n");
     html
 }
 
@@ -382,75 +914,6 @@ fn escape(text: &str) -> String {
     // Writing into a Vec cannot fail.
     let _ = tera::escape_html(text, &mut escaped);
     String::from_utf8_lossy(&escaped).into_owned()
-}
-
-/// Server-sent events to one open page, on a thread of its own. tiny_http buffers a chunked
-/// response, so each event goes straight through the connection's raw writer and is flushed.
-fn stream_events(request: Request, state: Arc<State>, since: Option<u64>) {
-    let mut writer = request.into_writer();
-    let mut seen = match since {
-        Some(since) => since,
-        None => lock(&state.live.state).generation,
-    };
-    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\
-                Cache-Control: no-store\r\nConnection: close\r\n\r\n";
-    if writer
-        .write_all(head.as_bytes())
-        .and_then(|()| writer.flush())
-        .is_err()
-    {
-        return;
-    }
-    // The worker goes back to answering requests; the stream lives until the page goes away.
-    std::thread::spawn(move || {
-        loop {
-            let event = {
-                let live_state = lock(&state.live.state);
-                let (live_state, _) = state
-                    .live
-                    .changed
-                    .wait_timeout_while(live_state, KEEP_ALIVE, |s| {
-                        s.generation == seen && !s.stopping
-                    })
-                    .unwrap_or_else(|p| p.into_inner());
-                if live_state.stopping {
-                    return;
-                }
-                let generation = live_state.generation;
-                let event = if generation == seen {
-                    ": still here\n\n".to_string()
-                } else if live_state.css_only && generation == seen + 1 {
-                    format!("event: css\ndata: {generation}\n\n")
-                } else {
-                    format!("event: reload\ndata: {generation}\n\n")
-                };
-                seen = generation;
-                event
-            };
-            if writer
-                .write_all(event.as_bytes())
-                .and_then(|()| writer.flush())
-                .is_err()
-            {
-                return;
-            }
-        }
-    });
-}
-
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes())
-        .expect("header names and values are ASCII")
-}
-
-fn no_store() -> Header {
-    header("Cache-Control", "no-store")
-}
-
-fn text(status: u16, body: &str) -> Response<std::io::Cursor<Vec<u8>>> {
-    Response::from_string(body)
-        .with_status_code(StatusCode(status))
-        .with_header(header("Content-Type", "text/plain; charset=utf-8"))
 }
 
 #[cfg(test)]
@@ -495,13 +958,27 @@ mod tests {
     }
 
     #[test]
-    fn the_reload_script_goes_in_the_head() {
-        let html = "<html><head><title>x</title></head><body></body></html>";
-        let served = with_reload_script(html, 7);
+    fn the_reload_script_goes_in_the_head_and_the_panel_only_with_problems() {
+        let html = "<html><head><title>x</title></head><body><p>x</p></body></html>";
+        let served = with_preview_tags(html, 7, &[], false);
         assert!(
             served.contains(
                 r#"<script src="/__communities/reload.js?since=7" defer></script></head>"#
             )
+        );
+        assert!(!served.contains("communities-panel"));
+        let warning = Diagnostic::warning("content/a.md", 4, 2, "link text <i>here</i>");
+        let served = with_preview_tags(html, 7, &[warning], false);
+        assert!(served.contains(r#"<link rel="stylesheet" href="/__communities/panel.css">"#));
+        assert!(served.contains(r#"<script src="/__communities/panel.js" defer></script></head>"#));
+        assert!(served.contains("<code>content/a.md:4:2</code> warning"));
+        assert!(
+            served.contains("link text &lt;i&gt;here&lt;&#x2F;i&gt;")
+                || served.contains("link text &lt;i&gt;here&lt;/i&gt;")
+        );
+        assert!(served.ends_with("</aside>\n</body></html>"), "{served}");
+        assert!(
+            !served.contains("style=") && !served.contains("<style") && !served.contains("onclick")
         );
     }
 
@@ -511,7 +988,131 @@ mod tests {
             .with_hint("write \"x\"");
         let page = error_page(&[problem]);
         assert!(page.contains("<code>content/&lt;a&gt;.md:3:1</code> error"));
-        assert!(page.contains("bad &lt;b&gt;value&lt;/b&gt; &amp; more"));
+        assert!(page.contains("bad &lt;b&gt;value&lt;"));
+        assert!(page.contains("&amp; more"));
         assert!(!page.contains("<b>"));
+    }
+
+    fn preview() -> Preview {
+        let mut files = Files::default();
+        files.insert(
+            "index.html".into(),
+            Arc::from(&b"<html><head></head><body>home</body></html>"[..]),
+        );
+        files.insert(
+            "a/index.html".into(),
+            Arc::from(&b"<html><head></head><body>a</body></html>"[..]),
+        );
+        files.insert(
+            "404.html".into(),
+            Arc::from(&b"<html><head></head><body>lost</body></html>"[..]),
+        );
+        Preview::new(
+            files,
+            IpAddr::from([127, 0, 0, 1]),
+            &["preview.lan".to_string()],
+        )
+    }
+
+    fn status_of(answer: &[u8]) -> u16 {
+        String::from_utf8_lossy(answer)
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn only_local_and_named_hosts_are_answered() {
+        let preview = preview();
+        for (host, status) in [
+            ("localhost:1111", 200),
+            ("LOCALHOST", 200),
+            ("127.0.0.1:1111", 200),
+            ("127.1.2.3", 200),
+            ("[::1]:1111", 200),
+            ("preview.lan:1111", 200),
+            ("evil.example", 403),
+            ("evil.example:1111", 403),
+            ("localhost.evil.example", 403),
+            ("10.0.0.5:1111", 403),
+            ("[::1]@evil.example", 403),
+            ("0:0:0:0:0:0:0:1", 403),
+        ] {
+            let answer = preview
+                .respond_to_bytes(format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes());
+            assert_eq!(status_of(&answer), status, "{host}");
+        }
+        let answer = preview.respond_to_bytes(b"GET / HTTP/1.1\r\n\r\n");
+        assert_eq!(status_of(&answer), 403, "no Host header");
+    }
+
+    #[test]
+    fn bodies_and_oversized_heads_are_refused_unread() {
+        let preview = preview();
+        let answer = preview.respond_to_bytes(
+            b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999999999999\r\n\r\n",
+        );
+        assert_eq!(status_of(&answer), 413);
+        let answer = preview.respond_to_bytes(
+            b"GET / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n",
+        );
+        assert_eq!(status_of(&answer), 413);
+        let long = format!(
+            "GET /{} HTTP/1.1\r\nHost: localhost\r\n",
+            "a".repeat(MAX_HEAD_BYTES)
+        );
+        assert_eq!(
+            parse_head(long.as_bytes()),
+            Head::Refused(431, "The request head is too long.\n")
+        );
+        assert_eq!(parse_head(&long.as_bytes()[..1000]), Head::Partial);
+        let many: String = (0..100).map(|i| format!("X-{i}: y\r\n")).collect();
+        let answer = preview.respond_to_bytes(
+            format!("GET / HTTP/1.1\r\nHost: localhost\r\n{many}\r\n").as_bytes(),
+        );
+        assert_eq!(status_of(&answer), 431);
+    }
+
+    #[test]
+    fn pipelined_requests_are_answered_in_order() {
+        let preview = preview();
+        let answer = preview.respond_to_bytes(
+            b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\nHEAD /a/ HTTP/1.1\r\nHost: localhost\r\n\r\nGET /nowhere/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        );
+        let text = String::from_utf8_lossy(&answer);
+        let statuses: Vec<&str> = text
+            .match_indices("HTTP/1.1 ")
+            .map(|(at, _)| &text[at + 9..at + 12])
+            .collect();
+        assert_eq!(statuses, ["200", "200", "404"], "{text}");
+        assert!(text.contains("home") && text.contains("lost") && !text.contains(">a<"));
+    }
+
+    #[test]
+    fn a_failed_rebuild_breaks_only_its_own_pages() {
+        let preview = preview();
+        {
+            let mut current = write_lock(&preview.current);
+            current.sources = Arc::new(HashMap::from([
+                ("index.html".to_string(), PathBuf::from("content/_index.md")),
+                ("a/index.html".to_string(), PathBuf::from("content/a.md")),
+            ]));
+            current.problems = Some(vec![Diagnostic::error("content/a.md", 2, 1, "bad date")]);
+        }
+        let get = |path: &str| {
+            String::from_utf8_lossy(&preview.respond_to_bytes(
+                format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes(),
+            ))
+            .into_owned()
+        };
+        let broken = get("/a/");
+        assert_eq!(status_of(broken.as_bytes()), 500);
+        assert!(broken.contains("<code>content/a.md:2:1</code> error"));
+        let other = get("/");
+        assert_eq!(status_of(other.as_bytes()), 200);
+        assert!(other.contains("home"));
+        assert!(other.contains("communities-panel-failed"));
+        assert!(other.contains("<code>content/a.md:2:1</code> error"));
     }
 }

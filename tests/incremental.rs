@@ -204,8 +204,12 @@ fn template_stylesheet_and_site_yaml_edits_match_a_full_build() {
         vec!["themes/default/templates/404.html"]
     });
     let outcome = check_edit(|root| {
-        write(root, "static/style.css", "body { color: #0b0c0c; }\n");
-        vec!["static/style.css"]
+        write(
+            root,
+            "themes/default/static/style.css",
+            "body { color: #0b0c0c; }\n",
+        );
+        vec!["themes/default/static/style.css"]
     });
     // The stylesheet moves to a new hashed name, and every page links that name.
     let sheets: Vec<&String> = outcome

@@ -837,7 +837,7 @@ const CATALOGUE: &[Mistake] = &[
     ),
     mistake(
         &[("content/a.md", page!("slug: tags\n"))],
-        "content/a.md: error: this page would be published at /tags/, which the site uses for a listing",
+        "content/a.md: error: the list of Tags would be published at /tags/, where it clashes with the page content/a.md",
         "rename the file or set a different `slug`",
     ),
     // Links.

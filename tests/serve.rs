@@ -26,9 +26,26 @@ struct Server {
 
 impl Server {
     fn start(root: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_communities"))
-            .args(["serve", "--port", "0", "--root"])
-            .arg(root)
+        let mut command = Command::new(env!("CARGO_BIN_EXE_communities"));
+        command.args(["serve", "--port", "0", "--root"]).arg(root);
+        Server::start_command(command)
+    }
+
+    /// Starts `serve` with at most `limit` open files, as a busy machine might allow.
+    fn start_with_file_limit(root: &Path, limit: u32) -> Server {
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!(
+                "ulimit -n {limit} && exec \"$0\" serve --port 0 --root \"$1\""
+            ))
+            .arg(env!("CARGO_BIN_EXE_communities"))
+            .arg(root);
+        Server::start_command(command)
+    }
+
+    fn start_command(mut command: Command) -> Server {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -93,27 +110,52 @@ impl Server {
         }
     }
 
-    fn raw_get(&self, target: &str) -> (u16, String) {
-        self.raw_get_method("GET", target)
+    fn address(&self) -> String {
+        self.url.trim_start_matches("http://").to_string()
     }
 
-    /// Sends the request line as written, without a client normalising the path first.
-    fn raw_get_method(&self, method: &str, target: &str) -> (u16, String) {
-        let address = self.url.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(address).unwrap();
-        write!(
-            stream,
-            "{method} {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut answer = String::new();
-        let _ = stream.read_to_string(&mut answer);
+    /// Sends `request` as written on a new connection and reads the answer until it closes.
+    fn raw(&self, request: &str) -> (u16, String) {
+        let mut stream = TcpStream::connect(self.address()).unwrap();
+        stream.set_read_timeout(Some(DEADLINE)).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer).into_owned();
         let status = answer
             .split_whitespace()
             .nth(1)
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
         (status, answer)
+    }
+
+    /// Polls the home page until it answers 200, within the deadline.
+    fn wait_until_answering(&self) -> Duration {
+        let started = Instant::now();
+        let request = format!(
+            "GET / HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.address()
+        );
+        loop {
+            if self.raw(&request).0 == 200 {
+                return started.elapsed();
+            }
+            assert!(started.elapsed() < DEADLINE, "the server stopped answering");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn raw_get(&self, target: &str) -> (u16, String) {
+        self.raw_get_method("GET", target)
+    }
+
+    /// Sends the request line as written, without a client normalising the path first.
+    fn raw_get_method(&self, method: &str, target: &str) -> (u16, String) {
+        let address = self.address();
+        self.raw(&format!(
+            "{method} {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        ))
     }
 }
 
@@ -176,21 +218,64 @@ fn broken_front_matter_shows_the_error_until_it_is_fixed() {
         CASE_STUDY,
         "---\ntitle: \"<b>Croft</b>\"\ndate: 2023-13-45\n---\nBody\n",
     );
-    let error = server.wait_for("/about/", |status, _| status == 500);
+    let error = server.wait_for("/case-studies/croft-community-fridge/", |status, _| {
+        status == 500
+    });
     assert!(
         error.contains("content/case-studies/croft-community-fridge.md:3:"),
         "{error}"
     );
     assert!(error.contains("reload.js"));
     assert!(!error.contains("<b>Croft</b>"));
+    // The other pages stay as last built, with a banner naming the broken file.
+    let (status, _, about) = server.get("/about/");
+    assert_eq!(status, 200);
+    assert!(about.contains("communities-panel-failed"), "{about}");
+    assert!(
+        about.contains("<code>content/case-studies/croft-community-fridge.md:3:"),
+        "{about}"
+    );
+    assert!(about.contains(r#"<script src="/__communities/panel.js" defer></script>"#));
 
     let fixed = good.replace("## What happened", "## What we did");
     write(site.path(), CASE_STUDY, &fixed);
     server.wait_for("/case-studies/croft-community-fridge/", |status, body| {
         status == 200 && body.contains("What we did")
     });
-    let (status, _, _) = server.get("/about/");
+    let (status, _, about) = server.get("/about/");
     assert_eq!(status, 200);
+    assert!(!about.contains("communities-panel"), "{about}");
+}
+
+#[test]
+fn open_pages_show_the_current_warnings_in_a_panel_served_as_files() {
+    let site = fixture("serve");
+    let server = Server::start(site.path());
+    let text = read(site.path(), CASE_STUDY).replace(
+        "## What happened",
+        "<script>alert(\"<i>x</i>\")</script>\n\n## What happened",
+    );
+    write(site.path(), CASE_STUDY, &text);
+    let page = server.wait_for("/about/", |_, body| body.contains("communities-panel"));
+    assert!(page.contains("warning to look at"), "{page}");
+    assert!(
+        page.contains("<code>content/case-studies/croft-community-fridge.md:"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("<i>x</i>"),
+        "the panel escapes what it shows"
+    );
+    assert!(page.contains(r#"<link rel="stylesheet" href="/__communities/panel.css">"#));
+    let (status, content_type, css) = server.get("/__communities/panel.css");
+    assert_eq!(
+        (status, content_type.as_str()),
+        (200, "text/css; charset=utf-8")
+    );
+    assert!(css.contains(".communities-panel"));
+    let (status, _, script) = server.get("/__communities/panel.js");
+    assert_eq!(status, 200);
+    assert!(script.contains("communities-panel-close"));
 }
 
 #[test]
@@ -377,4 +462,140 @@ fn ctrl_c_stops_the_server_cleanly() {
     assert!(status.success(), "{status:?}");
     let printed: Vec<String> = server.output.try_iter().collect();
     assert!(printed.iter().any(|l| l == "Stopped"), "{printed:?}");
+}
+
+#[test]
+fn a_huge_content_length_is_refused_unread_and_serving_goes_on() {
+    let site = fixture("serve");
+    let server = Server::start(site.path());
+    let address = server.address();
+    let (status, _) = server.raw(&format!(
+        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Length: 99999999999999\r\n\r\n"
+    ));
+    assert_eq!(status, 413);
+    let (status, _) = server.raw(&format!(
+        "GET /{} HTTP/1.1\r\nHost: {address}\r\n\r\n",
+        "a".repeat(64 * 1024)
+    ));
+    assert_eq!(status, 431);
+    server.wait_until_answering();
+}
+
+#[test]
+fn only_local_host_names_are_answered() {
+    let site = fixture("serve");
+    let server = Server::start(site.path());
+    let port = server.address().rsplit(':').next().unwrap().to_string();
+    for (host, expected) in [
+        (format!("localhost:{port}"), 200),
+        (format!("127.0.0.1:{port}"), 200),
+        (format!("rebind.attacker.example:{port}"), 403),
+    ] {
+        let (status, answer) = server.raw(&format!(
+            "GET /case-studies/unfinished-draft/ HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        ));
+        assert_eq!(status, expected, "{host}: {answer}");
+    }
+}
+
+#[test]
+fn idle_connections_are_bounded_and_serving_resumes_when_they_go() {
+    let site = fixture("serve");
+    let server = Server::start(site.path());
+    let idle: Vec<TcpStream> = (0..300)
+        .filter_map(|_| TcpStream::connect(server.address()).ok())
+        .collect();
+    assert!(idle.len() > 200);
+    // Past the limit a new connection is answered at once, not left hanging.
+    let started = Instant::now();
+    let (status, _) = server.raw(&format!(
+        "GET / HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        server.address()
+    ));
+    assert!(status == 503 || status == 200, "{status}");
+    assert!(started.elapsed() < DEADLINE);
+    drop(idle);
+    server.wait_until_answering();
+}
+
+#[test]
+fn running_out_of_file_descriptors_does_not_stop_accepting() {
+    let site = fixture("serve");
+    let server = Server::start_with_file_limit(site.path(), 96);
+    server.wait_until_answering();
+    let idle: Vec<TcpStream> = (0..150)
+        .filter_map(|_| TcpStream::connect(server.address()).ok())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    drop(idle);
+    server.wait_until_answering();
+    let printed: Vec<String> = server.output.try_iter().collect();
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.starts_with("accepting a connection failed, retrying")),
+        "the limit was never reached: {printed:?}"
+    );
+}
+
+#[test]
+fn a_client_that_pipelines_and_never_reads_stalls_only_itself() {
+    let site = fixture("serve");
+    let server = Server::start(site.path());
+    let address = server.address();
+    let mut greedy = TcpStream::connect(&address).unwrap();
+    greedy
+        .set_write_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    let request = format!("GET / HTTP/1.1\r\nHost: {address}\r\n\r\n");
+    // Far more answers than the socket buffers hold; the writes stop when they are full.
+    for _ in 0..20_000 {
+        if greedy.write_all(request.as_bytes()).is_err() {
+            break;
+        }
+    }
+    let took = server.wait_until_answering();
+    assert!(took < Duration::from_secs(5), "others waited {took:?}");
+    drop(greedy);
+}
+
+#[test]
+fn closed_live_reload_streams_are_freed_promptly() {
+    let site = fixture("serve");
+    let server = Server::start(site.path());
+    let address = server.address();
+    // As many open pages as the server takes connections, all closed at once.
+    let streams: Vec<TcpStream> = (0..128)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&address).unwrap();
+            write!(
+                stream,
+                "GET /__communities/events HTTP/1.1\r\nHost: {address}\r\n\r\n"
+            )
+            .unwrap();
+            stream
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    drop(streams);
+    // Well before the 15 s keep-alive message would have noticed.
+    let took = server.wait_until_answering();
+    assert!(took < Duration::from_secs(5), "freed after {took:?}");
+}
+
+#[test]
+fn an_idle_connection_is_closed_by_the_server() {
+    let site = fixture("serve");
+    let server = Server::start(site.path());
+    let mut idle = TcpStream::connect(server.address()).unwrap();
+    idle.set_read_timeout(Some(DEADLINE)).unwrap();
+    let started = Instant::now();
+    let mut byte = [0u8; 1];
+    // Closed without an answer: the read ends, and well before the test's deadline.
+    assert_eq!(idle.read(&mut byte).unwrap_or(0), 0);
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(5) && waited < Duration::from_secs(19),
+        "{waited:?}"
+    );
 }

@@ -69,7 +69,7 @@ fn a_report_section_cannot_take_the_whole_report_address() {
     let output = run("build", site.path(), &[]);
     assert!(!output.status.success());
     assert!(
-        stderr(&output).contains("content/annual-report/2030-31/full.md: error: this page would be published at /annual-report/2030-31/full/, which the site uses for a listing"),
+        stderr(&output).contains("content/annual-report/2030-31/full.md: error: the page content/annual-report/2030-31/full.md would be published at /annual-report/2030-31/full/, where it clashes with the full report of content/annual-report/2030-31/_index.md"),
         "{}",
         stderr(&output)
     );

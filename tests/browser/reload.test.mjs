@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -20,6 +20,8 @@ let browser;
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'communities-serve-'));
   cpSync(join(projectRoot, 'tests', 'fixtures', 'serve'), root, { recursive: true });
+  // The site's own theme folder, watched from the start, for the stylesheet edit below.
+  mkdirSync(join(root, 'themes', 'default', 'static'), { recursive: true });
   server = spawn(binary(), ['serve', '--root', root, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -63,12 +65,25 @@ test('a stylesheet edit swaps the stylesheet without reloading', async () => {
   const page = await browser.newPage();
   await page.goto(url);
   await page.evaluate(() => { window.notReloaded = true; });
-  writeFileSync(join(root, 'static', 'style.css'), 'body { border-top: 7px solid rgb(0, 94, 165); }\n');
+  writeFileSync(join(root, 'themes', 'default', 'static', 'style.css'), 'body { border-top: 7px solid rgb(0, 94, 165); }\n');
   await page.waitForFunction(
     () => getComputedStyle(document.body).borderTopWidth === '7px',
     null,
     { timeout: TIMEOUT },
   );
   assert.equal(await page.evaluate(() => window.notReloaded), true);
+  await page.close();
+});
+
+test('the panel of warnings shows in open pages and hides when asked', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${url}about/`);
+  const file = join(root, CASE_STUDY);
+  writeFileSync(file, readFileSync(file, 'utf8').replace('## What happened', '<script>alert(1)</script>\n\n## What happened'));
+  await page.waitForSelector('.communities-panel', { timeout: TIMEOUT });
+  const position = await page.$eval('.communities-panel', (panel) => getComputedStyle(panel).position);
+  assert.equal(position, 'fixed', 'the panel stylesheet applies');
+  await page.click('.communities-panel-close');
+  assert.equal(await page.$('.communities-panel'), null);
   await page.close();
 });
