@@ -5,6 +5,8 @@
 //! `diagnostics::Diagnostic`.
 
 pub mod assets;
+pub mod cms;
+pub mod cms_backend;
 pub mod config;
 pub mod content;
 pub mod diagnostics;

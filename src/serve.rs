@@ -2,9 +2,9 @@
 //! tiny_http, rebuilds what each edit touches, and reloads open pages. A failed rebuild shows
 //! its problems in every open page until it is fixed; the server keeps running.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use percent_encoding::percent_decode_str;
 use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
 
+use crate::cms_backend;
 use crate::diagnostics::Diagnostic;
 use crate::incremental::{Outcome, Session};
 use crate::output::Files;
@@ -105,9 +106,10 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
         .map(|_| {
             let server = server.clone();
             let state = state.clone();
+            let root = root.clone();
             std::thread::spawn(move || {
                 while let Ok(request) = server.recv() {
-                    respond(request, &state);
+                    respond(request, &state, &root);
                 }
             })
         })
@@ -229,7 +231,11 @@ fn publish(state: &State, outcome: Result<Outcome, Vec<Diagnostic>>, started: In
     state.live.changed.notify_all();
 }
 
-fn respond(request: Request, state: &Arc<State>) {
+fn respond(request: Request, state: &Arc<State>, root: &Path) {
+    if cms_backend::handles(request.url().split('?').next().unwrap_or_default()) {
+        answer_cms(request, root);
+        return;
+    }
     if !matches!(request.method(), Method::Get | Method::Head) {
         let _ = request.respond(text(405, "Only GET and HEAD are served.\n"));
         return;
@@ -298,6 +304,32 @@ fn respond(request: Request, state: &Arc<State>) {
             .with_header(header("Content-Type", &content_type))
             .with_header(no_store()),
     );
+}
+
+/// The content editor at `/admin/` and the API it saves through, against the files on disk.
+fn answer_cms(mut request: Request, root: &Path) {
+    let path = request
+        .url()
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let mut body = Vec::new();
+    let limit = cms_backend::MAX_BODY as u64 + 1;
+    let read = request.as_reader().take(limit).read_to_end(&mut body);
+    if read.is_err() || body.len() > cms_backend::MAX_BODY {
+        let _ = request.respond(text(413, "This upload is too large.\n"));
+        return;
+    }
+    let reply = cms_backend::handle(root, request.method().as_str(), &path, &body);
+    let mut response = Response::from_data(reply.body)
+        .with_status_code(reply.status)
+        .with_header(header("Content-Type", &reply.content_type))
+        .with_header(no_store());
+    if let Some(location) = &reply.location {
+        response.add_header(header("Location", location));
+    }
+    let _ = request.respond(response);
 }
 
 /// The output path a request path names: `/a/` -> `a/index.html`. `None` for anything that is
