@@ -1,0 +1,503 @@
+//! The content editor: the `/admin/` files a build writes, their agreement with the content
+//! models and the JSON Schemas, and `serve`'s local backend that saves entries only when they
+//! pass `check`.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use common::{fixture, read, run, stderr, write};
+use communities::cms::{self, CDN_INTEGRITY, CDN_SCRIPT, DECAP_VERSION, LOCAL_API};
+use communities::cms_backend::{self, Reply};
+use communities::models::{Kind, display_name};
+use communities::pipeline::{self, Options};
+use communities::schema;
+use serde_json::{Value, json};
+
+const CMS_SECTION: &str =
+    "cms:\n  backend: github\n  repo: leicestershire/communities\n  branch: main\n";
+
+/// A copy of the `kinds` fixture with a `cms:` section, built into `public/`.
+fn built_with_cms() -> tempfile::TempDir {
+    let site = fixture("kinds");
+    let config = read(site.path(), "site.yaml");
+    write(site.path(), "site.yaml", &format!("{config}{CMS_SECTION}"));
+    build(site.path());
+    site
+}
+
+fn build(root: &Path) {
+    let options = Options {
+        root: root.to_path_buf(),
+        ..Options::default()
+    };
+    if let Err(problems) = pipeline::build(&options) {
+        panic!("the build failed: {problems:#?}");
+    }
+}
+
+fn config_yml(root: &Path) -> Value {
+    serde_yaml::from_str(&read(root, "public/admin/config.yml")).expect("config.yml is YAML")
+}
+
+/// The kind of page each collection (or file of the pages collection) edits, with its form.
+fn forms(config: &Value) -> Vec<(String, Kind, Vec<Value>)> {
+    let mut forms = Vec::new();
+    for collection in config["collections"].as_array().unwrap() {
+        let fields = |c: &Value| c["fields"].as_array().unwrap().clone();
+        if let Some(files) = collection["files"].as_array() {
+            for file in files {
+                let path = file["file"].as_str().unwrap();
+                let kind = Kind::for_path(path.strip_prefix("content/").unwrap());
+                forms.push((path.to_string(), kind, fields(file)));
+            }
+            continue;
+        }
+        let folder = collection["folder"].as_str().unwrap();
+        let sample = match collection["path"].as_str() {
+            Some(path) => format!("{folder}/{}.md", path.replace("{{slug}}", "x")),
+            None => format!("{folder}/x.md"),
+        };
+        let kind = Kind::for_path(sample.strip_prefix("content/").unwrap());
+        forms.push((folder.to_string(), kind, fields(collection)));
+    }
+    forms
+}
+
+/// The schema's values of an `enum`, without the `null` an optional field allows.
+fn enum_values(property: &Value) -> Vec<Value> {
+    let values = property
+        .get("enum")
+        .or_else(|| property["items"].get("enum"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    values.into_iter().filter(|v| !v.is_null()).collect()
+}
+
+fn types(property: &Value) -> BTreeSet<String> {
+    match &property["type"] {
+        Value::String(t) => [t.clone()].into(),
+        Value::Array(list) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|t| *t != "null")
+            .map(String::from)
+            .collect(),
+        _ => BTreeSet::new(),
+    }
+}
+
+#[test]
+fn generated_config_agrees_with_the_schemas_in_every_field_required_flag_and_choice() {
+    let site = built_with_cms();
+    let config = config_yml(site.path());
+    let forms = forms(&config);
+    let kinds: BTreeSet<Kind> = forms.iter().map(|(_, kind, _)| *kind).collect();
+    assert_eq!(
+        kinds,
+        BTreeSet::from([
+            Kind::Page,
+            Kind::CaseStudy,
+            Kind::Resource,
+            Kind::ReportYear,
+            Kind::ReportSection
+        ]),
+        "every kind can be edited"
+    );
+    for (place, kind, fields) in &forms {
+        let schema = schema::schema(*kind);
+        let properties = schema["properties"].as_object().unwrap();
+        let (body, front_matter): (Vec<&Value>, Vec<&Value>) =
+            fields.iter().partition(|f| f["name"] == "body");
+        assert_eq!(body.len(), 1, "{place}: the Markdown body");
+        assert_eq!(body[0]["widget"], "markdown");
+
+        let names: BTreeSet<&str> = front_matter
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        let expected: BTreeSet<&str> = properties.keys().map(String::as_str).collect();
+        assert_eq!(names, expected, "{place}: the fields of a {}", kind.name());
+
+        let required: BTreeSet<&str> = front_matter
+            .iter()
+            .filter(|f| f["required"] == true)
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        let expected: BTreeSet<&str> = schema["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(required, expected, "{place}: required fields");
+
+        for field in &front_matter {
+            let name = field["name"].as_str().unwrap();
+            let property = &properties[name];
+            let kinds = types(property);
+            let what = format!("{place}: {name}");
+            match field["widget"].as_str().unwrap() {
+                "select" => {
+                    let values: Vec<Value> = field["options"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|o| o["value"].clone())
+                        .collect();
+                    assert_eq!(values, enum_values(property), "{what}: options");
+                    assert_eq!(
+                        field["multiple"] == true,
+                        kinds.contains("array"),
+                        "{what}: single or multiple"
+                    );
+                    let taxonomy = communities::models::TAXONOMIES
+                        .iter()
+                        .find(|t| t.field == name);
+                    for option in field["options"].as_array().unwrap() {
+                        let value = option["value"].as_str().unwrap();
+                        assert_ne!(option["label"], option["value"], "{what}: a display name");
+                        if let Some(taxonomy) = taxonomy {
+                            assert_eq!(option["label"], display_name(taxonomy.choices, value));
+                        }
+                    }
+                }
+                "datetime" => {
+                    assert_eq!(property["format"], "date", "{what}");
+                    assert_eq!(field["format"], "YYYY-MM-DD", "{what}");
+                    assert_eq!(field["time_format"], false, "{what}");
+                }
+                "boolean" => assert!(kinds.contains("boolean"), "{what}"),
+                "number" => {
+                    assert_eq!(kinds, BTreeSet::from(["integer".to_string()]), "{what}");
+                    assert_eq!(field["value_type"], "int", "{what}");
+                }
+                "image" => assert_eq!(name, "image", "{what}"),
+                "list" if field.get("fields").is_some() => {
+                    let items = &property["items"];
+                    let keys: BTreeSet<&str> = field["fields"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|f| f["name"].as_str().unwrap())
+                        .collect();
+                    let expected: BTreeSet<&str> = items["properties"]
+                        .as_object()
+                        .unwrap()
+                        .keys()
+                        .map(String::as_str)
+                        .collect();
+                    assert_eq!(keys, expected, "{what}: the keys of each record");
+                    let required: BTreeSet<&str> = field["fields"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter(|f| f["required"] == true)
+                        .map(|f| f["name"].as_str().unwrap())
+                        .collect();
+                    let expected: BTreeSet<&str> = items["required"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.as_str().unwrap())
+                        .collect();
+                    assert_eq!(required, expected, "{what}: required keys of each record");
+                }
+                "list" => {
+                    assert!(kinds.contains("array"), "{what}");
+                    assert!(property["items"].get("properties").is_none(), "{what}");
+                }
+                "string" => {
+                    assert!(
+                        kinds.contains("string") && !kinds.contains("array"),
+                        "{what}"
+                    );
+                    assert!(property.get("enum").is_none(), "{what}");
+                    if let Some(pattern) = property.get("pattern").filter(|p| *p != "\\S") {
+                        assert_eq!(&field["pattern"][0], pattern, "{what}: the same pattern");
+                    }
+                }
+                other => panic!("{what}: unexpected widget {other}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn collections_name_new_pages_as_new_does_and_keep_resources_as_bundles() {
+    let site = built_with_cms();
+    let config = config_yml(site.path());
+    let collection = |name: &str| {
+        config["collections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("collection {name}"))
+            .clone()
+    };
+    let case_studies = collection("case-studies");
+    assert_eq!(case_studies["folder"], "content/case-studies");
+    assert_eq!(case_studies["slug"], "{{slug}}");
+    assert_eq!(case_studies["fields"][0]["name"], "title");
+    let resources = collection("resources");
+    assert_eq!(resources["path"], "{{slug}}/index");
+    assert_eq!(resources["media_folder"], "");
+    let attachments = resources["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "attachments")
+        .unwrap();
+    assert_eq!(attachments["fields"][0]["widget"], "file");
+    let report = collection("annual-report-2020-21");
+    assert_eq!(report["folder"], "content/annual-report/2020-21");
+    let year = report["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "year")
+        .unwrap();
+    assert_eq!(year["default"], "2020-21");
+    let pages = collection("pages");
+    let pages: Vec<&str> = pages["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert!(pages.contains(&"content/about.md"));
+    assert!(pages.contains(&"content/annual-report/2020-21/_index.md"));
+    assert!(
+        !pages
+            .iter()
+            .any(|p| p.starts_with("content/case-studies/b"))
+    );
+    assert_eq!(config["backend"]["name"], "github");
+    assert_eq!(config["backend"]["repo"], "leicestershire/communities");
+    assert_eq!(config["publish_mode"], "editorial_workflow");
+}
+
+#[test]
+fn without_a_cms_section_the_build_writes_no_admin_folder() {
+    let site = fixture("kinds");
+    build(site.path());
+    assert!(site.path().join("public/index.html").exists());
+    assert!(!site.path().join("public/admin").exists());
+}
+
+#[test]
+fn the_admin_page_loads_the_pinned_editor_that_the_tests_install_and_netlify_allows() {
+    let site = built_with_cms();
+    let html = read(site.path(), "public/admin/index.html");
+    assert!(html.contains(&format!(
+        r#"<script src="{CDN_SCRIPT}" integrity="{CDN_INTEGRITY}" crossorigin="anonymous">"#
+    )));
+    assert!(CDN_SCRIPT.contains(&format!("@{DECAP_VERSION}/")));
+    let preview = cms::preview_path();
+    assert!(html.contains(&format!("/{preview}")));
+    assert!(site.path().join("public").join(&preview).exists());
+
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let package: Value = serde_json::from_str(&read(repo, "tests/browser/package.json")).unwrap();
+    assert_eq!(package["devDependencies"]["decap-cms"], DECAP_VERSION);
+
+    let netlify: toml::Table = read(repo, "netlify.toml").parse().unwrap();
+    let policy_of = |path: &str| {
+        netlify["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["for"].as_str() == Some(path))
+            .and_then(|h| h["values"].get("Content-Security-Policy"))
+            .and_then(|p| p.as_str())
+            .unwrap_or_else(|| panic!("netlify.toml sets a policy for {path}"))
+            .to_string()
+    };
+    let admin = policy_of("/admin/*");
+    let origin = url::Url::parse(CDN_SCRIPT)
+        .unwrap()
+        .origin()
+        .ascii_serialization();
+    let script_src = admin
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("script-src "))
+        .expect("a script-src for /admin/*");
+    assert!(script_src.contains(&origin), "{script_src}");
+    let site_wide = policy_of("/*");
+    assert!(
+        !site_wide.contains(&origin),
+        "the rest of the site stays strict"
+    );
+    assert!(
+        !site_wide.contains("unsafe"),
+        "the rest of the site stays strict"
+    );
+}
+
+fn call(root: &Path, action: &str, params: Value) -> Reply {
+    let body = json!({"action": action, "params": params}).to_string();
+    cms_backend::handle(root, "POST", LOCAL_API, body.as_bytes())
+}
+
+fn answer(reply: &Reply) -> Value {
+    serde_json::from_slice(&reply.body).expect("the backend answers JSON")
+}
+
+fn case_study(title: &str, summary: Option<&str>) -> String {
+    let summary = summary.map_or(String::new(), |s| format!("summary: {s}\n"));
+    format!(
+        "---\ntitle: \"{title}\"\n{summary}date: 2026-11-20\narea: charnwood\nprinciples:\n  - participation\n---\nPeople fix things together.\n"
+    )
+}
+
+fn persist(root: &Path, path: &str, raw: &str) -> Reply {
+    call(
+        root,
+        "persistEntry",
+        json!({
+            "dataFiles": [{"path": path, "slug": "x", "raw": raw}],
+            "assets": [],
+            "options": {"commitMessage": "Create", "useWorkflow": false, "status": ""},
+        }),
+    )
+}
+
+#[test]
+fn the_local_backend_lists_entries_of_a_folder_without_its_section_page() {
+    let site = fixture("kinds");
+    let reply = call(site.path(), "info", json!({}));
+    assert_eq!(answer(&reply)["publish_modes"], json!(["simple"]));
+    let reply = call(
+        site.path(),
+        "entriesByFolder",
+        json!({"folder": "content/case-studies", "extension": "md", "depth": 1}),
+    );
+    assert_eq!(reply.status, 200);
+    let paths: Vec<String> = answer(&reply)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["file"]["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "content/case-studies/botcheston.md",
+            "content/case-studies/melton-cafe.md",
+            "content/case-studies/wigston-walks.md"
+        ]
+    );
+    let bundles = call(
+        site.path(),
+        "entriesByFolder",
+        json!({"folder": "content/resources", "extension": "md", "depth": 2}),
+    );
+    let first = &answer(&bundles)[0];
+    assert_eq!(
+        first["file"]["path"],
+        "content/resources/village-hall-toolkit/index.md"
+    );
+    assert!(first["data"].as_str().unwrap().starts_with("---"));
+}
+
+#[test]
+fn the_local_backend_saves_a_valid_case_study_where_new_would_put_it() {
+    let site = fixture("kinds");
+    let path = "content/case-studies/cafe-a-new-start.md";
+    let raw = case_study("Café: a new start", Some("A repair café opened."));
+    let reply = persist(site.path(), path, &raw);
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(read(site.path(), path), raw);
+    let output = run("check", site.path(), &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn the_local_backend_refuses_an_invalid_entry_with_the_message_check_prints() {
+    let site = fixture("kinds");
+    let path = "content/case-studies/no-summary.md";
+    let raw = case_study("No summary", None);
+    let reply = persist(site.path(), path, &raw);
+    assert_eq!(reply.status, 422);
+    assert!(!site.path().join(path).exists(), "nothing is written");
+    let refused = answer(&reply)["error"].as_str().unwrap().to_string();
+
+    // The same file written by hand: `check` in the terminal says the same.
+    write(site.path(), path, &raw);
+    let output = run("check", site.path(), &[]);
+    assert!(!output.status.success());
+    let printed = stderr(&output);
+    assert!(refused.contains("summary"), "{refused}");
+    for line in refused.lines() {
+        assert!(printed.contains(line), "{line:?} is not in:\n{printed}");
+    }
+}
+
+#[test]
+fn the_local_backend_refuses_a_new_file_named_otherwise_than_new_would() {
+    let site = fixture("kinds");
+    let reply = persist(
+        site.path(),
+        "content/case-studies/my-page.md",
+        &case_study("Café: a new start", Some("A repair café opened.")),
+    );
+    assert_eq!(reply.status, 422);
+    let refused = answer(&reply)["error"].as_str().unwrap().to_string();
+    assert!(
+        refused.contains("content/case-studies/cafe-a-new-start.md"),
+        "{refused}"
+    );
+    assert!(!site.path().join("content/case-studies/my-page.md").exists());
+}
+
+#[test]
+fn the_local_backend_changes_nothing_outside_content_and_static() {
+    let site = fixture("kinds");
+    let before = read(site.path(), "site.yaml");
+    for path in ["site.yaml", "content/../site.yaml", "../outside.md"] {
+        let reply = persist(site.path(), path, "---\ntitle: x\n---\n");
+        assert_eq!(reply.status, 403, "{path}");
+    }
+    let reply = call(site.path(), "deleteFile", json!({"path": "site.yaml"}));
+    assert_eq!(reply.status, 403);
+    assert_eq!(read(site.path(), "site.yaml"), before);
+    let reply = call(site.path(), "getEntry", json!({"path": "site.yaml"}));
+    assert_eq!(reply.status, 403);
+}
+
+#[test]
+fn the_local_admin_page_uses_the_local_backend_and_a_served_copy_of_the_editor() {
+    let site = fixture("kinds");
+    let reply = cms_backend::handle(site.path(), "GET", "/admin/config.yml", b"");
+    assert_eq!(reply.status, 200);
+    let config: Value = serde_yaml::from_slice(&reply.body).unwrap();
+    assert_eq!(config["backend"]["name"], "proxy");
+    assert_eq!(config["backend"]["proxy_url"], LOCAL_API);
+    let reply = cms_backend::handle(site.path(), "GET", "/admin", b"");
+    assert_eq!(reply.status, 301);
+    assert_eq!(reply.location.as_deref(), Some("/admin/"));
+    let reply = cms_backend::handle(site.path(), "GET", "/admin/", b"");
+    let html = String::from_utf8(reply.body).unwrap();
+    // Without a copy of the npm package in the site folder, the pinned release from the CDN.
+    assert!(html.contains(CDN_INTEGRITY));
+    write(
+        site.path(),
+        "node_modules/decap-cms/dist/decap-cms.js",
+        "// the editor\n",
+    );
+    let reply = cms_backend::handle(site.path(), "GET", "/admin/", b"");
+    let html = String::from_utf8(reply.body).unwrap();
+    assert!(html.contains(r#"<script src="/admin/decap-cms/decap-cms.js"></script>"#));
+    let reply = cms_backend::handle(site.path(), "GET", "/admin/decap-cms/decap-cms.js", b"");
+    assert_eq!(reply.body, b"// the editor\n");
+    assert!(reply.content_type.starts_with("text/javascript"));
+}
