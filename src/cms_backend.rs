@@ -61,18 +61,23 @@ pub fn handles(path: &str) -> bool {
     path == LOCAL_API || path == "/admin" || path.starts_with("/admin/")
 }
 
+/// A request, as much of it as the editor's answers depend on.
+#[derive(Debug, Clone, Copy)]
+pub struct Incoming<'a> {
+    pub method: &'a str,
+    /// Without the query.
+    pub path: &'a str,
+    pub content_type: Option<&'a str>,
+    /// Sent from this machine: only then may it change files.
+    pub from_loopback: bool,
+    pub body: &'a [u8],
+}
+
 /// Answers a request for a path that `handles`.
-pub fn handle(root: &Path, method: &str, path: &str, body: &[u8]) -> Reply {
+pub fn handle(root: &Path, request: &Incoming) -> Reply {
+    let Incoming { method, path, .. } = *request;
     if path == LOCAL_API {
-        return if method == "POST" {
-            api(root, body)
-        } else {
-            Reply::new(
-                405,
-                "text/plain; charset=utf-8",
-                "Send the editor's requests with POST.\n",
-            )
-        };
+        return api_request(root, request);
     }
     if !matches!(method, "GET" | "HEAD") {
         return Reply::new(
@@ -230,6 +235,29 @@ struct PersistMediaParams {
     asset: Asset,
 }
 
+/// Only this machine may change files, and only with a JSON request: a page of another site
+/// cannot send one without the browser asking first, which is never allowed.
+fn api_request(root: &Path, request: &Incoming) -> Reply {
+    let text = |status, message: &str| Reply::new(status, "text/plain; charset=utf-8", message);
+    if request.method != "POST" {
+        return text(405, "Send the editor's requests with POST.\n");
+    }
+    if !request.from_loopback {
+        return text(
+            403,
+            "The content editor saves only for this computer's own browser.\n",
+        );
+    }
+    let json = request
+        .content_type
+        .and_then(|t| t.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return text(415, "The editor's requests are JSON.\n");
+    }
+    api(root, request.body)
+}
+
 fn api(root: &Path, body: &[u8]) -> Reply {
     let answer = serde_json::from_slice::<Request>(body)
         .map_err(|e| refuse(400, format!("this is not a request of the editor: {e}")))
@@ -303,14 +331,17 @@ fn action(root: &Path, action: &str, p: Value) -> Result<Value, Refusal> {
         }
         "deleteFile" => {
             let p: PathParams = params(p)?;
-            delete(root, &site_path(root, &p.path)?)?;
+            delete(root, &[site_path(root, &p.path)?])?;
             Ok(json!({"message": format!("deleted {}", p.path)}))
         }
         "deleteFiles" => {
             let p: PathsParams = params(p)?;
-            for path in &p.paths {
-                delete(root, &site_path(root, path)?)?;
-            }
+            let paths = p
+                .paths
+                .iter()
+                .map(|path| site_path(root, path))
+                .collect::<Result<Vec<_>, _>>()?;
+            delete(root, &paths)?;
             Ok(json!({"message": format!("deleted {}", p.paths.join(", "))}))
         }
         "getDeployPreview" => Ok(Value::Null),
@@ -419,9 +450,36 @@ fn write_file(root: &Path, path: &Path, bytes: &[u8]) -> Result<(), Refusal> {
     std::fs::write(&full, bytes).map_err(|e| refuse(500, format!("{}: {e}", path.display())))
 }
 
-fn delete(root: &Path, path: &Path) -> Result<(), Refusal> {
-    std::fs::remove_file(root.join(path))
-        .map_err(|e| refuse(500, format!("{}: {e}", path.display())))
+/// Deletes files, unless the site would then fail `check` with a problem it does not have now
+/// (a page that others link to, a picture a page shows): then they are put back.
+fn delete(root: &Path, paths: &[PathBuf]) -> Result<(), Refusal> {
+    let before: BTreeSet<Diagnostic> = errors_of_check(root, &[]).into_iter().collect();
+    let mut removed = Vec::new();
+    for path in paths {
+        let bytes = std::fs::read(root.join(path))
+            .map_err(|e| refuse(404, format!("{}: {e}", path.display())))?;
+        if let Err(e) = std::fs::remove_file(root.join(path)) {
+            restore(root, &removed);
+            return Err(refuse(500, format!("{}: {e}", path.display())));
+        }
+        removed.push((path, bytes));
+    }
+    let added: Vec<String> = errors_of_check(root, &[])
+        .into_iter()
+        .filter(|d| !before.contains(d))
+        .map(|d| d.to_string())
+        .collect();
+    if added.is_empty() {
+        return Ok(());
+    }
+    restore(root, &removed);
+    Err(refuse(422, added.join("\n")))
+}
+
+fn restore(root: &Path, removed: &[(&PathBuf, Vec<u8>)]) {
+    for (path, bytes) in removed {
+        let _ = std::fs::write(root.join(path), bytes);
+    }
 }
 
 /// Saves an entry and the files uploaded with it, unless the site would then fail `check`

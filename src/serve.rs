@@ -321,7 +321,19 @@ fn answer_cms(mut request: Request, root: &Path) {
         let _ = request.respond(text(413, "This upload is too large.\n"));
         return;
     }
-    let reply = cms_backend::handle(root, request.method().as_str(), &path, &body);
+    let content_type = request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Content-Type"))
+        .map(|h| h.value.as_str().to_string());
+    let incoming = cms_backend::Incoming {
+        method: request.method().as_str(),
+        path: &path,
+        content_type: content_type.as_deref(),
+        from_loopback: request.remote_addr().is_some_and(|a| a.ip().is_loopback()),
+        body: &body,
+    };
+    let reply = cms_backend::handle(root, &incoming);
     let mut response = Response::from_data(reply.body)
         .with_status_code(reply.status)
         .with_header(header("Content-Type", &reply.content_type))

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use common::{fixture, read, run, stderr, write};
 use communities::cms::{self, CDN_INTEGRITY, CDN_SCRIPT, DECAP_VERSION, LOCAL_API};
-use communities::cms_backend::{self, Reply};
+use communities::cms_backend::{self, Incoming, Reply};
 use communities::models::{Kind, display_name};
 use communities::pipeline::{self, Options};
 use communities::schema;
@@ -340,7 +340,29 @@ fn the_admin_page_loads_the_pinned_editor_that_the_tests_install_and_netlify_all
 
 fn call(root: &Path, action: &str, params: Value) -> Reply {
     let body = json!({"action": action, "params": params}).to_string();
-    cms_backend::handle(root, "POST", LOCAL_API, body.as_bytes())
+    cms_backend::handle(root, &api_request(body.as_bytes()))
+}
+
+/// A request to the local backend as the editor in this machine's browser sends it.
+fn api_request(body: &[u8]) -> Incoming<'_> {
+    Incoming {
+        method: "POST",
+        path: LOCAL_API,
+        content_type: Some("application/json; charset=utf-8"),
+        from_loopback: true,
+        body,
+    }
+}
+
+fn get(root: &Path, path: &str) -> Reply {
+    let request = Incoming {
+        method: "GET",
+        path,
+        content_type: None,
+        from_loopback: true,
+        body: b"",
+    };
+    cms_backend::handle(root, &request)
 }
 
 fn answer(reply: &Reply) -> Value {
@@ -475,17 +497,69 @@ fn the_local_backend_changes_nothing_outside_content_and_static() {
 }
 
 #[test]
+fn the_local_backend_refuses_a_deletion_that_would_break_a_link_and_puts_the_file_back() {
+    let site = fixture("kinds");
+    let linked = "content/resources/village-hall-toolkit/index.md";
+    let before = read(site.path(), linked);
+    let reply = call(site.path(), "deleteFile", json!({"path": linked}));
+    assert_eq!(reply.status, 422);
+    let refused = answer(&reply)["error"].as_str().unwrap().to_string();
+    assert!(refused.starts_with("content/about.md:"), "{refused}");
+    assert_eq!(read(site.path(), linked), before);
+
+    let unlinked = "content/case-studies/wigston-walks.md";
+    let reply = call(site.path(), "deleteFile", json!({"path": unlinked}));
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert!(!site.path().join(unlinked).exists());
+}
+
+#[test]
+fn the_local_backend_changes_files_only_for_json_requests_from_this_machine() {
+    let site = fixture("kinds");
+    let path = "content/case-studies/cafe-a-new-start.md";
+    let raw = case_study("Café: a new start", Some("Opened."));
+    let body = json!({
+        "action": "persistEntry",
+        "params": {"dataFiles": [{"path": path, "raw": raw}], "assets": []},
+    })
+    .to_string();
+    let from_elsewhere = Incoming {
+        from_loopback: false,
+        ..api_request(body.as_bytes())
+    };
+    assert_eq!(
+        cms_backend::handle(site.path(), &from_elsewhere).status,
+        403
+    );
+    // Any page can send a form or plain text without asking first; JSON it cannot.
+    let as_text = Incoming {
+        content_type: Some("text/plain"),
+        ..api_request(body.as_bytes())
+    };
+    assert_eq!(cms_backend::handle(site.path(), &as_text).status, 415);
+    assert!(!site.path().join(path).exists());
+    let reply = cms_backend::handle(site.path(), &api_request(body.as_bytes()));
+    assert_eq!(reply.status, 200);
+    assert!(site.path().join(path).exists());
+}
+
+#[test]
 fn the_local_admin_page_uses_the_local_backend_and_a_served_copy_of_the_editor() {
     let site = fixture("kinds");
-    let reply = cms_backend::handle(site.path(), "GET", "/admin/config.yml", b"");
+    let reply = get(site.path(), "/admin/config.yml");
     assert_eq!(reply.status, 200);
     let config: Value = serde_yaml::from_slice(&reply.body).unwrap();
     assert_eq!(config["backend"]["name"], "proxy");
     assert_eq!(config["backend"]["proxy_url"], LOCAL_API);
-    let reply = cms_backend::handle(site.path(), "GET", "/admin", b"");
+    let reply = get(site.path(), "/admin");
     assert_eq!(reply.status, 301);
     assert_eq!(reply.location.as_deref(), Some("/admin/"));
-    let reply = cms_backend::handle(site.path(), "GET", "/admin/", b"");
+    let reply = get(site.path(), "/admin/");
     let html = String::from_utf8(reply.body).unwrap();
     // Without a copy of the npm package in the site folder, the pinned release from the CDN.
     assert!(html.contains(CDN_INTEGRITY));
@@ -494,10 +568,10 @@ fn the_local_admin_page_uses_the_local_backend_and_a_served_copy_of_the_editor()
         "node_modules/decap-cms/dist/decap-cms.js",
         "// the editor\n",
     );
-    let reply = cms_backend::handle(site.path(), "GET", "/admin/", b"");
+    let reply = get(site.path(), "/admin/");
     let html = String::from_utf8(reply.body).unwrap();
     assert!(html.contains(r#"<script src="/admin/decap-cms/decap-cms.js"></script>"#));
-    let reply = cms_backend::handle(site.path(), "GET", "/admin/decap-cms/decap-cms.js", b"");
+    let reply = get(site.path(), "/admin/decap-cms/decap-cms.js");
     assert_eq!(reply.body, b"// the editor\n");
     assert!(reply.content_type.starts_with("text/javascript"));
 }
