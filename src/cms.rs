@@ -13,6 +13,7 @@ use crate::diagnostics::Diagnostic;
 use crate::models::{FieldDef, FieldType, Kind};
 use crate::output::Sink;
 use crate::schema;
+use crate::site::Site;
 
 /// The pinned editor release. Changing it means changing `CDN_INTEGRITY`, the version in
 /// `tests/browser/package.json`, and the script origin in `netlify.toml` if it moves.
@@ -68,10 +69,28 @@ pub fn files(
 }
 
 /// Writes `/admin/` into the build when `site.yaml` asks for it.
-pub fn write(root: &Path, config: &Config, sink: &dyn Sink) -> Vec<Diagnostic> {
+pub fn write(root: &Path, site: &Site, sink: &dyn Sink) -> Vec<Diagnostic> {
+    let config = &site.config;
     let Some(cms) = &config.cms else {
         return Vec::new();
     };
+    let taken: Vec<Diagnostic> = site
+        .pages
+        .iter()
+        .filter(|p| p.url() == "/admin/")
+        .map(|p| {
+            Diagnostic::error(
+                &p.source.path,
+                1,
+                1,
+                "this page would be published at /admin/, where the content editor is",
+            )
+            .with_hint("rename the file or set a different `slug`")
+        })
+        .collect();
+    if !taken.is_empty() {
+        return taken;
+    }
     let (found, _) = content::discover(root);
     files(config, &found.pages, Backend::Live(cms), &Script::Cdn)
         .into_iter()

@@ -276,7 +276,7 @@ pub fn write_site(
     let mut problems = render::render(site, tera, &jobs, sink);
     problems.extend(publish::write(site, tera, sink));
     problems.extend(search::write(site, sink));
-    problems.extend(crate::cms::write(root, &site.config, sink));
+    problems.extend(crate::cms::write(root, site, sink));
     let page_outputs: std::collections::HashSet<String> = site
         .pages
         .iter()

@@ -281,6 +281,28 @@ fn collections_name_new_pages_as_new_does_and_keep_resources_as_bundles() {
 }
 
 #[test]
+fn a_page_at_the_editors_address_is_an_error_when_the_editor_is_on() {
+    let site = fixture("kinds");
+    let config = read(site.path(), "site.yaml");
+    write(site.path(), "site.yaml", &format!("{config}{CMS_SECTION}"));
+    write(
+        site.path(),
+        "content/admin.md",
+        "---\ntitle: Admin\n---\nText.\n",
+    );
+    let output = run("build", site.path(), &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(
+            "content/admin.md:1:1: error: this page would be published at /admin/, where the content editor is"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!site.path().join("public").exists());
+}
+
+#[test]
 fn without_a_cms_section_the_build_writes_no_admin_folder() {
     let site = fixture("kinds");
     build(site.path());
