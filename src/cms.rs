@@ -172,7 +172,8 @@ pub fn decap_config(config: &Config, pages: &[PathBuf], backend: Backend) -> Val
 
     let mut decap = json!({
         "media_folder": MEDIA_FOLDER,
-        "public_folder": config.link(PUBLIC_FOLDER),
+        // Front matter names site paths; the base path is added when pages are rendered.
+        "public_folder": PUBLIC_FOLDER,
         // As close to `new`'s names as the editor can make them; saving checks they agree.
         "slug": {"encoding": "ascii", "clean_accents": true, "sanitize_replacement": "-"},
         "collections": collections,
@@ -425,7 +426,7 @@ mod tests {
         let live = decap_config(&c, &[], Backend::Live(c.cms.as_ref().unwrap()));
         assert_eq!(live["publish_mode"], "editorial_workflow");
         assert_eq!(live["backend"]["repo"], "leics/communities");
-        assert_eq!(live["public_folder"], "/sub/images");
+        assert_eq!(live["public_folder"], "/images");
         c.cms.as_mut().unwrap().pull_requests = false;
         let direct = decap_config(&c, &[], Backend::Live(c.cms.as_ref().unwrap()));
         assert_eq!(direct.get("publish_mode"), None);

@@ -486,6 +486,56 @@ fn the_local_backend_refuses_an_invalid_entry_with_the_message_check_prints() {
     }
 }
 
+fn resource_with_plan(root: &Path, uploads: Value) -> Reply {
+    let raw = "---\ntitle: Hall hire plan\nsummary: How to hire the hall.\nattachments:\n  - file: plan.txt\n    title: The plan\n---\nRead the plan.\n";
+    call(
+        root,
+        "persistEntry",
+        json!({
+            "dataFiles": [{"path": "content/resources/hall-hire-plan/index.md", "raw": raw}],
+            "assets": uploads,
+        }),
+    )
+}
+
+#[test]
+fn the_local_backend_saves_a_resource_bundle_with_its_attachment_beside_it() {
+    let site = fixture("kinds");
+    // Without its file the attachment is a mistake: nothing is kept.
+    let reply = resource_with_plan(site.path(), json!([]));
+    assert_eq!(reply.status, 422);
+    assert!(
+        answer(&reply)["error"]
+            .as_str()
+            .unwrap()
+            .contains("plan.txt")
+    );
+    assert!(
+        !site
+            .path()
+            .join("content/resources/hall-hire-plan")
+            .exists()
+    );
+
+    let plan = "content/resources/hall-hire-plan/plan.txt";
+    let upload = json!([{"path": plan, "content": "VGhlIHBsYW4K", "encoding": "base64"}]);
+    let reply = resource_with_plan(site.path(), upload);
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(read(site.path(), plan), "The plan\n");
+    let output = run("build", site.path(), &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        site.path()
+            .join("public/resources/hall-hire-plan/plan.txt")
+            .exists()
+    );
+}
+
 #[test]
 fn the_local_backend_refuses_a_new_file_named_otherwise_than_new_would() {
     let site = fixture("kinds");
