@@ -57,7 +57,10 @@ pub fn files(
     script: &Script,
 ) -> Vec<(String, Vec<u8>)> {
     let preview = preview_path();
-    let yaml = serde_yaml::to_string(&decap_config(config, pages, backend)).unwrap_or_default();
+    let yaml = format!(
+        "# Made by communities from the content models (src/models.rs) and site.yaml's `cms:`.\n{}",
+        serde_yaml::to_string(&decap_config(config, pages, backend)).unwrap_or_default()
+    );
     vec![
         (
             "admin/index.html".to_string(),
