@@ -647,3 +647,97 @@ fn the_local_admin_page_uses_the_local_backend_and_a_served_copy_of_the_editor()
     assert_eq!(reply.body, b"// the editor\n");
     assert!(reply.content_type.starts_with("text/javascript"));
 }
+
+/// `communities serve` on a free port, stopped when dropped.
+struct Serving {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Serving {
+    fn start(root: &Path) -> Serving {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_communities"))
+            .args(["serve", "--port", "0", "--root"])
+            .arg(root)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("serve starts");
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|line| {
+                let at = line.find("http://")?;
+                line[at..].split_whitespace().next().map(str::to_string)
+            })
+            .expect("serve prints its address");
+        // serve goes on printing a line per rebuild; it must have a reader.
+        std::thread::spawn(move || lines.for_each(drop));
+        Serving { child, url }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+#[test]
+fn serve_saves_what_its_editor_posts_and_publishes_it() {
+    let site = fixture("kinds");
+    let serving = Serving::start(site.path());
+    let api = format!("{}{}", serving.url.trim_end_matches('/'), LOCAL_API);
+    let raw = case_study("Café: a new start", Some("A repair café opened."));
+    let body = json!({
+        "action": "persistEntry",
+        "params": {"dataFiles": [{"path": "content/case-studies/cafe-a-new-start.md", "raw": raw}], "assets": []},
+    })
+    .to_string();
+    let response = agent()
+        .post(&api)
+        .header("Content-Type", "text/plain")
+        .send(body.as_str())
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 415);
+    let mut response = agent()
+        .post(&api)
+        .header("Content-Type", "application/json; charset=utf-8")
+        .send(body.as_str())
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let answer: Value =
+        serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(answer["message"], "entry persisted");
+
+    let page = format!("{}case-studies/cafe-a-new-start/", serving.url);
+    let started = std::time::Instant::now();
+    loop {
+        let mut response = agent().get(&page).call().unwrap();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        if response.status().as_u16() == 200 && text.contains("Café: a new start") {
+            break;
+        }
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "the saved page was never published"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mut admin = agent()
+        .get(format!("{}admin/config.yml", serving.url))
+        .call()
+        .unwrap();
+    let config: Value = serde_yaml::from_str(&admin.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(config["backend"]["proxy_url"], LOCAL_API);
+}
