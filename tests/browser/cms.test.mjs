@@ -106,6 +106,17 @@ test('a case study made in the form is saved as new names it, passes check and i
   await choose(page, 'Principles (optional)', 'Prevention');
   await page.locator('[data-slate-editor]').click();
   await page.keyboard.type('People bring broken things and mend them together.');
+
+  // The preview beside the form is styled by the site's own stylesheet.
+  const previewStyles = await eventually(async () => {
+    for (const frame of page.frames()) {
+      const sheets = await frame.evaluate(() => [...document.querySelectorAll('link[rel="stylesheet"]')].map((l) => l.href)).catch(() => []);
+      if (sheets.some((href) => /\/style\.[0-9a-f]{10}\.css$/.test(href))) return sheets;
+    }
+    return null;
+  }, "the preview's stylesheets");
+  assert.ok(previewStyles.length >= 1);
+
   await publish(page);
 
   const file = join(root, 'content', 'case-studies', 'cafe-a-repair-shop-in-shepshed.md');
