@@ -2,7 +2,7 @@
 //! content models, so its forms ask for exactly what `check` accepts. The build writes it when
 //! `site.yaml` has a `cms:` section; `serve` offers it against the files on disk.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Value, json};
 
@@ -51,15 +51,15 @@ pub enum Script {
 
 /// The `/admin/` files: path in the output -> bytes.
 pub fn files(
+    root: &Path,
     config: &Config,
-    pages: &[PathBuf],
     backend: Backend,
     script: &Script,
 ) -> Vec<(String, Vec<u8>)> {
     let preview = preview_path();
     let yaml = format!(
         "# Made by communities from the content models (src/models.rs) and site.yaml's `cms:`.\n{}",
-        serde_yaml::to_string(&decap_config(config, pages, backend)).unwrap_or_default()
+        serde_yaml::to_string(&decap_config(root, config, backend)).unwrap_or_default()
     );
     vec![
         (
@@ -94,8 +94,7 @@ pub fn write(root: &Path, site: &Site, sink: &dyn Sink) -> Vec<Diagnostic> {
     if !taken.is_empty() {
         return taken;
     }
-    let (found, _) = content::discover(root);
-    files(config, &found.pages, Backend::Live(cms), &Script::Cdn)
+    files(root, config, Backend::Live(cms), &Script::Cdn)
         .into_iter()
         .filter_map(|(path, bytes)| {
             sink.write(&path, &bytes).err().map(|e| {
@@ -148,10 +147,15 @@ fn escape(text: &str) -> String {
     String::from_utf8_lossy(&escaped).into_owned()
 }
 
-/// Decap CMS's configuration. `pages` are the content files (relative to the root), which
-/// decide the report years and the existing plain pages offered.
-pub fn decap_config(config: &Config, pages: &[PathBuf], backend: Backend) -> Value {
-    let relative: Vec<String> = pages.iter().map(|p| content::content_relative(p)).collect();
+/// Decap CMS's configuration. The content files decide the report years and the existing
+/// plain pages offered.
+pub fn decap_config(root: &Path, config: &Config, backend: Backend) -> Value {
+    let (found, _) = content::discover(root);
+    let relative: Vec<String> = found
+        .pages
+        .iter()
+        .map(|p| content::content_relative(p))
+        .collect();
     let mut collections = vec![
         folder_collection(
             "case-studies",
@@ -171,7 +175,7 @@ pub fn decap_config(config: &Config, pages: &[PathBuf], backend: Backend) -> Val
             Some(&year),
         ));
     }
-    collections.push(pages_collection(&relative));
+    collections.push(pages_collection(root, config, &relative));
 
     let mut decap = json!({
         "media_folder": MEDIA_FOLDER,
@@ -264,14 +268,19 @@ fn folder_collection(
 
 /// Every existing page that is not a case study, resource or report section: section
 /// introductions, each year's report and the plain pages. New ones are made with `new page`.
-fn pages_collection(relative: &[String]) -> Value {
+fn pages_collection(root: &Path, config: &Config, relative: &[String]) -> Value {
     let files: Vec<Value> = relative
         .iter()
         .filter(|p| matches!(Kind::for_path(p), Kind::Page | Kind::ReportYear))
         .map(|p| {
+            let path = Path::new("content").join(p);
+            let title = content::parse_file(root, &path, config.max_file_mb)
+                .0
+                .map(|source| source.meta.title)
+                .filter(|title| !title.is_empty());
             json!({
                 "name": p.trim_end_matches(".md").replace(['/', '.'], "-"),
-                "label": p,
+                "label": title.map_or_else(|| p.clone(), |title| format!("{title} ({p})")),
                 "file": format!("content/{p}"),
                 "fields": fields(Kind::for_path(p), false, None),
             })
@@ -426,14 +435,15 @@ mod tests {
     #[test]
     fn pull_requests_choose_the_editorial_workflow() {
         let mut c = config();
-        let live = decap_config(&c, &[], Backend::Live(c.cms.as_ref().unwrap()));
+        let root = Path::new("no-such-site");
+        let live = decap_config(root, &c, Backend::Live(c.cms.as_ref().unwrap()));
         assert_eq!(live["publish_mode"], "editorial_workflow");
         assert_eq!(live["backend"]["repo"], "leics/communities");
         assert_eq!(live["public_folder"], "/images");
         c.cms.as_mut().unwrap().pull_requests = false;
-        let direct = decap_config(&c, &[], Backend::Live(c.cms.as_ref().unwrap()));
+        let direct = decap_config(root, &c, Backend::Live(c.cms.as_ref().unwrap()));
         assert_eq!(direct.get("publish_mode"), None);
-        let local = decap_config(&c, &[], Backend::Local);
+        let local = decap_config(root, &c, Backend::Local);
         assert_eq!(local["backend"]["proxy_url"], LOCAL_API);
     }
 

@@ -109,12 +109,11 @@ pub fn handle(root: &Path, request: &Incoming) -> Reply {
         Some(_) => Script::Served(format!("{SERVED_BUNDLE}decap-cms.js")),
         None => Script::Cdn,
     };
-    let (found, _) = content::discover(root);
     let wanted = match path {
         "/admin/" | "/admin/index.html" => "admin/index.html",
         other => other.trim_start_matches('/'),
     };
-    cms::files(&config, &found.pages, Backend::Local, &script)
+    cms::files(root, &config, Backend::Local, &script)
         .into_iter()
         .find(|(name, _)| name == wanted)
         .map_or_else(not_found, |(name, bytes)| {

@@ -262,6 +262,13 @@ fn collections_name_new_pages_as_new_does_and_keep_resources_as_bundles() {
         .unwrap();
     assert_eq!(year["default"], "2020-21");
     let pages = collection("pages");
+    let about = pages["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"] == "content/about.md")
+        .unwrap();
+    assert_eq!(about["label"], "About us (about.md)");
     let pages: Vec<&str> = pages["files"]
         .as_array()
         .unwrap()
