@@ -225,19 +225,20 @@ fn generated_config_agrees_with_the_schemas_in_every_field_required_flag_and_cho
     }
 }
 
+/// The item of a list whose `key` is `value`.
+fn item<'a>(list: &'a Value, key: &str, value: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i[key] == value)
+        .unwrap_or_else(|| panic!("no item with {key} {value}"))
+}
+
 #[test]
 fn collections_name_new_pages_as_new_does_and_keep_resources_as_bundles() {
     let site = built_with_cms();
     let config = config_yml(site.path());
-    let collection = |name: &str| {
-        config["collections"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == name)
-            .unwrap_or_else(|| panic!("collection {name}"))
-            .clone()
-    };
+    let collection = |name: &str| item(&config["collections"], "name", name).clone();
     let case_studies = collection("case-studies");
     assert_eq!(case_studies["folder"], "content/case-studies");
     assert_eq!(case_studies["slug"], "{{slug}}");
@@ -245,29 +246,16 @@ fn collections_name_new_pages_as_new_does_and_keep_resources_as_bundles() {
     let resources = collection("resources");
     assert_eq!(resources["path"], "{{slug}}/index");
     assert_eq!(resources["media_folder"], "");
-    let attachments = resources["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["name"] == "attachments")
-        .unwrap();
+    let attachments = item(&resources["fields"], "name", "attachments");
     assert_eq!(attachments["fields"][0]["widget"], "file");
     let report = collection("annual-report-2020-21");
     assert_eq!(report["folder"], "content/annual-report/2020-21");
-    let year = report["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["name"] == "year")
-        .unwrap();
-    assert_eq!(year["default"], "2020-21");
+    assert_eq!(
+        item(&report["fields"], "name", "year")["default"],
+        "2020-21"
+    );
     let pages = collection("pages");
-    let about = pages["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["file"] == "content/about.md")
-        .unwrap();
+    let about = item(&pages["files"], "file", "content/about.md");
     assert_eq!(about["label"], "About us (about.md)");
     let pages: Vec<&str> = pages["files"]
         .as_array()
