@@ -18,11 +18,17 @@ use serde_json::{Value, json};
 const CMS_SECTION: &str =
     "cms:\n  backend: github\n  repo: leicestershire/communities\n  branch: main\n";
 
-/// A copy of the `kinds` fixture with a `cms:` section, built into `public/`.
-fn built_with_cms() -> tempfile::TempDir {
+/// A copy of the `kinds` fixture with a `cms:` section.
+fn with_cms() -> tempfile::TempDir {
     let site = fixture("kinds");
     let config = read(site.path(), "site.yaml");
     write(site.path(), "site.yaml", &format!("{config}{CMS_SECTION}"));
+    site
+}
+
+/// `with_cms()`, built into `public/`.
+fn built_with_cms() -> tempfile::TempDir {
+    let site = with_cms();
     build(site.path());
     site
 }
@@ -89,6 +95,31 @@ fn types(property: &Value) -> BTreeSet<String> {
     }
 }
 
+/// Form fields and a schema's object agree: the same names, and the same ones required.
+fn same_fields(fields: &[&Value], object: &Value, what: &str) {
+    let names = |required_only: bool| -> BTreeSet<&str> {
+        fields
+            .iter()
+            .filter(|f| !required_only || f["required"] == true)
+            .map(|f| f["name"].as_str().unwrap())
+            .collect()
+    };
+    let properties: BTreeSet<&str> = object["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let required: BTreeSet<&str> = object["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(names(false), properties, "{what}: the fields");
+    assert_eq!(names(true), required, "{what}: the required fields");
+}
+
 #[test]
 fn generated_config_agrees_with_the_schemas_in_every_field_required_flag_and_choice() {
     let site = built_with_cms();
@@ -114,25 +145,11 @@ fn generated_config_agrees_with_the_schemas_in_every_field_required_flag_and_cho
         assert_eq!(body.len(), 1, "{place}: the Markdown body");
         assert_eq!(body[0]["widget"], "markdown");
 
-        let names: BTreeSet<&str> = front_matter
-            .iter()
-            .map(|f| f["name"].as_str().unwrap())
-            .collect();
-        let expected: BTreeSet<&str> = properties.keys().map(String::as_str).collect();
-        assert_eq!(names, expected, "{place}: the fields of a {}", kind.name());
-
-        let required: BTreeSet<&str> = front_matter
-            .iter()
-            .filter(|f| f["required"] == true)
-            .map(|f| f["name"].as_str().unwrap())
-            .collect();
-        let expected: BTreeSet<&str> = schema["required"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap())
-            .collect();
-        assert_eq!(required, expected, "{place}: required fields");
+        same_fields(
+            &front_matter,
+            &schema,
+            &format!("{place}, a {}", kind.name()),
+        );
 
         for field in &front_matter {
             let name = field["name"].as_str().unwrap();
@@ -176,34 +193,8 @@ fn generated_config_agrees_with_the_schemas_in_every_field_required_flag_and_cho
                 }
                 "image" => assert_eq!(name, "image", "{what}"),
                 "list" if field.get("fields").is_some() => {
-                    let items = &property["items"];
-                    let keys: BTreeSet<&str> = field["fields"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|f| f["name"].as_str().unwrap())
-                        .collect();
-                    let expected: BTreeSet<&str> = items["properties"]
-                        .as_object()
-                        .unwrap()
-                        .keys()
-                        .map(String::as_str)
-                        .collect();
-                    assert_eq!(keys, expected, "{what}: the keys of each record");
-                    let required: BTreeSet<&str> = field["fields"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .filter(|f| f["required"] == true)
-                        .map(|f| f["name"].as_str().unwrap())
-                        .collect();
-                    let expected: BTreeSet<&str> = items["required"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|v| v.as_str().unwrap())
-                        .collect();
-                    assert_eq!(required, expected, "{what}: required keys of each record");
+                    let keys: Vec<&Value> = field["fields"].as_array().unwrap().iter().collect();
+                    same_fields(&keys, &property["items"], &format!("{what}, each record"));
                 }
                 "list" => {
                     assert!(kinds.contains("array"), "{what}");
@@ -277,9 +268,7 @@ fn collections_name_new_pages_as_new_does_and_keep_resources_as_bundles() {
 
 #[test]
 fn a_page_at_the_editors_address_is_an_error_when_the_editor_is_on() {
-    let site = fixture("kinds");
-    let config = read(site.path(), "site.yaml");
-    write(site.path(), "site.yaml", &format!("{config}{CMS_SECTION}"));
+    let site = with_cms();
     write(
         site.path(),
         "content/admin.md",
