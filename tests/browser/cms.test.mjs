@@ -4,12 +4,10 @@
 // `check` and is published at its address; entries that `check` would refuse are not saved.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { binary, launch, projectRoot } from './lib.mjs';
+import { binary, launch, projectRoot, serveCopy } from './lib.mjs';
 
 const TIMEOUT = 30_000;
 
@@ -19,24 +17,9 @@ let url;
 let browser;
 
 before(async () => {
-  root = mkdtempSync(join(tmpdir(), 'communities-cms-'));
-  cpSync(join(projectRoot, 'tests', 'fixtures', 'serve'), root, { recursive: true });
-  server = spawn(binary(), ['serve', '--root', root, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    // The editor from the npm package the tests install, as serve offers it offline.
-    env: { ...process.env, COMMUNITIES_CMS_DIST: join(import.meta.dirname, 'node_modules', 'decap-cms', 'dist') },
-  });
-  url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('serve printed no address')), TIMEOUT);
-    createInterface({ input: server.stdout }).on('line', (line) => {
-      const found = line.match(/http:\/\/\S+/);
-      if (found) {
-        clearTimeout(timer);
-        resolve(found[0]);
-      }
-    });
-    server.on('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-  });
+  // The editor from the npm package the tests install, as serve offers it offline.
+  const dist = join(import.meta.dirname, 'node_modules', 'decap-cms', 'dist');
+  ({ root, url, server } = await serveCopy('serve', { env: { ...process.env, COMMUNITIES_CMS_DIST: dist }, timeout: TIMEOUT }));
   browser = await launch();
 });
 
