@@ -36,6 +36,45 @@ struct RawConfig {
     html: HtmlConfig,
     #[serde(default)]
     tag_names: BTreeMap<String, String>,
+    #[serde(default)]
+    cms: Option<CmsConfig>,
+}
+
+/// `cms:`: the content editor published at `/admin/`; without this section none is written.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CmsConfig {
+    /// Where the site's files are kept, and so where the editor commits.
+    pub backend: CmsBackend,
+    /// The repository as `owner/name`.
+    pub repo: String,
+    #[serde(default = "default_branch")]
+    pub branch: String,
+    /// Each change becomes a pull request that a maintainer reviews (with a deploy preview)
+    /// instead of a commit straight to the branch.
+    #[serde(default = "default_pull_requests")]
+    pub pull_requests: bool,
+    /// The address of the OAuth service that signs editors in to GitHub; Netlify's when left out.
+    #[serde(default)]
+    pub auth_url: Option<String>,
+    /// The application id of a GitLab OAuth application, so editors sign in without any service.
+    #[serde(default)]
+    pub app_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CmsBackend {
+    Github,
+    Gitlab,
+}
+
+fn default_branch() -> String {
+    "main".to_string()
+}
+
+fn default_pull_requests() -> bool {
+    true
 }
 
 /// How raw HTML written in Markdown is treated.
@@ -93,6 +132,7 @@ pub struct Config {
     /// The name shown for a tag, keyed by the tag as written (`covid-19: COVID-19`); tags
     /// not named here are shown from their most used spelling.
     pub tag_names: BTreeMap<String, String>,
+    pub cms: Option<CmsConfig>,
     /// Settings that are allowed but risky, for the build summary.
     pub warnings: Vec<Diagnostic>,
 }
@@ -157,6 +197,9 @@ impl Config {
                 .with_hint("write a path on this site, e.g. /about/, or a full address starting https://"));
             }
         }
+        if let Some(cms) = &raw.cms {
+            check_cms(cms, text)?;
+        }
         let mut warnings = Vec::new();
         if !raw.html.sanitize {
             warnings.push(
@@ -179,6 +222,7 @@ impl Config {
             max_file_mb: raw.max_file_mb,
             html: raw.html,
             tag_names: raw.tag_names,
+            cms: raw.cms,
             warnings,
         })
     }
@@ -224,6 +268,39 @@ fn parse_base_url(text: &str) -> Result<url::Url, String> {
         url.set_path(&path);
     }
     Ok(url)
+}
+
+fn check_cms(cms: &CmsConfig, text: &str) -> Result<(), Diagnostic> {
+    let path = Path::new(CONFIG_FILE);
+    let parts: Vec<&str> = cms.repo.split('/').collect();
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    if parts.len() < 2 || !parts.iter().all(|p| plain(p)) {
+        return Err(Diagnostic::error(
+            path,
+            line_of_text(text, "repo:"),
+            1,
+            format!("the cms repo {:?} is not a repository name", cms.repo),
+        )
+        .with_hint("write the owner and the name, e.g. leicestershire/communities"));
+    }
+    if let Some(auth_url) = &cms.auth_url {
+        if !url::Url::parse(auth_url).is_ok_and(|u| u.scheme() == "https") {
+            return Err(Diagnostic::error(
+                path,
+                line_of_text(text, "auth_url:"),
+                1,
+                format!("the cms auth_url {auth_url:?} is not an https:// address"),
+            )
+            .with_hint(
+                "write the full address of the sign-in service, e.g. https://auth.example.org",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn is_host_name(host: &str) -> bool {
@@ -357,6 +434,33 @@ mod tests {
         }
         let fine = "title: T\nbase_url: https://example.org/\nmenus:\n  main:\n    - {name: Home, url: /}\n    - {name: Mail, url: \"mailto:team@example.org\"}\n    - {name: Council, url: \"https://www.leicestershire.gov.uk/\"}\n";
         assert_eq!(Config::parse(fine, None).unwrap().menus["main"].len(), 3);
+    }
+
+    #[test]
+    fn cms_section_is_optional_and_checked() {
+        let c = Config::parse("title: T\nbase_url: https://example.org/\n", None).unwrap();
+        assert_eq!(c.cms, None);
+        let c = Config::parse(
+            "title: T\nbase_url: https://example.org/\ncms:\n  backend: github\n  repo: leics/communities\n",
+            None,
+        )
+        .unwrap();
+        let cms = c.cms.unwrap();
+        assert_eq!(cms.backend, CmsBackend::Github);
+        assert_eq!(cms.branch, "main");
+        assert!(cms.pull_requests);
+        let err = Config::parse(
+            "title: T\nbase_url: https://example.org/\ncms:\n  backend: github\n  repo: communities\n",
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(err.line(), Some(5));
+        let err = Config::parse(
+            "title: T\nbase_url: https://example.org/\ncms:\n  backend: bitbucket\n  repo: a/b\n",
+            None,
+        )
+        .unwrap_err();
+        assert!(err.message.contains("bitbucket"), "{}", err.message);
     }
 
     #[test]

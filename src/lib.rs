@@ -6,6 +6,8 @@
 
 pub mod assets;
 pub mod autolink;
+pub mod cms;
+pub mod cms_backend;
 pub mod config;
 pub mod content;
 pub mod diagnostics;

@@ -264,6 +264,7 @@ pub fn write_site(
     let mut problems = render::render(site, tera, &jobs, sink);
     problems.extend(publish::write(site, tera, sink));
     problems.extend(search::write(site, sink));
+    problems.extend(crate::cms::write(root, site, sink));
     let copy_problems: Vec<Diagnostic> = statics
         .par_iter()
         .filter_map(|(path, file)| file.copy(root, path, sink).err())

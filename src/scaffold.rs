@@ -40,30 +40,7 @@ pub fn create(
     title: &str,
     today: NaiveDate,
 ) -> Result<Created, Diagnostic> {
-    let slug = slug::slugify(title);
-    if slug.is_empty() {
-        return Err(Diagnostic::file_error(
-            root.join("content"),
-            format!("the title {title:?} has no letters or digits to make a web address from"),
-        )
-        .with_hint("give the page a title with words in it"));
-    }
-    let content_path = match what {
-        NewPage::CaseStudy => format!("case-studies/{slug}.md"),
-        NewPage::Resource { bundle: false } => format!("resources/{slug}.md"),
-        NewPage::Resource { bundle: true } => format!("resources/{slug}/index.md"),
-        NewPage::ReportSection { year } => {
-            if !is_report_year(year) {
-                return Err(Diagnostic::file_error(
-                    root.join("content/annual-report"),
-                    format!("{year:?} is not a report year"),
-                )
-                .with_hint("write the financial year like --year 2021-22"));
-            }
-            format!("annual-report/{year}/{slug}.md")
-        }
-        NewPage::Page { path } => page_path(path)?,
-    };
+    let content_path = content_path(root, what, title)?;
     let kind = Kind::for_path(&content_path);
     let path = Path::new("content").join(&content_path);
     let weight = match what {
@@ -100,6 +77,43 @@ pub fn create(
     Ok(Created {
         url: page_url(&content_path, None),
         path,
+    })
+}
+
+/// The name a page of this title gets, in its web address and its file name.
+fn slug_of_title(title: &str) -> Option<String> {
+    let slug = slug::slugify(title);
+    (!slug.is_empty()).then_some(slug)
+}
+
+/// Where `new` puts a page of this title, relative to `content/`.
+pub fn content_path(root: &Path, what: &NewPage, title: &str) -> Result<String, Diagnostic> {
+    let Some(slug) = slug_of_title(title) else {
+        return Err(Diagnostic::error(
+            root.join("content"),
+            1,
+            1,
+            format!("the title {title:?} has no letters or digits to make a web address from"),
+        )
+        .with_hint("give the page a title with words in it"));
+    };
+    Ok(match what {
+        NewPage::CaseStudy => format!("case-studies/{slug}.md"),
+        NewPage::Resource { bundle: false } => format!("resources/{slug}.md"),
+        NewPage::Resource { bundle: true } => format!("resources/{slug}/index.md"),
+        NewPage::ReportSection { year } => {
+            if !is_report_year(year) {
+                return Err(Diagnostic::error(
+                    root.join("content/annual-report"),
+                    1,
+                    1,
+                    format!("{year:?} is not a report year"),
+                )
+                .with_hint("write the financial year like --year 2021-22"));
+            }
+            format!("annual-report/{year}/{slug}.md")
+        }
+        NewPage::Page { path } => page_path(path)?,
     })
 }
 

@@ -26,8 +26,11 @@ fn enum_of(choices: &[Choice]) -> Value {
     json!(choices.iter().map(|c| c.value).collect::<Vec<_>>())
 }
 
+/// What a `slug` may be: one URL path segment in lower case.
+pub const SLUG_PATTERN: &str = "^[a-z0-9_-][a-z0-9._-]*$";
+
 /// `^\d{4}-(00-01|01-02|...)`: a four-digit year then the next year's last two digits.
-fn report_year_pattern() -> String {
+pub fn report_year_pattern() -> String {
     let pairs: Vec<String> = (0..100)
         .map(|n| format!("{n:02}-{:02}", (n + 1) % 100))
         .collect();
@@ -46,7 +49,7 @@ fn field_schema(def: &FieldDef) -> Value {
         FieldType::Bool => json!({"type": "boolean"}),
         FieldType::Integer => json!({"type": "integer"}),
         FieldType::Slug => {
-            json!({"type": ["string", "integer"], "minimum": 0, "pattern": "^[a-z0-9_-][a-z0-9._-]*$"})
+            json!({"type": ["string", "integer"], "minimum": 0, "pattern": SLUG_PATTERN})
         }
         FieldType::TextList => json!({"type": "array", "items": {"type": text_types()}}),
         FieldType::ReportYear => json!({"type": "string", "pattern": report_year_pattern()}),

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, RwLock};
@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use percent_encoding::percent_decode_str;
 
+use crate::cms_backend;
 use crate::diagnostics::Diagnostic;
 use crate::incremental::{Outcome, Session};
 use crate::output::Files;
@@ -88,6 +89,9 @@ pub struct Preview {
     /// Lower-case host names answered besides loopback addresses.
     hosts: Vec<String>,
     bind: IpAddr,
+    /// The site folder whose files the content editor at `/admin/` edits; none in tests that
+    /// serve files alone.
+    editor: Option<PathBuf>,
 }
 
 enum Message {
@@ -112,11 +116,10 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
 
     let started = Instant::now();
     let (mut session, first) = Session::new(root, Some(url.clone()));
-    let preview = Arc::new(Preview::new(
-        Files::default(),
-        options.bind,
-        &options.allowed_hosts,
-    ));
+    let preview = Arc::new(
+        Preview::new(Files::default(), options.bind, &options.allowed_hosts)
+            .with_editor(root.clone()),
+    );
     preview.publish(first, started);
 
     let (sender, messages) = mpsc::channel();
@@ -297,6 +300,23 @@ fn connection(mut stream: TcpStream, preview: &Preview) {
             }
         };
         buffer.drain(..used);
+        let mut request = request;
+        request.from_loopback = stream.peer_addr().is_ok_and(|a| a.ip().is_loopback());
+        if request.body_length > 0 {
+            // At most the editor's limit, checked in `parse_head` before any of it is read.
+            while buffer.len() < request.body_length {
+                let mut chunk = [0u8; 64 * 1024];
+                let room = (request.body_length - buffer.len()).min(chunk.len());
+                if started.elapsed() > IDLE {
+                    return;
+                }
+                match stream.read(&mut chunk[..room]) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+                }
+            }
+            request.body = buffer.drain(..request.body_length).collect();
+        }
         match preview.answer(&request, local) {
             Answer::Reply(reply) => {
                 let close = request.close || reply.close;
@@ -320,6 +340,12 @@ pub struct Request {
     pub host: Option<String>,
     /// The client asked to close after the answer (or speaks HTTP/1.0 without keep-alive).
     pub close: bool,
+    pub content_type: Option<String>,
+    /// The length of the body that follows the head: only the content editor's saves have one.
+    pub body_length: usize,
+    pub body: Vec<u8>,
+    /// Sent from this machine: only then may the content editor change files.
+    pub from_loopback: bool,
 }
 
 impl Request {
@@ -340,7 +366,8 @@ pub enum Head {
 }
 
 /// Reads a request head from the start of `buffer`. Requests with a body are refused from
-/// their head alone: the preview serves only GET and HEAD, so no body is ever read.
+/// their head alone, but for the content editor's saves, whose length is checked against its
+/// limit before any of the body is read.
 pub fn parse_head(buffer: &[u8]) -> Head {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut parsed = httparse::Request::new(&mut headers);
@@ -362,9 +389,17 @@ pub fn parse_head(buffer: &[u8]) -> Head {
             .find(|h| h.name.eq_ignore_ascii_case(name))
             .map(|h| String::from_utf8_lossy(h.value).trim().to_string())
     };
-    let has_body = header("transfer-encoding").is_some()
-        || header("content-length").is_some_and(|length| length != "0");
-    if has_body {
+    let target = parsed.path.unwrap_or_default();
+    let saves =
+        parsed.method == Some("POST") && target.split('?').next() == Some(crate::cms::LOCAL_API);
+    let body_length = match header("content-length") {
+        None => 0,
+        Some(length) => match length.parse::<usize>() {
+            Ok(n) if n == 0 || (saves && n <= cms_backend::MAX_BODY) => n,
+            _ => return Head::Refused(413, "Requests with a body are not served.\n"),
+        },
+    };
+    if header("transfer-encoding").is_some() {
         return Head::Refused(413, "Requests with a body are not served.\n");
     }
     let connection = header("connection")
@@ -378,9 +413,13 @@ pub fn parse_head(buffer: &[u8]) -> Head {
     Head::Complete(
         Request {
             method: parsed.method.unwrap_or_default().to_string(),
-            target: parsed.path.unwrap_or_default().to_string(),
+            target: target.to_string(),
             host: header("host"),
             close,
+            content_type: header("content-type"),
+            body_length,
+            body: Vec::new(),
+            from_loopback: false,
         },
         used,
     )
@@ -436,6 +475,8 @@ fn reason(status: u16) -> &'static str {
         404 => "Not Found",
         405 => "Method Not Allowed",
         413 => "Content Too Large",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Content",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
         503 => "Service Unavailable",
@@ -490,7 +531,14 @@ impl Preview {
             live: Live::default(),
             hosts: hosts.iter().map(|h| h.to_ascii_lowercase()).collect(),
             bind,
+            editor: None,
         }
+    }
+
+    /// Offers the content editor at `/admin/`, saving into the site at `root`.
+    pub fn with_editor(mut self, root: PathBuf) -> Preview {
+        self.editor = Some(root);
+        self
     }
 
     /// Shows a build's result in the terminal and to open pages.
@@ -589,13 +637,18 @@ impl Preview {
                 "This preview answers only to localhost, loopback addresses, the address it serves on, and names given with --allow-host.\n",
             ));
         }
-        if !matches!(request.method.as_str(), "GET" | "HEAD") {
-            return Answer::Reply(Reply::text(405, "Only GET and HEAD are served.\n"));
-        }
         let (path, query) = request
             .target
             .split_once('?')
             .unwrap_or((&request.target, ""));
+        if let Some(root) = &self.editor
+            && cms_backend::handles(path)
+        {
+            return Answer::Reply(editor_reply(root, request, path));
+        }
+        if !matches!(request.method.as_str(), "GET" | "HEAD") {
+            return Answer::Reply(Reply::text(405, "Only GET and HEAD are served.\n"));
+        }
         if path.starts_with(OWN_PREFIX) {
             return self.own_file(path, query);
         }
@@ -745,6 +798,13 @@ impl Preview {
                 Head::Partial => return out,
             };
             rest = &rest[used..];
+            let mut request = request;
+            request.from_loopback = true;
+            if rest.len() < request.body_length {
+                return out;
+            }
+            request.body = rest[..request.body_length].to_vec();
+            rest = &rest[request.body_length..];
             match self.answer(&request, local) {
                 Answer::Reply(reply) => {
                     let close = request.close || reply.close;
@@ -762,6 +822,23 @@ impl Preview {
             }
         }
     }
+}
+
+/// The content editor's answer: its page and script, or a save checked as `check` would.
+fn editor_reply(root: &Path, request: &Request, path: &str) -> Reply {
+    let incoming = cms_backend::Incoming {
+        method: &request.method,
+        path,
+        content_type: request.content_type.as_deref(),
+        from_loopback: request.from_loopback,
+        body: &request.body,
+    };
+    let answer = cms_backend::handle(root, &incoming);
+    let mut reply = Reply::new(answer.status, &answer.content_type, Arc::from(answer.body));
+    if let Some(location) = answer.location {
+        reply.headers.push(("Location", location));
+    }
+    reply
 }
 
 /// Whether the other end has closed the connection (or it failed), without waiting.
@@ -1072,6 +1149,37 @@ mod tests {
             format!("GET / HTTP/1.1\r\nHost: localhost\r\n{many}\r\n").as_bytes(),
         );
         assert_eq!(status_of(&answer), 431);
+    }
+
+    #[test]
+    fn only_the_editors_saves_may_have_a_body_and_only_up_to_its_limit() {
+        let save = |length: usize| {
+            format!(
+                "POST /__communities/cms HTTP/1.1\r\nHost: localhost\r\nContent-Length: {length}\r\n\r\n"
+            )
+        };
+        match parse_head(save(12).as_bytes()) {
+            Head::Complete(request, _) => assert_eq!(request.body_length, 12),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            parse_head(save(cms_backend::MAX_BODY + 1).as_bytes()),
+            Head::Refused(413, "Requests with a body are not served.\n")
+        );
+        assert_eq!(
+            parse_head(b"POST /admin/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n"),
+            Head::Refused(413, "Requests with a body are not served.\n")
+        );
+        // Without an editor, a save is not served, and the body after it is not taken for a
+        // request of its own.
+        let mut bytes = save(2).into_bytes();
+        bytes.extend_from_slice(b"{}");
+        let answer = preview().respond_to_bytes(&bytes);
+        assert_eq!(status_of(&answer), 405);
+        assert_eq!(
+            String::from_utf8_lossy(&answer).matches("HTTP/1.1").count(),
+            1
+        );
     }
 
     #[test]

@@ -1,10 +1,11 @@
 // Shared set-up of the browser tests: build a site with the project's binary, serve the
 // output on 127.0.0.1, and drive Debian's Chromium with playwright-core.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, extname, resolve, normalize, sep } from 'node:path';
+import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
 
 export const projectRoot = resolve(import.meta.dirname, '..', '..');
@@ -76,4 +77,34 @@ export function launch() {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * Copies `tests/fixtures/<fixture>` into a fresh folder and runs `communities serve` on it on a
+ * free port. Returns the folder, the site's address and the process (stop it with SIGINT).
+ */
+export async function serveCopy(
+  fixture,
+  { env = process.env, timeout = 20_000, folders = [] } = {},
+) {
+  const root = mkdtempSync(join(tmpdir(), 'communities-serve-'));
+  cpSync(join(projectRoot, 'tests', 'fixtures', fixture), root, { recursive: true });
+  // Folders to exist before serve starts, so that it watches them from the start.
+  for (const folder of folders) mkdirSync(join(root, folder), { recursive: true });
+  const server = spawn(binary(), ['serve', '--root', root, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env,
+  });
+  const url = await new Promise((found, failed) => {
+    const timer = setTimeout(() => failed(new Error('serve printed no address')), timeout);
+    createInterface({ input: server.stdout }).on('line', (line) => {
+      const address = line.match(/http:\/\/\S+/);
+      if (address) {
+        clearTimeout(timer);
+        found(address[0]);
+      }
+    });
+    server.on('exit', (code) => failed(new Error(`serve exited with ${code}`)));
+  });
+  return { root, url, server };
 }

@@ -2,12 +2,9 @@
 // stylesheet edit swaps the stylesheet without reloading the page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { binary, launch, projectRoot } from './lib.mjs';
+import { launch, serveCopy } from './lib.mjs';
 
 const TIMEOUT = 20_000;
 const CASE_STUDY = 'content/case-studies/croft-community-fridge.md';
@@ -18,24 +15,11 @@ let url;
 let browser;
 
 before(async () => {
-  root = mkdtempSync(join(tmpdir(), 'communities-serve-'));
-  cpSync(join(projectRoot, 'tests', 'fixtures', 'serve'), root, { recursive: true });
   // The site's own theme folder, watched from the start, for the stylesheet edit below.
-  mkdirSync(join(root, 'themes', 'default', 'static'), { recursive: true });
-  server = spawn(binary(), ['serve', '--root', root, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('serve printed no address')), TIMEOUT);
-    createInterface({ input: server.stdout }).on('line', (line) => {
-      const found = line.match(/http:\/\/\S+/);
-      if (found) {
-        clearTimeout(timer);
-        resolve(found[0]);
-      }
-    });
-    server.on('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-  });
+  ({ root, url, server } = await serveCopy('serve', {
+    timeout: TIMEOUT,
+    folders: [join('themes', 'default', 'static')],
+  }));
   browser = await launch();
 });
 
