@@ -96,7 +96,11 @@ const stemEnglish = (() => {
   if (!root || !window.fetch || !window.TextDecoder || !window.URLSearchParams) return;
 
   const PAGE_SIZE = 10;
+  // While typing, a query whose shards are all at hand runs at once; one that needs a shard
+  // waits for a pause in the typing, so that passing words fetch nothing.
   const DEBOUNCE_MS = 200;
+  // The live region speaks after a longer pause, so that it reads out the finished query.
+  const ANNOUNCE_MS = 600;
   // A typed prefix is expanded to every word it starts once it has this many letters...
   const MIN_PREFIX = 3;
   // ...and when those words fill at most this many shards; otherwise only the word itself.
@@ -222,8 +226,29 @@ const stemEnglish = (() => {
     return lo;
   }
 
-  const shard = (i) => cached(shards, i, () => get(`shards/${i}.bin`, 'arrayBuffer').then(decodeShard));
+  // Shards fetched and decoded, by number.
+  const loaded = new Set();
+  const shard = (i) =>
+    cached(shards, i, () =>
+      get(`shards/${i}.bin`, 'arrayBuffer').then((buffer) => {
+        loaded.add(i);
+        return decodeShard(buffer);
+      }),
+    );
   const page = (i) => cached(pages, i, () => get(`pages/${i}.json`, 'json'));
+
+  /**
+   * The shards a query word needs: its stem's, its own (where the words it begins start), and
+   * the few after that hold the stems it begins, if they are few enough to expand the prefix.
+   */
+  function shardsFor(q, stem = stemEnglish(q)) {
+    const from = shardOf(q);
+    const to = shardOf(`${q}\uffff`);
+    const prefix = [...q].length >= MIN_PREFIX && to - from < MAX_PREFIX_SHARDS;
+    const wanted = new Set([shardOf(stem), from]);
+    if (prefix) for (let i = from; i <= to; i++) wanted.add(i);
+    return { wanted: [...wanted], prefix };
+  }
 
   /** Edits (added, dropped, changed or swapped letters) from `a` to `b`, or `max + 1` if more. */
   function edits(a, b, max) {
@@ -266,12 +291,8 @@ const stemEnglish = (() => {
    */
   async function matchWord(q, correct) {
     const stem = stemEnglish(q);
-    const from = shardOf(q);
-    const to = shardOf(`${q}\uffff`);
-    const prefix = [...q].length >= MIN_PREFIX && to - from < MAX_PREFIX_SHARDS;
-    const wanted = new Set([shardOf(stem), from]);
-    if (prefix) for (let i = from; i <= to; i++) wanted.add(i);
-    const entries = (await Promise.all([...wanted].map(shard))).flat();
+    const { wanted, prefix } = shardsFor(q, stem);
+    const entries = (await Promise.all(wanted.map(shard))).flat();
     const scores = new Float32Array(manifest.pages);
     const marked = new Set([q]);
     const add = (entry, weight) => {
@@ -579,9 +600,15 @@ const stemEnglish = (() => {
   }
 
   let lastAnnounced = null;
+  let announceTimer = 0;
   function announce(text) {
-    if (text !== lastAnnounced) status.textContent = text;
-    lastAnnounced = text;
+    clearTimeout(announceTimer);
+    const say = () => {
+      if (text !== lastAnnounced) status.textContent = text;
+      lastAnnounced = text;
+    };
+    if (typing) announceTimer = setTimeout(say, ANNOUNCE_MS);
+    else say();
   }
 
   function buildFacets() {
@@ -702,13 +729,16 @@ const stemEnglish = (() => {
     });
     input.addEventListener('input', () => {
       clearTimeout(timer);
-      timer = setTimeout(() => {
+      const go = () => {
         takeQuery();
         // The first keystrokes of a new query make a history entry; the rest update it.
         record(!typing);
         typing = true;
         run();
-      }, DEBOUNCE_MS);
+      };
+      const ready = queryWords(input.value).every((w) => shardsFor(w).wanted.every((i) => loaded.has(i)));
+      if (ready) go();
+      else timer = setTimeout(go, DEBOUNCE_MS);
     });
     $('search-clear').addEventListener('click', () => {
       for (const box of facetBox.querySelectorAll('input[type=checkbox]')) box.checked = false;
