@@ -304,7 +304,7 @@ test('the live region announces a finished search once, not each keystroke, and 
   await results(page, /corrected from “pandemc”/);
   await page.waitForTimeout(400);
   const announced = await page.evaluate(() => window.announced);
-  assert.equal(announced.length, 1, announced.join(' / '));
+  assert.equal(announced.length, 1, JSON.stringify(announced));
   assert.match(announced[0], /^\d+ results? for “pandemic” \(corrected from “pandemc”\)$/);
 
   // From the box: the search button, the filters' summary, then the correction's link.

@@ -227,27 +227,36 @@ const stemEnglish = (() => {
   }
 
   // Shards fetched and decoded, by number.
-  const loaded = new Set();
+  const loaded = new Map();
   const shard = (i) =>
     cached(shards, i, () =>
       get(`shards/${i}.bin`, 'arrayBuffer').then((buffer) => {
-        loaded.add(i);
-        return decodeShard(buffer);
+        loaded.set(i, decodeShard(buffer));
+        return loaded.get(i);
       }),
     );
+  const entryOf = (stems, stem) => stems.find((e) => e.stem === stem);
   const page = (i) => cached(pages, i, () => get(`pages/${i}.json`, 'json'));
 
   /**
-   * The shards a query word needs: its stem's, its own (where the words it begins start), and
-   * the few after that hold the stems it begins, if they are few enough to expand the prefix.
+   * The shards a query word needs besides its stem's when the index lacks that stem: its own
+   * (where the words it begins start) and the few after that hold the stems it begins, if they
+   * are few enough to expand the prefix.
    */
-  function shardsFor(q, stem = stemEnglish(q)) {
+  function prefixShards(q) {
     const from = shardOf(q);
     const to = shardOf(`${q}\uffff`);
     const prefix = [...q].length >= MIN_PREFIX && to - from < MAX_PREFIX_SHARDS;
-    const wanted = new Set([shardOf(stem), from]);
-    if (prefix) for (let i = from; i <= to; i++) wanted.add(i);
-    return { wanted: [...wanted], prefix };
+    const wanted = [from];
+    if (prefix) for (let i = from + 1; i <= to; i++) wanted.push(i);
+    return { wanted, prefix };
+  }
+
+  /** Whether a query word would run without fetching anything. */
+  function atHand(q) {
+    const stem = stemEnglish(q);
+    const home = loaded.get(shardOf(stem));
+    return home && (entryOf(home, stem) || prefixShards(q).wanted.every((i) => loaded.has(i)));
   }
 
   /** Edits (added, dropped, changed or swapped letters) from `a` to `b`, or `max + 1` if more. */
@@ -287,12 +296,18 @@ const stemEnglish = (() => {
   /**
    * One query word: each page's score (0: no match), the words of the index it matched (to
    * mark in excerpts), the word it was corrected to, and close words to suggest.
-   * It matches its stem's pages, and those of the stems and words it begins.
+   * It matches its stem's pages or, if the index lacks its stem, those of the stems and words
+   * it begins.
    */
   async function matchWord(q, correct) {
     const stem = stemEnglish(q);
-    const { wanted, prefix } = shardsFor(q, stem);
-    const entries = (await Promise.all(wanted.map(shard))).flat();
+    const home = shardOf(stem);
+    let entries = await shard(home);
+    const own = entryOf(entries, stem);
+    // A word the index has is matched by its stem alone; only other words are expanded.
+    const { wanted, prefix } = own ? { wanted: [], prefix: false } : prefixShards(q);
+    const others = wanted.filter((i) => i !== home);
+    if (others.length) entries = entries.concat(...(await Promise.all(others.map(shard))));
     const scores = new Float32Array(manifest.pages);
     const marked = new Set([q]);
     const add = (entry, weight) => {
@@ -441,7 +456,7 @@ const stemEnglish = (() => {
     const empty = (words.length || filtering) && !hits.length;
     showHelp(empty, suggestions, typed, filtering);
     const filters = filtering ? ' with the chosen filters' : '';
-    if (typed && !words.length && !filtering) {
+    if (!words.length && !filtering && tokens(typed).some((w) => stopWords.has(w))) {
       announce(`“${typed}” is too common to search for on its own. Add a more specific word, such as a place, an activity or a group.`);
     } else if (!words.length && !filtering) {
       announce('');
@@ -736,8 +751,7 @@ const stemEnglish = (() => {
         typing = true;
         run();
       };
-      const ready = queryWords(input.value).every((w) => shardsFor(w).wanted.every((i) => loaded.has(i)));
-      if (ready) go();
+      if (queryWords(input.value).every(atHand)) go();
       else timer = setTimeout(go, DEBOUNCE_MS);
     });
     $('search-clear').addEventListener('click', () => {
