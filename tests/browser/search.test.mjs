@@ -2,7 +2,11 @@
 // test: typing, ranking, facets, shared URLs, history, keyboard use, no JavaScript, subpaths.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { buildSite, serveDir, launch } from './lib.mjs';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let browser;
 let site;
@@ -313,4 +317,24 @@ test('the live region announces a finished search once, not each keystroke, and 
   await page.keyboard.press('Enter');
   await status(page).filter({ hasText: 'No results for “pandemc”' }).waitFor();
   await context.close();
+});
+
+test('axe finds no WCAG 2.2 A or AA violation in the corrected, empty and stop-word states of search', async () => {
+  const page = await browser.newPage();
+  for (const [query, pattern] of [
+    ['q=libary', /corrected from/],
+    ['q=xylophone&kind=case-study', /No results/],
+    ['q=the', /too common/],
+  ]) {
+    await page.goto(`${site.url}/search/?${query}`);
+    await status(page).filter({ hasText: pattern }).waitFor();
+    await page.addScriptTag({ content: AXE_SOURCE });
+    const violations = await page.evaluate(() =>
+      window.axe
+        .run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
+        .then((r) => r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(', ')}`)),
+    );
+    assert.deepEqual(violations, [], query);
+  }
+  await page.close();
 });
