@@ -79,7 +79,7 @@ test('a filter narrows the results, updates the counts and goes into the URL; th
   assert.ok((await count(page, 'area', 'hinckley-and-bosworth')) <= areaBefore);
   assert.ok((await count(page, 'kind', 'resource')) > 0);
   assert.equal((await status(page).textContent()).match(/^\d+/)[0], String(caseStudies));
-  assert.match(page.url(), /\?q=volunteers&kind=case-study$/);
+  await page.waitForURL(/\?q=volunteers&kind=case-study$/);
 
   const shared = await browser.newPage();
   await shared.goto(page.url());
@@ -206,7 +206,7 @@ test('a typo is corrected to the closest word of the index, and searching for it
 
   await page.getByRole('link', { name: 'libary' }).click();
   await status(page).filter({ hasText: 'No results for “libary”. Did you mean “library”?' }).waitFor();
-  assert.match(page.url(), /\?q=libary&exact=1$/);
+  await page.waitForURL(/\?q=libary&exact=1$/);
   assert.equal(await page.locator('.search-result').count(), 0);
   assert.equal(await page.locator('#search-correction').isVisible(), false);
 
@@ -228,7 +228,7 @@ test('no results: the help names the query, offers to clear the filters and link
   await status(page).filter({ hasText: /^No results for “xylophone”\.$/ }).waitFor();
   assert.equal(await page.getByLabel(/^Case study/).isChecked(), false);
   assert.equal(await help.getByRole('button', { name: 'Clear the filters' }).isVisible(), false);
-  assert.match(page.url(), /\?q=xylophone$/);
+  await page.waitForURL(/\?q=xylophone$/);
   await page.close();
 });
 

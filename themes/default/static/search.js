@@ -402,7 +402,8 @@ const stemEnglish = (() => {
    */
   function filter(candidates, passes) {
     const facets = manifest.facets;
-    const counts = facets.map((f) => new Array(f.values.length).fill(0));
+    // Pages by packed field first, as there are few distinct fields: values are counted once each.
+    const byField = facets.map((f) => new Uint32Array(2 ** f.bits));
     const passing = [];
     for (const doc of candidates) {
       let failed = -1;
@@ -416,9 +417,16 @@ const stemEnglish = (() => {
       if (failures > 1) continue;
       if (failures === 0) passing.push(doc);
       for (let j = 0; j < facets.length; j++) {
-        if (failures === 0 || j === failed) for (const v of valuesOf(j, fields[j][doc])) counts[j][v]++;
+        if (failures === 0 || j === failed) byField[j][fields[j][doc]]++;
       }
     }
+    const counts = facets.map((f, j) => {
+      const out = new Array(f.values.length).fill(0);
+      byField[j].forEach((n, field) => {
+        if (n) for (const v of valuesOf(j, field)) out[v] += n;
+      });
+      return out;
+    });
     return { passing, counts };
   }
 
@@ -614,6 +622,10 @@ const stemEnglish = (() => {
     return p;
   }
 
+  // Per facet, each value's list item, checkbox and count; and the facet's fieldset.
+  const controls = [];
+  const fieldsets = [];
+
   let lastAnnounced = null;
   let announceTimer = 0;
   function announce(text) {
@@ -627,11 +639,10 @@ const stemEnglish = (() => {
   }
 
   function buildFacets() {
-    manifest.facets.forEach((facet) => {
+    manifest.facets.forEach((facet, j) => {
       if (!facet.values.length) return;
       const set = document.createElement('fieldset');
       set.className = 'search-facet';
-      set.dataset.facet = facet.name;
       const legend = document.createElement('legend');
       legend.textContent = facet.label;
       const ul = document.createElement('ul');
@@ -652,28 +663,26 @@ const stemEnglish = (() => {
         label.htmlFor = box.id;
         const count = document.createElement('span');
         count.className = 'search-count';
-        count.id = `search-${facet.name}-${v}-count`;
         label.append(`${value.name} `, count);
         li.append(box, label);
+        (controls[j] ||= []).push({ li, box, count });
         ul.append(li);
       });
       set.append(legend, ul);
       facetBox.append(set);
+      fieldsets[j] = set;
     });
   }
 
   function showCounts(counts) {
-    manifest.facets.forEach((facet, j) => {
-      counts[j].forEach((n, v) => {
-        const count = $(`search-${facet.name}-${v}-count`);
-        if (!count) return;
+    controls.forEach((values, j) => {
+      values.forEach(({ li, box, count }, v) => {
+        const n = counts[j][v];
         count.textContent = `(${n})`;
         // A value that would find nothing is not offered, unless it is chosen (to unchoose it).
-        const box = $(`search-${facet.name}-${v}`);
-        box.closest('li').hidden = !n && !box.checked;
+        li.hidden = !n && !box.checked;
       });
-      const set = facetBox.querySelector(`[data-facet="${facet.name}"]`);
-      if (set) set.hidden = !set.querySelector('li:not([hidden])');
+      fieldsets[j].hidden = values.every(({ li }) => li.hidden);
     });
   }
 
@@ -716,9 +725,10 @@ const stemEnglish = (() => {
   function commit() {
     clearTimeout(timer);
     takeQuery();
-    record(!typing);
+    const push = !typing;
     typing = false;
-    run();
+    // Recorded once the results are shown, as changing the history takes a few milliseconds.
+    run().then(() => record(push));
   }
 
   async function start() {
@@ -747,9 +757,9 @@ const stemEnglish = (() => {
       const go = () => {
         takeQuery();
         // The first keystrokes of a new query make a history entry; the rest update it.
-        record(!typing);
+        const push = !typing;
         typing = true;
-        run();
+        run().then(() => record(push));
       };
       if (queryWords(input.value).every(atHand)) go();
       else timer = setTimeout(go, DEBOUNCE_MS);
