@@ -2,11 +2,13 @@
 // Pagefind bundle of the same built site. Run by bench/search.sh, which builds both:
 //   node bench/search.mjs OURS_SITE_DIR PAGEFIND_SITE_DIR "query one" "query two" ...
 // Each query runs in a fresh browser context (empty cache): the search page loads, the query
-// is submitted, and every response after the page's HTML is counted as stored (the loopback
-// server does not compress) until the first page of results is shown. The time is from
+// is submitted, and every response after the page's HTML is counted until the first page of
+// results is shown: as stored (the loopback server does not compress), and as each would be sent
+// compressed with gzip (level 6) and brotli (quality 5, a host's on-the-fly setting). The time is from
 // submitting to results shown: cold (fetching the query's data) and warm (the same query
 // again, everything cached). The site's shared style.css is left out of the bytes.
 import { writeFileSync } from 'node:fs';
+import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { join } from 'node:path';
 import { serveDir, launch } from '../tests/browser/lib.mjs';
 
@@ -50,7 +52,7 @@ const engines = {
         await new Promise((ok) => setTimeout(ok, 50));
         const done = new Promise((ok) => {
           new MutationObserver((_, observer) => {
-            if (/results? for/.test(status.textContent)) {
+            if (/results? for|results\.|Did you mean/.test(status.textContent)) {
               observer.disconnect();
               ok();
             }
@@ -62,7 +64,7 @@ const engines = {
         await done;
         const ms = performance.now() - started;
         const first = document.querySelector('.search-result h2')?.textContent ?? '';
-        return { ms, matches: Number(status.textContent.match(/^\d+/)[0]), first };
+        return { ms, matches: Number(status.textContent.match(/^\d+/)?.[0] ?? 0), first };
       }, q),
   },
   pagefind: {
@@ -85,32 +87,42 @@ for (const [name, engine] of Object.entries(engines)) {
   for (const q of queries) {
     const context = await browser.newContext();
     const page = await context.newPage();
-    let bytes = 0;
+    const bytes = { raw: 0, gzip: 0, brotli: 0 };
     const counted = [];
     page.on('response', async (response) => {
       const url = new URL(response.url());
-      if (response.request().resourceType() === 'document' || url.pathname.endsWith('/style.css')) return;
-      counted.push(response.body().then((b) => (bytes += b.length)).catch(() => {}));
+      if (response.request().resourceType() === 'document' || /\/style(\.[0-9a-f]+)?\.css$/.test(url.pathname)) return;
+      counted.push(
+        response
+          .body()
+          .then((b) => {
+            bytes.raw += b.length;
+            bytes.gzip += gzipSync(b, { level: 6 }).length;
+            bytes.brotli += brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } }).length;
+          })
+          .catch(() => {}),
+      );
     });
     await page.goto(server.url + engine.path);
     await engine.ready(page);
     const cold = await engine.run(page, q);
     await Promise.all(counted);
     const warm = await engine.run(page, q);
-    rows.push({ engine: name, query: q, kib: bytes / 1024, requests: counted.length, cold: cold.ms, warm: warm.ms, matches: cold.matches, first: cold.first.trim() });
+    rows.push({ engine: name, query: q, kib: bytes.raw / 1024, gzip: bytes.gzip / 1024, brotli: bytes.brotli / 1024, requests: counted.length, cold: cold.ms, warm: warm.ms, matches: cold.matches, first: cold.first.trim() });
     await context.close();
   }
   await server.close();
 }
 await browser.close();
 
-console.log('| engine | query | fetched KiB | requests | cold ms | warm ms | matches | first result |');
-console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |');
+console.log('| engine | query | fetched KiB | gzip KiB | brotli KiB | requests | cold ms | warm ms | matches | first result |');
+console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
 for (const r of rows) {
-  console.log(`| ${r.engine} | ${r.query} | ${r.kib.toFixed(1)} | ${r.requests} | ${r.cold.toFixed(1)} | ${r.warm.toFixed(1)} | ${r.matches} | ${r.first.slice(0, 50)} |`);
+  console.log(`| ${r.engine} | ${r.query} | ${r.kib.toFixed(1)} | ${r.gzip.toFixed(1)} | ${r.brotli.toFixed(1)} | ${r.requests} | ${r.cold.toFixed(1)} | ${r.warm.toFixed(1)} | ${r.matches} | ${r.first.slice(0, 50)} |`);
 }
 for (const name of Object.keys(engines)) {
   const mine = rows.filter((r) => r.engine === name);
   const mean = (f) => mine.reduce((s, r) => s + f(r), 0) / mine.length;
-  console.log(`${name}: mean ${mean((r) => r.kib).toFixed(1)} KiB fetched, ${mean((r) => r.cold).toFixed(1)} ms cold, ${mean((r) => r.warm).toFixed(1)} ms warm per query`);
+  const most = (f) => Math.max(...mine.map(f));
+  console.log(`${name}: mean ${mean((r) => r.kib).toFixed(1)} KiB fetched (${mean((r) => r.gzip).toFixed(1)} gzip, ${mean((r) => r.brotli).toFixed(1)} brotli; most ${most((r) => r.kib).toFixed(1)} / ${most((r) => r.gzip).toFixed(1)} / ${most((r) => r.brotli).toFixed(1)}), ${mean((r) => r.cold).toFixed(1)} ms cold, ${mean((r) => r.warm).toFixed(1)} ms warm per query`);
 }

@@ -3,7 +3,7 @@
 #
 #   bench/search.sh [PAGES]        (default 10000)
 #
-# Generates the synthetic corpus with GEN_CORPUS (default ../shared/bench/gen-corpus.py),
+# Generates the synthetic corpus with GEN_CORPUS (default bench/gen_corpus.py),
 # builds it with COMMUNITIES_BIN (default target/release/communities), times the index alone
 # (examples/search_index.rs), indexes the same HTML with Pagefind (npm's `pagefind` package,
 # its binary run directly), then measures queries in Chromium with bench/search.mjs.
@@ -14,10 +14,11 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 pages=${1:-10000}
 work=${BENCH_DIR:-$(mktemp -d)}
-gen=${GEN_CORPUS:-$repo/../shared/bench/gen-corpus.py}
+gen=${GEN_CORPUS:-$repo/bench/gen_corpus.py}
 bin=${COMMUNITIES_BIN:-$repo/target/release/communities}
-# QUERIES="a,b c" replaces the queries: one- and two-word ones by default.
-IFS=',' read -ra queries <<< "${QUERIES:-garden,volunteer,library,botcheston,loneliness,village hall,youth club,lunch club,community garden}"
+# QUERIES="a,b c" replaces the queries: by default one-word ones, a word form, two two-word
+# ones and two typos ("gardan", "libary").
+IFS=',' read -ra queries <<< "${QUERIES:-garden,volunteer,volunteered,library,botcheston,loneliness,village hall,youth club,gardan,libary}"
 mkdir -p "$work"
 echo "work folder: $work"
 

@@ -1,5 +1,5 @@
-//! The inverted index: every folded word, the stem it reduces to, and for each stem the pages
-//! that use it with their BM25 score, worked out here so the browser only adds scores up.
+//! The inverted index: every stem, the folded words that reduce to it, and the pages that use
+//! it with their BM25 score, worked out here so the browser only adds scores up.
 
 use std::collections::{HashMap, HashSet};
 
@@ -29,6 +29,10 @@ const B: f64 = 0.75;
 pub type Posting = (u32, u8);
 
 pub struct Stem {
+    pub text: String,
+    /// The folded words of the pages that reduce to this stem, sorted: what typed prefixes
+    /// and typos are matched against.
+    pub words: Vec<String>,
     /// The best score any page has for this stem.
     pub max: f32,
     /// By page number, ascending.
@@ -36,8 +40,7 @@ pub struct Stem {
 }
 
 pub struct Index {
-    /// Sorted folded words with the number of their stem in `stems`.
-    pub words: Vec<(String, usize)>,
+    /// Sorted by their text.
     pub stems: Vec<Stem>,
 }
 
@@ -66,12 +69,16 @@ impl Index {
         distinct.dedup();
         let stem_ids: HashMap<&str, usize> =
             distinct.iter().enumerate().map(|(i, s)| (*s, i)).collect();
-        let words: Vec<(String, usize)> = vocabulary
+        let word_stem: HashMap<&str, usize> = vocabulary
             .iter()
             .zip(&stemmed)
-            .map(|(w, s)| (w.to_string(), stem_ids[s.as_str()]))
+            .map(|(w, s)| (*w, stem_ids[s.as_str()]))
             .collect();
-        let word_stem: HashMap<&str, usize> = words.iter().map(|(w, s)| (w.as_str(), *s)).collect();
+        // The vocabulary is sorted, so each stem's words are too.
+        let mut forms: Vec<Vec<String>> = vec![Vec::new(); distinct.len()];
+        for word in &vocabulary {
+            forms[word_stem[word]].push(word.to_string());
+        }
 
         // Weighted term frequency of each stem in each page, pages in order.
         let by_page: Vec<HashMap<usize, u32>> = counted
@@ -96,7 +103,9 @@ impl Index {
         let average = (lengths.iter().sum::<f64>() / pages.max(1.0)).max(1.0);
         let stems = frequencies
             .into_par_iter()
-            .map(|list| {
+            .zip(forms)
+            .zip(distinct)
+            .map(|((list, words), text)| {
                 let df = list.len() as f64;
                 let idf = (1.0 + (pages - df + 0.5) / (df + 0.5)).ln();
                 let scores: Vec<(u32, f64)> = list
@@ -109,6 +118,8 @@ impl Index {
                     .collect();
                 let max = scores.iter().map(|s| s.1).fold(f64::MIN_POSITIVE, f64::max);
                 Stem {
+                    text: text.to_string(),
+                    words,
                     max: max as f32,
                     postings: scores
                         .into_iter()
@@ -117,7 +128,7 @@ impl Index {
                 }
             })
             .collect();
-        Index { words, stems }
+        Index { stems }
     }
 }
 
@@ -161,9 +172,16 @@ mod tests {
         }
     }
 
+    fn stem_of<'a>(index: &'a Index, word: &str) -> &'a Stem {
+        index
+            .stems
+            .iter()
+            .find(|s| s.words.iter().any(|w| w == word))
+            .unwrap()
+    }
+
     fn score(index: &Index, word: &str, doc: u32) -> f32 {
-        let stem = index.words.iter().find(|(w, _)| w == word).unwrap().1;
-        let stem = &index.stems[stem];
+        let stem = stem_of(index, word);
         stem.postings
             .iter()
             .find(|p| p.0 == doc)
@@ -173,13 +191,10 @@ mod tests {
     #[test]
     fn word_forms_share_one_stem_and_its_postings() {
         let index = Index::build(&[doc("Volunteering", "help"), doc("Garden", "our volunteers")]);
-        let stem_of = |w: &str| index.words.iter().find(|(x, _)| x == w).unwrap().1;
-        assert_eq!(stem_of("volunteering"), stem_of("volunteers"));
-        let docs: Vec<u32> = index.stems[stem_of("volunteers")]
-            .postings
-            .iter()
-            .map(|p| p.0)
-            .collect();
+        let stem = stem_of(&index, "volunteers");
+        assert_eq!(stem.text, "volunt");
+        assert_eq!(stem.words, ["volunteering", "volunteers"]);
+        let docs: Vec<u32> = stem.postings.iter().map(|p| p.0).collect();
         assert_eq!(docs, [0, 1]);
     }
 

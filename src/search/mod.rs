@@ -84,7 +84,8 @@ struct ResultData<'a> {
     kind: String,
     date: Option<DateView>,
     summary: &'a str,
-    text: &'a str,
+    /// Headings on lines of their own, so that excerpts keep them apart from the text.
+    text: String,
 }
 
 /// Writes the index of every published page into the sink.
@@ -107,17 +108,15 @@ pub fn write(site: &Site, sink: &dyn Sink) -> Vec<Diagnostic> {
 pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
     let order = newest_first(site);
     let pages: Vec<&Page> = order.iter().map(|&i| &site.pages[i]).collect();
-    let headings: Vec<String> = pages
+    let headings: Vec<Vec<&str>> = pages
         .iter()
-        .map(|p| {
-            let titles: Vec<&str> = p.rendered.toc.iter().map(|h| h.title.as_str()).collect();
-            titles.join(" ")
-        })
+        .map(|p| p.rendered.toc.iter().map(|h| h.title.as_str()).collect())
         .collect();
+    let heading_texts: Vec<String> = headings.iter().map(|h| h.join(" ")).collect();
     let described: Vec<String> = pages.iter().map(|p| description(p)).collect();
     let fields: Vec<Fields> = pages
         .iter()
-        .zip(&headings)
+        .zip(&heading_texts)
         .zip(&described)
         .map(|((p, headings), summary)| Fields {
             title: &p.source.meta.title,
@@ -147,7 +146,10 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
                 kind: kind_label(page),
                 date: date_view(meta.date),
                 summary: meta.summary.as_deref().unwrap_or_default(),
-                text: cut(&page.rendered.text, EXCERPT_CHARS),
+                text: cut(
+                    &with_heading_breaks(&page.rendered.text, &headings[i]),
+                    EXCERPT_CHARS,
+                ),
             };
             let json = serde_json::to_vec(&data).unwrap_or_default();
             (format!("{DIR}/pages/{i}.json"), json)
@@ -200,14 +202,39 @@ fn description(page: &Page) -> String {
 }
 
 /// At most `max` characters, ending at a word boundary.
-fn cut(text: &str, max: usize) -> &str {
+fn cut(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
-        None => text,
+        None => text.to_string(),
         Some((end, _)) => {
             let head = &text[..end];
-            head.rfind(' ').map_or(head, |space| &head[..space])
+            head.rfind(char::is_whitespace)
+                .map_or(head, |space| &head[..space])
+                .to_string()
         }
     }
+}
+
+/// The page's plain text (blocks joined by spaces) with each of its headings, in order, on a
+/// line of its own.
+fn with_heading_breaks(text: &str, headings: &[&str]) -> String {
+    let mut out = String::with_capacity(text.len() + 2 * headings.len());
+    let mut rest = text;
+    for heading in headings.iter().filter(|h| !h.is_empty()) {
+        let whole = rest.match_indices(heading).find(|(at, _)| {
+            let end = at + heading.len();
+            (*at == 0 || rest[..*at].ends_with(' '))
+                && (end == rest.len() || rest[end..].starts_with(' '))
+        });
+        if let Some((at, _)) = whole {
+            out.push_str(rest[..at].trim_end());
+            out.push('\n');
+            out.push_str(heading);
+            out.push('\n');
+            rest = rest[at + heading.len()..].trim_start();
+        }
+    }
+    out.push_str(rest);
+    out.trim().to_string()
 }
 
 fn facets(pages: &[&Page]) -> Vec<Facet> {
@@ -415,6 +442,19 @@ mod tests {
         assert_eq!(cut("village hall garden", 12), "village");
         assert_eq!(cut("short", 12), "short");
         assert_eq!(cut("café société", 9), "café");
+        assert_eq!(cut("village\nhall garden", 10), "village");
+    }
+
+    #[test]
+    fn headings_stand_on_lines_of_their_own_in_the_excerpt_text() {
+        let text = "Why it matters The party met near a school Art and play During the summer";
+        assert_eq!(
+            with_heading_breaks(
+                text,
+                &["Why it matters", "Art", "During the summer", "Gone"]
+            ),
+            "Why it matters\nThe party met near a school\nArt\nand play\nDuring the summer"
+        );
     }
 
     #[test]

@@ -1,47 +1,39 @@
-//! Cuts the index into shards by ranges of words, so that a query fetches only the shard that
-//! holds its word (or the few that hold every word it is a prefix of).
+//! Cuts the index into shards by ranges of stems, so that a query fetches only the shard that
+//! holds its word's stem (or the few that hold every stem it is a prefix of).
 //!
-//! A shard, in little-endian LEB128 varints:
-//!   stems: count, then each: best score (f32), posting count, postings (page number as the
-//!          gap from the previous one, then the score byte)
-//!   words: count, then each in order: bytes shared with the previous word, suffix length,
-//!          suffix (UTF-8), number of its stem within this shard
-
-use std::collections::HashMap;
+//! A shard, in little-endian LEB128 varints, strings in UTF-8:
+//!   count of stems, then each in order:
+//!     text: bytes shared with the previous stem, suffix length, suffix
+//!     best score (f32), posting count, postings (page number as the gap from the previous
+//!     one, then the score byte)
+//!     word count, then each word: bytes shared with the stem, suffix length, suffix
 
 use rayon::prelude::*;
 
 use super::index::{Index, Stem};
 
 pub struct Shard {
-    /// The shortest prefix of its first word that sorts after the previous shard's last word:
-    /// a word belongs to the last shard whose key is not greater than it.
+    /// The shortest prefix of its first stem that sorts after the previous shard's last stem:
+    /// a stem belongs to the last shard whose key is not greater than it.
     pub key: String,
     pub bytes: Vec<u8>,
 }
 
 /// Shards of about `target` bytes; a single stem with more postings gets a shard of its own.
 pub fn shards(index: &Index, target: usize) -> Vec<Shard> {
-    let encoded: Vec<Vec<u8>> = index.stems.par_iter().map(encode_stem).collect();
+    let stems = &index.stems;
+    let encoded: Vec<Vec<u8>> = stems.par_iter().map(encode_stem).collect();
     let mut groups: Vec<(usize, usize)> = Vec::new();
     let (mut start, mut size) = (0, 0);
-    let mut seen: HashMap<usize, ()> = HashMap::new();
-    for (i, (word, stem)) in index.words.iter().enumerate() {
-        let mut cost = word.len() + 3;
-        if !seen.contains_key(stem) {
-            cost += encoded[*stem].len();
-        }
-        if size > 0 && size + cost > target {
+    for (i, bytes) in encoded.iter().enumerate() {
+        if size > 0 && size + bytes.len() > target {
             groups.push((start, i));
             (start, size) = (i, 0);
-            seen.clear();
-            cost = word.len() + 3 + encoded[*stem].len();
         }
-        seen.insert(*stem, ());
-        size += cost;
+        size += bytes.len();
     }
-    if start < index.words.len() {
-        groups.push((start, index.words.len()));
+    if start < stems.len() {
+        groups.push((start, stems.len()));
     }
     groups
         .par_iter()
@@ -49,12 +41,17 @@ pub fn shards(index: &Index, target: usize) -> Vec<Shard> {
             let key = if from == 0 {
                 String::new()
             } else {
-                shortest_key(&index.words[from - 1].0, &index.words[from].0)
+                shortest_key(&stems[from - 1].text, &stems[from].text)
             };
-            Shard {
-                key,
-                bytes: encode_shard(&index.words[from..to], &encoded),
+            let mut bytes = Vec::new();
+            varint(&mut bytes, (to - from) as u64);
+            let mut previous = "";
+            for (stem, encoded) in stems[from..to].iter().zip(&encoded[from..to]) {
+                text(&mut bytes, previous, &stem.text);
+                bytes.extend_from_slice(encoded);
+                previous = &stem.text;
             }
+            Shard { key, bytes }
         })
         .collect()
 }
@@ -71,8 +68,9 @@ fn shortest_key(previous: &str, first: &str) -> String {
     first[..end].to_string()
 }
 
+/// A stem's postings and words: everything but its own text, which depends on its neighbour.
 fn encode_stem(stem: &Stem) -> Vec<u8> {
-    let mut out = Vec::with_capacity(stem.postings.len() * 2 + 8);
+    let mut out = Vec::with_capacity(stem.postings.len() * 2 + 16);
     out.extend_from_slice(&stem.max.to_le_bytes());
     varint(&mut out, stem.postings.len() as u64);
     let mut previous = 0;
@@ -81,39 +79,20 @@ fn encode_stem(stem: &Stem) -> Vec<u8> {
         out.push(score);
         previous = doc;
     }
+    varint(&mut out, stem.words.len() as u64);
+    for word in &stem.words {
+        text(&mut out, &stem.text, word);
+    }
     out
 }
 
-fn encode_shard(words: &[(String, usize)], encoded: &[Vec<u8>]) -> Vec<u8> {
-    let mut local: HashMap<usize, usize> = HashMap::new();
-    let mut order: Vec<usize> = Vec::new();
-    for (_, stem) in words {
-        local.entry(*stem).or_insert_with(|| {
-            order.push(*stem);
-            order.len() - 1
-        });
-    }
-    let mut out = Vec::new();
-    varint(&mut out, order.len() as u64);
-    for stem in &order {
-        out.extend_from_slice(&encoded[*stem]);
-    }
-    varint(&mut out, words.len() as u64);
-    let mut previous: &[u8] = &[];
-    for (word, stem) in words {
-        let bytes = word.as_bytes();
-        let shared = previous
-            .iter()
-            .zip(bytes)
-            .take_while(|(a, b)| a == b)
-            .count();
-        varint(&mut out, shared as u64);
-        varint(&mut out, (bytes.len() - shared) as u64);
-        out.extend_from_slice(&bytes[shared..]);
-        varint(&mut out, local[stem] as u64);
-        previous = bytes;
-    }
-    out
+/// `word` as the bytes it shares with `base`, then the rest.
+fn text(out: &mut Vec<u8>, base: &str, word: &str) {
+    let bytes = word.as_bytes();
+    let shared = base.bytes().zip(bytes).take_while(|(a, b)| a == *b).count();
+    varint(out, shared as u64);
+    varint(out, (bytes.len() - shared) as u64);
+    out.extend_from_slice(&bytes[shared..]);
 }
 
 fn varint(out: &mut Vec<u8>, mut n: u64) {
@@ -129,10 +108,15 @@ mod tests {
     use super::super::index::Fields;
     use super::*;
 
-    /// Reads a shard back: (word, [(page, score byte)]).
-    fn decode(bytes: &[u8]) -> Vec<(String, Vec<(u32, u8)>)> {
+    struct Decoded {
+        stem: String,
+        postings: Vec<(u32, u8)>,
+        words: Vec<String>,
+    }
+
+    /// Reads a shard back, as `search.js` does.
+    fn decode(bytes: &[u8]) -> Vec<Decoded> {
         let mut pos = 0;
-        let mut stems = Vec::new();
         let next = |pos: &mut usize| {
             let (mut n, mut shift) = (0u64, 0);
             loop {
@@ -145,7 +129,18 @@ mod tests {
                 }
             }
         };
+        let text = |pos: &mut usize, base: &[u8]| {
+            let shared = next(pos) as usize;
+            let len = next(pos) as usize;
+            let mut word = base[..shared].to_vec();
+            word.extend_from_slice(&bytes[*pos..*pos + len]);
+            *pos += len;
+            String::from_utf8(word).unwrap()
+        };
+        let mut out: Vec<Decoded> = Vec::new();
         for _ in 0..next(&mut pos) {
+            let previous = out.last().map_or("", |d| d.stem.as_str()).to_string();
+            let stem = text(&mut pos, previous.as_bytes());
             pos += 4;
             let mut doc = 0;
             let mut postings = Vec::new();
@@ -154,29 +149,22 @@ mod tests {
                 postings.push((doc, bytes[pos]));
                 pos += 1;
             }
-            stems.push(postings);
+            let words = (0..next(&mut pos))
+                .map(|_| text(&mut pos, stem.as_bytes()))
+                .collect();
+            out.push(Decoded {
+                stem,
+                postings,
+                words,
+            });
         }
-        let mut words = Vec::new();
-        let mut previous: Vec<u8> = Vec::new();
-        for _ in 0..next(&mut pos) {
-            let shared = next(&mut pos) as usize;
-            let len = next(&mut pos) as usize;
-            let mut word = previous[..shared].to_vec();
-            word.extend_from_slice(&bytes[pos..pos + len]);
-            pos += len;
-            let stem = next(&mut pos) as usize;
-            words.push((
-                String::from_utf8(word.clone()).unwrap(),
-                stems[stem].clone(),
-            ));
-            previous = word;
-        }
-        words
+        assert_eq!(pos, bytes.len(), "nothing left over");
+        out
     }
 
     fn sample() -> Index {
         let bodies: Vec<String> = (0..40)
-            .map(|i| format!("village hall{i} garden volunteers volunteering botcheston"))
+            .map(|i| format!("village hall{i} garden volunteers volunteering botcheston happy"))
             .collect();
         let docs: Vec<Fields> = bodies
             .iter()
@@ -191,33 +179,38 @@ mod tests {
     }
 
     #[test]
-    fn shards_cover_every_word_once_in_order_and_keys_find_them() {
+    fn shards_cover_every_stem_once_in_order_and_keys_find_them() {
         let index = sample();
         let shards = shards(&index, 200);
         assert!(shards.len() > 3, "small target, several shards");
         let mut all = Vec::new();
         for (i, shard) in shards.iter().enumerate() {
-            for (word, _) in decode(&shard.bytes) {
-                // The lookup the browser does: the last shard whose key is <= the word.
-                let found = shards.iter().rposition(|s| s.key.as_str() <= word.as_str());
-                assert_eq!(found, Some(i), "{word}");
-                all.push(word);
+            for decoded in decode(&shard.bytes) {
+                // The lookup the browser does: the last shard whose key is <= the stem.
+                let stem = decoded.stem;
+                let found = shards.iter().rposition(|s| s.key.as_str() <= stem.as_str());
+                assert_eq!(found, Some(i), "{stem}");
+                all.push(stem);
             }
         }
-        let expected: Vec<String> = index.words.iter().map(|w| w.0.clone()).collect();
+        let expected: Vec<String> = index.stems.iter().map(|s| s.text.clone()).collect();
         assert_eq!(all, expected);
     }
 
     #[test]
-    fn postings_round_trip_with_gaps() {
+    fn postings_and_word_forms_round_trip() {
         let index = sample();
         let shard = &shards(&index, usize::MAX)[0];
-        let words = decode(&shard.bytes);
-        let (_, postings) = words.iter().find(|(w, _)| w == "volunteering").unwrap();
-        assert_eq!(postings.len(), 40);
-        assert_eq!(postings.last().unwrap().0, 39);
-        let (_, hall7) = words.iter().find(|(w, _)| w == "hall7").unwrap();
-        assert_eq!(hall7, &[(7, 255)]);
+        let stems = decode(&shard.bytes);
+        let volunteer = stems.iter().find(|d| d.stem == "volunt").unwrap();
+        assert_eq!(volunteer.words, ["volunteering", "volunteers"]);
+        assert_eq!(volunteer.postings.len(), 40);
+        assert_eq!(volunteer.postings.last().unwrap().0, 39);
+        // A word need not begin with its stem.
+        let happy = stems.iter().find(|d| d.stem == "happi").unwrap();
+        assert_eq!(happy.words, ["happy"]);
+        let hall7 = stems.iter().find(|d| d.stem == "hall7").unwrap();
+        assert_eq!(hall7.postings, [(7, 255)]);
     }
 
     #[test]

@@ -81,6 +81,35 @@ mod tests {
         );
     }
 
+    /// The word list that `tests/browser/stemmer.test.mjs` also stems with `search.js`'s
+    /// stemmer: one "word stem" per line. `UPDATE_STEMS=1` rewrites the stems from this one.
+    const STEM_LIST: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/search/stems.txt"
+    );
+
+    #[test]
+    fn the_word_list_shared_with_the_browser_stemmer_has_this_stemmer_s_stems() {
+        let stems = Stems::new();
+        let listed = std::fs::read_to_string(STEM_LIST).unwrap();
+        let pairs: Vec<(&str, &str)> = listed
+            .lines()
+            .map(|line| line.split_once(' ').unwrap_or((line, "")))
+            .collect();
+        assert!(pairs.len() > 1000, "a long list");
+        if std::env::var_os("UPDATE_STEMS").is_some() {
+            let lines: String = pairs
+                .iter()
+                .map(|(word, _)| format!("{word} {}\n", stems.stem(word)))
+                .collect();
+            std::fs::write(STEM_LIST, lines).unwrap();
+            return;
+        }
+        for (word, stem) in pairs {
+            assert_eq!(stems.stem(word), stem, "{word}");
+        }
+    }
+
     #[test]
     fn stems_join_word_forms() {
         let stems = Stems::new();

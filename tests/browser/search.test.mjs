@@ -2,7 +2,11 @@
 // test: typing, ranking, facets, shared URLs, history, keyboard use, no JavaScript, subpaths.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { buildSite, serveDir, launch } from './lib.mjs';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let browser;
 let site;
@@ -75,7 +79,7 @@ test('a filter narrows the results, updates the counts and goes into the URL; th
   assert.ok((await count(page, 'area', 'hinckley-and-bosworth')) <= areaBefore);
   assert.ok((await count(page, 'kind', 'resource')) > 0);
   assert.equal((await status(page).textContent()).match(/^\d+/)[0], String(caseStudies));
-  assert.match(page.url(), /\?q=volunteers&kind=case-study$/);
+  await page.waitForURL(/\?q=volunteers&kind=case-study$/);
 
   const shared = await browser.newPage();
   await shared.goto(page.url());
@@ -177,4 +181,160 @@ test('results arriving do not shift the page (cumulative layout shift under 0.1 
   const shift = await page.evaluate(() => window.__shift);
   assert.ok(shift < 0.1, `layout shift ${shift.toFixed(3)}`);
   await context.close();
+});
+
+test('a word form the site never uses finds the forms it does, marked in the excerpts', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/search/?q=volunteered`);
+  const found = await results(page, /for “volunteered”$/);
+  assert.ok(found.length > 3, `found ${found.length}`);
+  const marked = new Set((await page.locator('.search-result mark').allTextContents()).map((m) => m.toLowerCase()));
+  assert.ok(marked.has('volunteers') && marked.has('volunteering'), [...marked].join());
+  assert.equal(await page.locator('#search-correction').isVisible(), false);
+  await page.close();
+});
+
+test('a typo is corrected to the closest word of the index, and searching for it as typed is offered', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/search/`);
+  await page.getByLabel('Search the site').fill('libary');
+  await page.keyboard.press('Enter');
+  const found = await results(page, /for “library” \(corrected from “libary”\)$/);
+  assert.match(found[0], /librar/i);
+  assert.equal(await page.locator('#search-correction').textContent(), 'Showing results for library. Search instead for libary');
+  assert.equal(await page.locator('.search-result mark').first().textContent(), 'libraries');
+
+  await page.getByRole('link', { name: 'libary' }).click();
+  await status(page).filter({ hasText: 'No results for “libary”. Did you mean “library”?' }).waitFor();
+  await page.waitForURL(/\?q=libary&exact=1$/);
+  assert.equal(await page.locator('.search-result').count(), 0);
+  assert.equal(await page.locator('#search-correction').isVisible(), false);
+
+  await page.locator('#search-suggestions').getByRole('link', { name: 'library' }).click();
+  assert.deepEqual(await results(page, /for “library”$/), found);
+  await page.close();
+});
+
+test('no results: the help names the query, offers to clear the filters and links to the listings', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/search/?q=xylophone&kind=case-study`);
+  await status(page).filter({ hasText: 'No results for “xylophone” with the chosen filters.' }).waitFor();
+  const help = page.locator('#search-help');
+  assert.ok(await help.isVisible());
+  const links = await help.getByRole('link').evaluateAll((as) => as.map((a) => [a.textContent, a.getAttribute('href')]));
+  assert.deepEqual(links, [['case studies', '/case-studies/'], ['resources', '/resources/']]);
+
+  await help.getByRole('button', { name: 'Clear the filters' }).click();
+  await status(page).filter({ hasText: /^No results for “xylophone”\.$/ }).waitFor();
+  assert.equal(await page.getByLabel(/^Case study/).isChecked(), false);
+  assert.equal(await help.getByRole('button', { name: 'Clear the filters' }).isVisible(), false);
+  await page.waitForURL(/\?q=xylophone$/);
+  await page.close();
+});
+
+test('a query of stop words alone gets a message, not a blank status', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/search/`);
+  await page.getByLabel('Search the site').pressSequentially('the and of');
+  await status(page).filter({ hasText: '“the and of” is too common to search for on its own.' }).waitFor();
+  assert.equal(await page.locator('.search-result').count(), 0);
+  assert.equal(await page.locator('#search-help').isVisible(), false);
+  await page.close();
+});
+
+test('filter values that would find nothing are not offered, unless chosen', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/search/?q=botcheston`);
+  await results(page, /for “botcheston”$/);
+  const offered = await page.locator('.search-facet li:visible .search-count').allTextContents();
+  assert.ok(offered.length > 0);
+  assert.ok(offered.every((c) => c !== '(0)'), offered.join());
+  // The site has annual reports, but none about Botcheston.
+  assert.equal(await page.getByLabel(/^Annual report \(/).isVisible(), false);
+
+  // A chosen value that finds nothing stays, so that it can be unchosen.
+  await page.goto(`${site.url}/search/?q=botcheston&kind=report-year`);
+  await status(page).filter({ hasText: 'No results' }).waitFor();
+  assert.ok(await page.getByLabel(/^Annual report \(/).isVisible());
+  await page.close();
+});
+
+test('excerpts are whole sentences that never run into a heading, with the matched words marked', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/search/?q=crossing+school`);
+  const found = await results(page, /for “crossing school”$/);
+  assert.ok(found.includes('Social action explained'), found.join());
+  const excerpt = page.locator('.search-result', { hasText: 'Social action explained' }).locator('.search-excerpt');
+  const text = await excerpt.textContent();
+  // The list before the heading "Why it matters", cut to the words around the first match.
+  assert.match(text, /crossing near a school$/);
+  assert.deepEqual(await excerpt.locator('mark').allTextContents(), ['crossing', 'school']);
+  await page.close();
+});
+
+test('page text in an excerpt stays text: markup in it is shown, never run', async () => {
+  const page = await browser.newPage();
+  // Result data whose text holds markup, as a page about HTML might.
+  await page.route(/\/search\/pages\/\d+\.json/, async (route) => {
+    const data = await (await route.fetch()).json();
+    data.summary = '';
+    data.text = 'Our <b>volunteers</b> wrote <img src=x onerror="window.ran=1"> here.';
+    await route.fulfill({ json: data });
+  });
+  await page.goto(`${site.url}/search/?q=volunteers`);
+  await results(page, /for “volunteers”$/);
+  const excerpt = page.locator('.search-excerpt').first();
+  assert.equal(await excerpt.textContent(), 'Our <b>volunteers</b> wrote <img src=x onerror="window.ran=1"> here.');
+  const elements = await page.locator('.search-excerpt *').evaluateAll((es) => es.map((e) => e.tagName + e.childElementCount));
+  assert.ok(elements.length > 0 && elements.every((e) => e === 'MARK0'), elements.join());
+  assert.equal(await page.evaluate(() => window.ran), undefined);
+  await page.close();
+});
+
+test('the live region announces a finished search once, not each keystroke, and keyboard users reach the correction', async () => {
+  // On a phone, where the filters are folded, the correction's link comes next after them.
+  const context = await browser.newContext({ viewport: { width: 360, height: 640 } });
+  const page = await context.newPage();
+  await page.goto(`${site.url}/search/`);
+  await page.locator('#search-form').waitFor();
+  await page.evaluate(() => {
+    window.announced = [];
+    new MutationObserver(() => window.announced.push(document.getElementById('search-status').textContent)).observe(
+      document.getElementById('search-status'),
+      { childList: true, characterData: true, subtree: true },
+    );
+  });
+  await page.getByLabel('Search the site').pressSequentially('pandemc');
+  await results(page, /corrected from “pandemc”/);
+  await page.waitForTimeout(400);
+  const announced = await page.evaluate(() => window.announced);
+  assert.equal(announced.length, 1, JSON.stringify(announced));
+  assert.match(announced[0], /^\d+ results? for “pandemic” \(corrected from “pandemc”\)$/);
+
+  // From the box: the search button, the filters' summary, then the correction's link.
+  for (let i = 0; i < 3; i++) await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'pandemc');
+  await page.keyboard.press('Enter');
+  await status(page).filter({ hasText: 'No results for “pandemc”' }).waitFor();
+  await context.close();
+});
+
+test('axe finds no WCAG 2.2 A or AA violation in the corrected, empty and stop-word states of search', async () => {
+  const page = await browser.newPage();
+  for (const [query, pattern] of [
+    ['q=libary', /corrected from/],
+    ['q=xylophone&kind=case-study', /No results/],
+    ['q=the', /too common/],
+  ]) {
+    await page.goto(`${site.url}/search/?${query}`);
+    await status(page).filter({ hasText: pattern }).waitFor();
+    await page.addScriptTag({ content: AXE_SOURCE });
+    const violations = await page.evaluate(() =>
+      window.axe
+        .run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
+        .then((r) => r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(', ')}`)),
+    );
+    assert.deepEqual(violations, [], query);
+  }
+  await page.close();
 });

@@ -1,6 +1,94 @@
 // Site search in the browser, over the index that `communities build` writes under /search/
 // (see src/search/). It fetches the manifest and the packed facet values once, then per word
-// only the shard holding it, and the result data of the pages it shows.
+// only the shard holding its stem, and the result data of the pages it shows.
+
+// The Snowball English (Porter2) stemmer, as the build's rust-stemmers applies it to the
+// index, so that a word form the site never uses ("volunteered") finds the forms it does.
+// tests/browser/stemmer.test.mjs holds both to the same stems for one word list.
+const stemEnglish = (() => {
+  const EXCEPTIONS = {
+    skis: 'ski', skies: 'sky', dying: 'die', lying: 'lie', tying: 'tie', idly: 'idl', gently: 'gentl', ugly: 'ugli',
+    early: 'earli', only: 'onli', singly: 'singl', sky: 'sky', news: 'news', howe: 'howe', atlas: 'atlas',
+    cosmos: 'cosmos', bias: 'bias', andes: 'andes',
+  };
+  const KEPT_AFTER_1A = new Set(['inning', 'outing', 'canning', 'herring', 'earring', 'proceed', 'exceed', 'succeed']);
+  const STEP2 = [
+    ['ization', 'ize'], ['ational', 'ate'], ['fulness', 'ful'], ['ousness', 'ous'], ['iveness', 'ive'],
+    ['tional', 'tion'], ['biliti', 'ble'], ['lessli', 'less'], ['entli', 'ent'], ['ation', 'ate'], ['alism', 'al'],
+    ['aliti', 'al'], ['ousli', 'ous'], ['iviti', 'ive'], ['fulli', 'ful'], ['enci', 'ence'], ['anci', 'ance'],
+    ['abli', 'able'], ['izer', 'ize'], ['ator', 'ate'], ['alli', 'al'], ['bli', 'ble'], ['ogi', 'og'], ['li', ''],
+  ];
+  const STEP3 = [
+    ['ational', 'ate'], ['tional', 'tion'], ['alize', 'al'], ['icate', 'ic'], ['iciti', 'ic'], ['ative', ''],
+    ['ical', 'ic'], ['ness', ''], ['ful', ''],
+  ];
+  const STEP4 = ['ement', 'ance', 'ence', 'able', 'ible', 'ment', 'ant', 'ent', 'ism', 'ate', 'iti', 'ous', 'ive', 'ize', 'ion', 'al', 'er', 'ic'];
+  const vowel = (c) => c !== undefined && 'aeiouy'.includes(c);
+  /** The start of the region after the first non-vowel that follows a vowel, from `from`. */
+  const region = (w, from) => {
+    for (let i = from + 1; i < w.length; i++) if (vowel(w[i - 1]) && !vowel(w[i])) return i + 1;
+    return w.length;
+  };
+  /** Whether `w` ends in a short syllable. */
+  const shortEnd = (w) => {
+    const n = w.length;
+    if (n === 2) return vowel(w[0]) && !vowel(w[1]);
+    return n > 2 && !vowel(w[n - 3]) && vowel(w[n - 2]) && !vowel(w[n - 1]) && !'wxY'.includes(w[n - 1]);
+  };
+  const longest = (w, suffixes) => suffixes.find((s) => w.endsWith(typeof s === 'string' ? s : s[0]));
+
+  return (word) => {
+    if (Object.hasOwn(EXCEPTIONS, word)) return EXCEPTIONS[word];
+    if (word.length < 3) return word;
+    let w = word.replace(/^y/, 'Y').replace(/([aeiouy])y/g, '$1Y');
+    const special = /^(gener|commun|arsen)/.exec(w);
+    const r1 = special ? special[0].length : region(w, 0);
+    const r2 = region(w, r1);
+    const inR = (suffix, r) => w.length - suffix.length >= r;
+
+    if (w.endsWith('sses')) w = w.slice(0, -2);
+    else if (/ie[ds]$/.test(w)) w = w.slice(0, -3) + (w.length > 4 ? 'i' : 'ie');
+    else if (w.endsWith('us') || w.endsWith('ss')) {
+      // Kept as they are.
+    } else if (w.endsWith('s') && /[aeiouy]/.test(w.slice(0, -2))) w = w.slice(0, -1);
+    if (KEPT_AFTER_1A.has(w)) return w;
+
+    const s1b = /(eedly|eed|ingly|edly|ing|ed)$/.exec(w)?.[1];
+    if (s1b?.startsWith('ee')) {
+      if (inR(s1b, r1)) w = w.slice(0, -s1b.length) + 'ee';
+    } else if (s1b && /[aeiouy]/.test(w.slice(0, -s1b.length))) {
+      w = w.slice(0, -s1b.length);
+      if (/(at|bl|iz)$/.test(w)) w += 'e';
+      else if (/(bb|dd|ff|gg|mm|nn|pp|rr|tt)$/.test(w)) w = w.slice(0, -1);
+      else if (r1 >= w.length && shortEnd(w)) w += 'e';
+    }
+
+    if (w.length > 2 && /[yY]$/.test(w) && !vowel(w[w.length - 2])) w = `${w.slice(0, -1)}i`;
+
+    const s2 = longest(w, STEP2);
+    if (s2 && inR(s2[0], r1)) {
+      const before = w[w.length - s2[0].length - 1];
+      if (s2[0] === 'ogi' ? before === 'l' : s2[0] !== 'li' || 'cdeghkmnrt'.includes(before)) {
+        w = w.slice(0, -s2[0].length) + s2[1];
+      }
+    }
+
+    const s3 = longest(w, STEP3);
+    if (s3 && inR(s3[0], r1) && (s3[0] !== 'ative' || inR(s3[0], r2))) w = w.slice(0, -s3[0].length) + s3[1];
+
+    const s4 = longest(w, STEP4);
+    if (s4 && inR(s4, r2) && (s4 !== 'ion' || /[st]ion$/.test(w))) w = w.slice(0, -s4.length);
+
+    if (w.endsWith('e')) {
+      const rest = w.slice(0, -1);
+      if (inR('e', r2) || (inR('e', r1) && !shortEnd(rest))) w = rest;
+    } else if (w.endsWith('ll') && inR('l', r2)) {
+      w = w.slice(0, -1);
+    }
+    return w.replace(/Y/g, 'y');
+  };
+})();
+
 (() => {
   'use strict';
 
@@ -8,13 +96,24 @@
   if (!root || !window.fetch || !window.TextDecoder || !window.URLSearchParams) return;
 
   const PAGE_SIZE = 10;
+  // While typing, a query whose shards are all at hand runs at once; one that needs a shard
+  // waits for a pause in the typing, so that passing words fetch nothing.
   const DEBOUNCE_MS = 200;
+  // The live region speaks after a longer pause, so that it reads out the finished query.
+  const ANNOUNCE_MS = 600;
   // A typed prefix is expanded to every word it starts once it has this many letters...
   const MIN_PREFIX = 3;
   // ...and when those words fill at most this many shards; otherwise only the word itself.
   const MAX_PREFIX_SHARDS = 2;
   // Words found through the prefix count for less than the typed word and its own forms.
   const PREFIX_WEIGHT = 0.5;
+  // A word that matches nothing is corrected to a word of the index this many edits away
+  // (letters added, dropped, changed or swapped), fewer for short words.
+  const maxEdits = (word) => (word.length >= 5 ? 2 : word.length >= 3 ? 1 : 0);
+  // Close words offered when nothing is found.
+  const SUGGESTIONS = 3;
+  // An excerpt is the best matching sentence, with those after it up to this many words.
+  const EXCERPT_WORDS = 30;
 
   const base = root.dataset.index;
   const $ = (id) => document.getElementById(id);
@@ -24,6 +123,8 @@
   const status = $('search-status');
   const list = $('search-results');
   const more = $('search-more');
+  const correction = $('search-correction');
+  const help = $('search-help');
 
   let manifest = null;
   // Per facet, each page's packed field (a bitmask, or value position + 1).
@@ -31,8 +132,11 @@
   let stopWords = new Set();
   const shards = new Map();
   const pages = new Map();
-  const state = { q: '', filters: {} };
+  // `exact`: the query's words as typed, without correcting typos.
+  const state = { q: '', filters: {}, exact: false };
   let hits = [];
+  // The folded words of the index that the query matched, to mark in excerpts.
+  let marked = new Set();
   let shown = 0;
   let runs = 0;
   let typing = false;
@@ -40,9 +144,8 @@
 
   // The same folding and splitting as src/search/text.rs.
   const fold = (s) => s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
-  const queryWords = (s) => [
-    ...new Set(fold(s).split(/[^\p{Alphabetic}\p{N}]+/u).filter((w) => [...w].length > 1 && !stopWords.has(w))),
-  ];
+  const tokens = (s) => fold(s).split(/[^\p{Alphabetic}\p{N}]+/u);
+  const queryWords = (s) => [...new Set(tokens(s).filter((w) => [...w].length > 1 && !stopWords.has(w)))];
 
   async function get(path, type) {
     const response = await fetch(`${base}${path}?v=${manifest.version}`);
@@ -59,9 +162,12 @@
     return cache.get(key);
   }
 
+  /** A shard's stems in order: { stem, docs, scores, words }. */
   function decodeShard(buffer) {
     const bytes = new Uint8Array(buffer);
     const view = new DataView(buffer);
+    const decoder = new TextDecoder();
+    const encoder = new TextEncoder();
     let pos = 0;
     const next = () => {
       let n = 0;
@@ -74,8 +180,21 @@
       } while (b & 0x80);
       return n;
     };
+    // Bytes shared with `base`, then the rest.
+    const text = (base) => {
+      const shared = next();
+      const length = next();
+      const out = new Uint8Array(shared + length);
+      out.set(base.subarray(0, shared));
+      out.set(bytes.subarray(pos, pos + length), shared);
+      pos += length;
+      return out;
+    };
     const stems = [];
+    let previous = new Uint8Array(0);
     for (let s = next(); s > 0; s--) {
+      const stem = text(previous);
+      previous = stem;
       const max = view.getFloat32(pos, true);
       pos += 4;
       const n = next();
@@ -87,72 +206,143 @@
         docs[i] = doc;
         scores[i] = (max * bytes[pos++]) / 255;
       }
-      stems.push({ docs, scores });
+      const words = [];
+      for (let w = next(); w > 0; w--) words.push(decoder.decode(text(stem)));
+      stems.push({ stem: decoder.decode(stem), docs, scores, words });
     }
-    const decoder = new TextDecoder();
-    const words = [];
-    let previous = new Uint8Array(0);
-    for (let w = next(); w > 0; w--) {
-      const shared = next();
-      const length = next();
-      const word = new Uint8Array(shared + length);
-      word.set(previous.subarray(0, shared));
-      word.set(bytes.subarray(pos, pos + length), shared);
-      pos += length;
-      words.push({ word: decoder.decode(word), stem: stems[next()] });
-      previous = word;
-    }
-    return words;
+    return stems;
   }
 
-  /** The shard whose range holds `word`: the last whose key is not after it. */
-  function shardOf(word) {
+  /** The shard whose range holds `stem`: the last whose key is not after it. */
+  function shardOf(stem) {
     const keys = manifest.keys;
     let lo = 0;
     let hi = keys.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (keys[mid] <= word) lo = mid;
+      if (keys[mid] <= stem) lo = mid;
       else hi = mid - 1;
     }
     return lo;
   }
 
-  const shard = (i) => cached(shards, i, () => get(`shards/${i}.bin`, 'arrayBuffer').then(decodeShard));
+  // Shards fetched and decoded, by number.
+  const loaded = new Map();
+  const shard = (i) =>
+    cached(shards, i, () =>
+      get(`shards/${i}.bin`, 'arrayBuffer').then((buffer) => {
+        loaded.set(i, decodeShard(buffer));
+        return loaded.get(i);
+      }),
+    );
+  const entryOf = (stems, stem) => stems.find((e) => e.stem === stem);
   const page = (i) => cached(pages, i, () => get(`pages/${i}.json`, 'json'));
 
-  /** Each page's score for one query word (0: no match): its stem's pages, and those of the words it begins. */
-  async function matchWord(q) {
-    const first = shardOf(q);
-    let last = shardOf(`${q}\uffff`);
-    const prefix = [...q].length >= MIN_PREFIX && last - first < MAX_PREFIX_SHARDS;
-    if (!prefix) last = first;
-    const loads = [];
-    for (let i = first; i <= last; i++) loads.push(shard(i));
-    const entries = (await Promise.all(loads)).flat();
-    const own = new Set(entries.filter((e) => e.word === q).map((e) => e.stem));
-    const done = new Set();
-    const scores = new Float32Array(manifest.pages);
-    for (const { word, stem } of entries) {
-      if (done.has(stem) || !(word === q || (prefix && word.startsWith(q)))) continue;
-      done.add(stem);
-      const weight = own.has(stem) ? 1 : PREFIX_WEIGHT;
-      for (let i = 0; i < stem.docs.length; i++) {
-        const doc = stem.docs[i];
-        scores[doc] = Math.max(scores[doc], stem.scores[i] * weight);
-      }
-    }
-    return scores;
+  /**
+   * The shards a query word needs besides its stem's when the index lacks that stem: its own
+   * (where the words it begins start) and the few after that hold the stems it begins, if they
+   * are few enough to expand the prefix.
+   */
+  function prefixShards(q) {
+    const from = shardOf(q);
+    const to = shardOf(`${q}\uffff`);
+    const prefix = [...q].length >= MIN_PREFIX && to - from < MAX_PREFIX_SHARDS;
+    const wanted = [from];
+    if (prefix) for (let i = from + 1; i <= to; i++) wanted.push(i);
+    return { wanted, prefix };
   }
 
-  /** Pages that match every word (in page order), and each page's summed score. */
-  async function match(words) {
-    const each = await Promise.all(words.map(matchWord));
+  /** Whether a query word would run without fetching anything. */
+  function atHand(q) {
+    const stem = stemEnglish(q);
+    const home = loaded.get(shardOf(stem));
+    return home && (entryOf(home, stem) || prefixShards(q).wanted.every((i) => loaded.has(i)));
+  }
+
+  /** Edits (added, dropped, changed or swapped letters) from `a` to `b`, or `max + 1` if more. */
+  function edits(a, b, max) {
+    if (Math.abs(a.length - b.length) > max) return max + 1;
+    let before = null;
+    let previous = [...Array(b.length + 1).keys()];
+    for (let i = 1; i <= a.length; i++) {
+      const row = [i];
+      let least = i;
+      for (let j = 1; j <= b.length; j++) {
+        let d = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (before && i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2] + 1);
+        row.push(d);
+        least = Math.min(least, d);
+      }
+      if (least > max) return max + 1;
+      before = previous;
+      previous = row;
+    }
+    return previous[b.length];
+  }
+
+  /** The index's words closest to `word` among `stems`, fewest edits first, then the most used. */
+  function closest(word, stems) {
+    const max = maxEdits(word);
+    const found = [];
+    for (const entry of stems) {
+      for (const candidate of entry.words) {
+        const d = edits(word, candidate, max);
+        if (d <= max && candidate !== word) found.push({ word: candidate, entry, d });
+      }
+    }
+    return found.sort((a, b) => a.d - b.d || b.entry.docs.length - a.entry.docs.length);
+  }
+
+  /**
+   * One query word: each page's score (0: no match), the words of the index it matched (to
+   * mark in excerpts), the word it was corrected to, and close words to suggest.
+   * It matches its stem's pages or, if the index lacks its stem, those of the stems and words
+   * it begins.
+   */
+  async function matchWord(q, correct) {
+    const stem = stemEnglish(q);
+    const home = shardOf(stem);
+    let entries = await shard(home);
+    const own = entryOf(entries, stem);
+    // A word the index has is matched by its stem alone; only other words are expanded.
+    const { wanted, prefix } = own ? { wanted: [], prefix: false } : prefixShards(q);
+    const others = wanted.filter((i) => i !== home);
+    if (others.length) entries = entries.concat(...(await Promise.all(others.map(shard))));
+    const scores = new Float32Array(manifest.pages);
+    const marked = new Set([q]);
+    const add = (entry, weight) => {
+      entry.words.forEach((w) => marked.add(w));
+      for (let i = 0; i < entry.docs.length; i++) {
+        const doc = entry.docs[i];
+        scores[doc] = Math.max(scores[doc], entry.scores[i] * weight);
+      }
+    };
+    let found = false;
+    for (const entry of entries) {
+      if (entry.stem === stem) add(entry, 1);
+      else if (prefix && (entry.stem.startsWith(q) || entry.words.some((w) => w.startsWith(q)))) add(entry, PREFIX_WEIGHT);
+      else continue;
+      found = true;
+    }
+    if (found) return { scores, marked, suggestions: [] };
+    const close = closest(q, entries);
+    const suggestions = [...new Set(close.map((c) => c.word))].slice(0, SUGGESTIONS);
+    if (!correct || !close.length) return { scores, marked, suggestions };
+    add(close[0].entry, 1);
+    return { scores, marked, corrected: close[0].word, suggestions: suggestions.slice(1) };
+  }
+
+  /**
+   * Pages that match every word (in page order), each page's summed score, the words to mark,
+   * the corrections made ({ from, to }) and close words to the ones that found nothing.
+   */
+  async function match(words, correct) {
+    const each = await Promise.all(words.map((w) => matchWord(w, correct)));
     const total = new Float32Array(manifest.pages);
     const docs = [];
     for (let doc = 0; doc < total.length; doc++) {
       let sum = 0;
-      for (const scores of each) {
+      for (const { scores } of each) {
         if (!scores[doc]) {
           sum = 0;
           break;
@@ -164,7 +354,13 @@
         docs.push(doc);
       }
     }
-    return { docs, total };
+    return {
+      docs,
+      total,
+      marked: new Set(each.flatMap((m) => [...m.marked])),
+      corrections: each.flatMap((m, i) => (m.corrected ? [{ from: words[i], to: m.corrected }] : [])),
+      suggestions: each.flatMap((m, i) => m.suggestions.map((to) => ({ from: words[i], to }))),
+    };
   }
 
   function unpackFacets(bytes) {
@@ -206,7 +402,8 @@
    */
   function filter(candidates, passes) {
     const facets = manifest.facets;
-    const counts = facets.map((f) => new Array(f.values.length).fill(0));
+    // Pages by packed field first, as there are few distinct fields: values are counted once each.
+    const byField = facets.map((f) => new Uint32Array(2 ** f.bits));
     const passing = [];
     for (const doc of candidates) {
       let failed = -1;
@@ -220,20 +417,28 @@
       if (failures > 1) continue;
       if (failures === 0) passing.push(doc);
       for (let j = 0; j < facets.length; j++) {
-        if (failures === 0 || j === failed) for (const v of valuesOf(j, fields[j][doc])) counts[j][v]++;
+        if (failures === 0 || j === failed) byField[j][fields[j][doc]]++;
       }
     }
+    const counts = facets.map((f, j) => {
+      const out = new Array(f.values.length).fill(0);
+      byField[j].forEach((n, field) => {
+        if (n) for (const v of valuesOf(j, field)) out[v] += n;
+      });
+      return out;
+    });
     return { passing, counts };
   }
 
   async function run() {
     const run = ++runs;
+    const typed = state.q.trim();
     const words = queryWords(state.q);
     const passes = selections();
     const filtering = passes.some(Boolean);
     let found = null;
     try {
-      if (words.length) found = await match(words);
+      if (words.length) found = await match(words, !state.exact);
     } catch {
       if (run === runs) announce('Search is not available right now. Please try again.');
       return;
@@ -248,14 +453,85 @@
     const hadFocus = list.contains(document.activeElement);
     list.replaceChildren();
     shown = 0;
-    await showMore(run, words);
+    marked = found ? found.marked : new Set();
+    await showMore(run);
     if (run !== runs) return;
     if (hadFocus) input.focus();
-    if (!words.length && !filtering) announce('');
-    else announce(`${hits.length} ${hits.length === 1 ? 'result' : 'results'}${words.length ? ` for “${state.q.trim()}”` : ''}${filtering ? ' with the chosen filters' : ''}`);
+
+    const corrected = found?.corrections.length ? correctedQuery(typed, found.corrections) : '';
+    showCorrection(corrected, typed);
+    const suggestions = hits.length ? [] : (found?.suggestions ?? []);
+    const empty = (words.length || filtering) && !hits.length;
+    showHelp(empty, suggestions, typed, filtering);
+    const filters = filtering ? ' with the chosen filters' : '';
+    if (!words.length && !filtering && tokens(typed).some((w) => stopWords.has(w))) {
+      announce(`“${typed}” is too common to search for on its own. Add a more specific word, such as a place, an activity or a group.`);
+    } else if (!words.length && !filtering) {
+      announce('');
+    } else if (empty) {
+      const offered = suggestions.length ? ` Did you mean ${suggestions.map((s) => `“${s.to}”`).join(' or ')}?` : '';
+      announce(`No results${words.length ? ` for “${typed}”` : ''}${filters}.${offered}`);
+    } else {
+      const n = `${hits.length} ${hits.length === 1 ? 'result' : 'results'}`;
+      const query = corrected ? ` for “${corrected}” (corrected from “${typed}”)` : words.length ? ` for “${typed}”` : '';
+      announce(`${n}${query}${filters}`);
+    }
   }
 
-  async function showMore(run, words) {
+  /** The query as typed with the corrected words put in. */
+  function correctedQuery(typed, corrections) {
+    const to = new Map(corrections.map((c) => [c.from, c.to]));
+    return tokens(typed)
+      .filter(Boolean)
+      .map((w) => to.get(w) ?? w)
+      .join(' ');
+  }
+
+  /** A link to this search with another query; `exact` leaves its words uncorrected. */
+  function queryLink(q, exact) {
+    const link = document.createElement('a');
+    link.href = stateUrl({ ...state, q, exact });
+    link.textContent = q;
+    link.addEventListener('click', (event) => {
+      event.preventDefault();
+      input.value = q;
+      state.q = q;
+      state.exact = exact;
+      typing = false;
+      record(true);
+      run();
+    });
+    return link;
+  }
+
+  /** "Showing results for volunteer. Search instead for volunter" */
+  function showCorrection(corrected, typed) {
+    correction.hidden = !corrected;
+    if (!corrected) return correction.replaceChildren();
+    const strong = document.createElement('strong');
+    strong.textContent = corrected;
+    correction.replaceChildren('Showing results for ', strong, '. Search instead for ', queryLink(typed, true));
+  }
+
+  /** What to try when nothing is found: close words, clearing the filters, the listings. */
+  function showHelp(empty, suggestions, typed, filtering) {
+    help.hidden = !empty;
+    const offer = $('search-suggestions');
+    offer.hidden = !suggestions.length;
+    offer.replaceChildren();
+    if (suggestions.length) {
+      offer.append('Did you mean ');
+      suggestions.forEach((s, i) => {
+        if (i) offer.append(' or ');
+        const words = tokens(typed).filter(Boolean);
+        offer.append(queryLink(words.map((w) => (w === s.from ? s.to : w)).join(' '), false));
+      });
+      offer.append('?');
+    }
+    $('search-unfilter').hidden = !filtering;
+  }
+
+  async function showMore(run) {
     const batch = hits.slice(shown, shown + PAGE_SIZE);
     let data;
     try {
@@ -265,14 +541,14 @@
       return [];
     }
     if (run !== runs) return [];
-    const items = data.map((d) => result(d, words));
+    const items = data.map(result);
     list.append(...items);
     shown += batch.length;
     more.hidden = shown >= hits.length;
     return items;
   }
 
-  function result(data, words) {
+  function result(data) {
     const item = document.createElement('li');
     item.className = 'search-result';
     const heading = document.createElement('h2');
@@ -295,36 +571,46 @@
     const url = document.createElement('p');
     url.className = 'search-result-url';
     url.textContent = data.url;
-    item.append(heading, meta, excerpt(data, words), url);
+    item.append(heading, meta, excerpt(data), url);
     return item;
   }
 
-  const marks = (word, words) => {
-    const folded = fold(word);
-    return words.some((w) => folded.startsWith(w));
-  };
+  const WORD = /([\p{Alphabetic}\p{N}]+)/u;
+  const isMarked = (word) => marked.has(fold(word));
 
-  /** Some thirty words around the first matched one, the matched words in <mark>. */
-  function excerpt(data, words) {
+  /**
+   * The sentence that holds the most of the matched words (the summary's first if none does),
+   * with the sentences after it in the same paragraph up to EXCERPT_WORDS words; never across a
+   * heading, which stands on a line of its own. Matched words in <mark>, all as text nodes.
+   */
+  function excerpt(data) {
     const p = document.createElement('p');
     p.className = 'search-excerpt';
-    const texts = [data.summary, data.text].filter(Boolean);
-    let parts = (texts[0] || '').split(/([\p{Alphabetic}\p{N}]+)/u);
-    let hit = -1;
-    for (const text of texts) {
-      const split = text.split(/([\p{Alphabetic}\p{N}]+)/u);
-      const at = split.findIndex((part, i) => i % 2 === 1 && marks(part, words));
-      if (at >= 0) {
-        parts = split;
-        hit = at;
-        break;
-      }
+    const lines = [data.summary, ...data.text.split('\n')].filter(Boolean);
+    const paragraphs = lines.map((line) => line.split(/(?<=[.!?…])\s+(?=[\p{Lu}\p{N}“"‘'(])/u));
+    let best = { line: 0, sentence: 0, score: 0 };
+    paragraphs.forEach((sentences, line) =>
+      sentences.forEach((text, sentence) => {
+        const score = new Set(text.split(WORD).filter((w, i) => i % 2 && isMarked(w)).map(fold)).size;
+        if (score > best.score) best = { line, sentence, score };
+      }),
+    );
+    const sentences = paragraphs[best.line] ?? [];
+    let text = '';
+    for (let i = best.sentence; i < sentences.length; i++) {
+      const longer = text ? `${text} ${sentences[i]}` : sentences[i];
+      if (text && longer.split(WORD).length > 2 * EXCERPT_WORDS + 1) break;
+      text = longer;
     }
+    // Words at odd positions.
+    const parts = text.split(WORD);
+    // A long sentence shows the words around its first match.
+    const hit = parts.findIndex((part, i) => i % 2 && isMarked(part));
     const start = hit > 16 ? hit - 16 : 0;
-    const end = Math.min(parts.length, start + 60);
+    const end = Math.min(parts.length, start + 2 * EXCERPT_WORDS + 1);
     if (start > 0) p.append('… ');
     for (let i = start; i < end; i++) {
-      if (i % 2 === 1 && marks(parts[i], words)) {
+      if (i % 2 === 1 && isMarked(parts[i])) {
         const mark = document.createElement('mark');
         mark.textContent = parts[i];
         p.append(mark);
@@ -336,14 +622,24 @@
     return p;
   }
 
+  // Per facet, each value's list item, checkbox and count; and the facet's fieldset.
+  const controls = [];
+  const fieldsets = [];
+
   let lastAnnounced = null;
+  let announceTimer = 0;
   function announce(text) {
-    if (text !== lastAnnounced) status.textContent = text;
-    lastAnnounced = text;
+    clearTimeout(announceTimer);
+    const say = () => {
+      if (text !== lastAnnounced) status.textContent = text;
+      lastAnnounced = text;
+    };
+    if (typing) announceTimer = setTimeout(say, ANNOUNCE_MS);
+    else say();
   }
 
   function buildFacets() {
-    manifest.facets.forEach((facet) => {
+    manifest.facets.forEach((facet, j) => {
       if (!facet.values.length) return;
       const set = document.createElement('fieldset');
       set.className = 'search-facet';
@@ -367,28 +663,33 @@
         label.htmlFor = box.id;
         const count = document.createElement('span');
         count.className = 'search-count';
-        count.id = `search-${facet.name}-${v}-count`;
         label.append(`${value.name} `, count);
         li.append(box, label);
+        (controls[j] ||= []).push({ li, box, count });
         ul.append(li);
       });
       set.append(legend, ul);
       facetBox.append(set);
+      fieldsets[j] = set;
     });
   }
 
   function showCounts(counts) {
-    manifest.facets.forEach((facet, j) => {
-      counts[j].forEach((n, v) => {
-        const count = $(`search-${facet.name}-${v}-count`);
-        if (count) count.textContent = `(${n})`;
+    controls.forEach((values, j) => {
+      values.forEach(({ li, box, count }, v) => {
+        const n = counts[j][v];
+        count.textContent = `(${n})`;
+        // A value that would find nothing is not offered, unless it is chosen (to unchoose it).
+        li.hidden = !n && !box.checked;
       });
+      fieldsets[j].hidden = values.every(({ li }) => li.hidden);
     });
   }
 
   function readUrl() {
     const params = new URLSearchParams(location.search);
     state.q = params.get('q') || '';
+    state.exact = params.has('exact');
     state.filters = {};
     for (const facet of manifest.facets) state.filters[facet.name] = new Set(params.getAll(facet.name));
     input.value = state.q;
@@ -397,11 +698,12 @@
     }
   }
 
-  function stateUrl() {
+  function stateUrl({ q, exact, filters } = state) {
     const params = new URLSearchParams();
-    if (state.q.trim()) params.set('q', state.q.trim());
+    if (q.trim()) params.set('q', q.trim());
+    if (exact) params.set('exact', '1');
     for (const facet of manifest.facets) {
-      for (const v of facet.values) if (state.filters[facet.name]?.has(v.value)) params.append(facet.name, v.value);
+      for (const v of facet.values) if (filters[facet.name]?.has(v.value)) params.append(facet.name, v.value);
     }
     const query = params.toString();
     return location.pathname + (query ? `?${query}` : '');
@@ -413,13 +715,20 @@
     if (url !== location.pathname + location.search) history[push ? 'pushState' : 'replaceState'](null, '', url);
   }
 
+  /** The typed query into the state; a changed one is corrected again. */
+  function takeQuery() {
+    if (input.value !== state.q) state.exact = false;
+    state.q = input.value;
+  }
+
   /** A finished step (a submit, a filter): its own history entry. */
   function commit() {
     clearTimeout(timer);
-    state.q = input.value;
-    record(!typing);
+    takeQuery();
+    const push = !typing;
     typing = false;
-    run();
+    // Recorded once the results are shown, as changing the history takes a few milliseconds.
+    run().then(() => record(push));
   }
 
   async function start() {
@@ -445,16 +754,24 @@
     });
     input.addEventListener('input', () => {
       clearTimeout(timer);
-      timer = setTimeout(() => {
-        state.q = input.value;
+      const go = () => {
+        takeQuery();
         // The first keystrokes of a new query make a history entry; the rest update it.
-        record(!typing);
+        const push = !typing;
         typing = true;
-        run();
-      }, DEBOUNCE_MS);
+        run().then(() => record(push));
+      };
+      if (queryWords(input.value).every(atHand)) go();
+      else timer = setTimeout(go, DEBOUNCE_MS);
+    });
+    $('search-clear').addEventListener('click', () => {
+      for (const box of facetBox.querySelectorAll('input[type=checkbox]')) box.checked = false;
+      for (const chosen of Object.values(state.filters)) chosen.clear();
+      commit();
+      input.focus();
     });
     more.addEventListener('click', async () => {
-      const items = await showMore(runs, queryWords(state.q));
+      const items = await showMore(runs);
       items[0]?.querySelector('a').focus();
     });
     window.addEventListener('popstate', () => {
