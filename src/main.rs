@@ -190,11 +190,19 @@ fn report(result: Result<Summary, Vec<Diagnostic>>, verb: &str, format: Format) 
             for warning in &summary.warnings {
                 eprintln!("{warning}");
             }
+            let pictures = summary.pictures;
             println!(
-                "{verb} {} pages and {} files in {} ms{}",
+                "{verb} {} pages and {} files in {} ms{}{}",
                 summary.pages,
                 summary.files,
                 summary.elapsed.as_millis(),
+                match pictures.encoded + pictures.reused {
+                    0 => String::new(),
+                    _ => format!(
+                        " ({} pictures made, {} from the cache)",
+                        pictures.encoded, pictures.reused
+                    ),
+                },
                 match summary.warnings.len() {
                     0 => String::new(),
                     1 => ", with 1 warning".to_string(),
