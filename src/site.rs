@@ -223,6 +223,20 @@ impl Site {
                 .flat_map_iter(|source| lead_picture_problems(source, &pictures))
                 .collect::<Vec<_>>(),
         );
+        // A body kept from an earlier build asked for no pictures in this one: its pictures are
+        // asked for again, so that this build publishes them.
+        published
+            .par_iter()
+            .zip(&bodies)
+            .for_each(|(source, body)| {
+                for link in body.rendered.links.iter().filter(|l| l.picture) {
+                    let file =
+                        markdown::linked_file(&link.dest, &source.content_path, config.base_path());
+                    if let Some(file) = file {
+                        pictures.get(&file);
+                    }
+                }
+            });
         let mut pages: Vec<Page> = Vec::with_capacity(published.len());
         for (source, body) in published.into_iter().zip(bodies) {
             problems.extend(body.problems);
