@@ -56,7 +56,7 @@ const UNSHOWABLE: [(&str, &str); 16] = [
 const EXPORT_HINT: &str = "save it as a JPEG and use that file: on an iPhone, set Settings > Camera > Formats to \"Most Compatible\" or share the photo by email, which sends a JPEG; on a PC, open it in Photos (or the program that made it) and choose Save as / Export > JPEG";
 
 /// One published file of a picture.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Variant {
     /// The site path, e.g. `/pictures/hall-800.1a2b3c4d5e.webp`.
     pub url: String,
@@ -74,7 +74,6 @@ pub struct Picture {
     pub webp: Vec<Variant>,
     /// Variants every browser shows (JPEG or PNG, or the SVG or GIF as it is), narrowest first.
     pub fallback: Vec<Variant>,
-    pub fallback_type: &'static str,
     /// The picture is narrower than pages show it, so it will look blurred.
     pub too_small: Option<Problem>,
     /// Output path (no leading slash) -> file in the cache (or the source) to publish.
@@ -314,13 +313,13 @@ impl Pictures {
             dir: self.cache.join(&key),
         };
         let picture = match extension {
-            "svg" => passthrough(&path, &names, "svg", "image/svg+xml", svg_size(&bytes))?,
+            "svg" => passthrough(&path, &names, "svg", svg_size(&bytes))?,
             "gif" => {
                 let size = imagesize::blob_size(&bytes)
                     .map(|s| (s.width as u32, s.height as u32))
                     .ok()
                     .filter(|_| image::guess_format(&bytes).ok() == Some(ImageFormat::Gif));
-                passthrough(&path, &names, "gif", "image/gif", size)?
+                passthrough(&path, &names, "gif", size)?
             }
             _ => match read_entry(&names, settings) {
                 Some(picture) => {
@@ -409,7 +408,6 @@ fn passthrough(
     source: &Path,
     names: &Names,
     extension: &str,
-    mime: &'static str,
     size: Option<(u32, u32)>,
 ) -> Result<Picture, Problem> {
     let (width, height) = size.ok_or_else(|| not_a_picture(&extension.to_uppercase()))?;
@@ -423,7 +421,6 @@ fn passthrough(
             width,
             height,
         }],
-        fallback_type: mime,
         too_small: None,
         files: vec![(url, source.to_path_buf())],
     })
@@ -555,11 +552,6 @@ fn picture_of(entry: &Entry, names: &Names, settings: &Settings) -> Picture {
         height: largest.1,
         webp,
         fallback,
-        fallback_type: if entry.fallback == "png" {
-            "image/png"
-        } else {
-            "image/jpeg"
-        },
         too_small,
         files,
     }
@@ -955,7 +947,6 @@ mod tests {
                 width: 800,
                 height: 600,
             }],
-            fallback_type: "image/jpeg",
             too_small: None,
             files: Vec::new(),
         };
