@@ -38,6 +38,8 @@ struct RawConfig {
     tag_names: BTreeMap<String, String>,
     #[serde(default)]
     cms: Option<CmsConfig>,
+    #[serde(default)]
+    images: ImagesConfig,
 }
 
 /// `cms:`: the content editor published at `/admin/`; without this section none is written.
@@ -98,6 +100,111 @@ impl Default for HtmlConfig {
     }
 }
 
+/// How pictures are processed (`images:` in site.yaml).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ImagesConfig {
+    /// The widths in pixels each picture is made in, when it is at least that wide.
+    #[serde(default = "default_widths")]
+    pub widths: Vec<u32>,
+    /// Lossy quality of WebP and JPEG files, 1 to 100.
+    #[serde(default = "default_quality")]
+    pub quality: u8,
+    /// The formats offered to browsers that show them, besides the JPEG or PNG every browser shows.
+    #[serde(default = "default_formats")]
+    pub formats: Vec<ImageFormatName>,
+    /// Larger pictures are refused before they are decoded.
+    #[serde(default = "default_max_megapixels")]
+    pub max_megapixels: u32,
+    /// Narrower pictures get a warning that they will look blurred.
+    #[serde(default = "default_min_width")]
+    pub min_width: u32,
+    /// Where processed pictures are kept between builds, relative to the site root.
+    #[serde(default = "default_cache")]
+    pub cache: std::path::PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageFormatName {
+    Webp,
+}
+
+impl Default for ImagesConfig {
+    fn default() -> Self {
+        ImagesConfig {
+            widths: default_widths(),
+            quality: default_quality(),
+            formats: default_formats(),
+            max_megapixels: default_max_megapixels(),
+            min_width: default_min_width(),
+            cache: default_cache(),
+        }
+    }
+}
+
+/// From a phone held upright (480) to the widest the page's own picture is shown on a
+/// high-density screen (1600).
+fn default_widths() -> Vec<u32> {
+    vec![480, 800, 1200, 1600]
+}
+
+fn default_quality() -> u8 {
+    80
+}
+
+fn default_formats() -> Vec<ImageFormatName> {
+    vec![ImageFormatName::Webp]
+}
+
+/// A 48-megapixel phone photo passes; a decompression bomb does not.
+fn default_max_megapixels() -> u32 {
+    50
+}
+
+/// The text column's width on a computer screen, in pixels (42rem).
+fn default_min_width() -> u32 {
+    672
+}
+
+fn default_cache() -> std::path::PathBuf {
+    ".cache".into()
+}
+
+/// The widest picture width a site may ask for.
+const MAX_IMAGE_WIDTH: u32 = 8000;
+
+fn check_images(images: &ImagesConfig, text: &str) -> Result<(), Diagnostic> {
+    let path = Path::new(CONFIG_FILE);
+    if images.widths.is_empty() || images.widths.iter().any(|&w| w == 0 || w > MAX_IMAGE_WIDTH) {
+        return Err(Diagnostic::error(
+            path,
+            line_of_text(text, "widths"),
+            1,
+            format!("`images: widths` must list widths from 1 to {MAX_IMAGE_WIDTH} pixels"),
+        )
+        .with_hint("e.g. widths: [480, 800, 1200, 1600]"));
+    }
+    if !(1..=100).contains(&images.quality) {
+        return Err(Diagnostic::error(
+            path,
+            line_of_text(text, "quality"),
+            1,
+            "`images: quality` must be from 1 to 100",
+        )
+        .with_hint("80 keeps photos sharp and small"));
+    }
+    if images.max_megapixels == 0 {
+        return Err(Diagnostic::error(
+            path,
+            line_of_text(text, "max_megapixels"),
+            1,
+            "`images: max_megapixels` must be at least 1",
+        ));
+    }
+    Ok(())
+}
+
 fn default_sanitize() -> bool {
     true
 }
@@ -133,6 +240,7 @@ pub struct Config {
     /// not named here are shown from their most used spelling.
     pub tag_names: BTreeMap<String, String>,
     pub cms: Option<CmsConfig>,
+    pub images: ImagesConfig,
     /// Settings that are allowed but risky, for the build summary.
     pub warnings: Vec<Diagnostic>,
 }
@@ -200,6 +308,7 @@ impl Config {
         if let Some(cms) = &raw.cms {
             check_cms(cms, text)?;
         }
+        check_images(&raw.images, text)?;
         let mut warnings = Vec::new();
         if !raw.html.sanitize {
             warnings.push(
@@ -223,6 +332,7 @@ impl Config {
             html: raw.html,
             tag_names: raw.tag_names,
             cms: raw.cms,
+            images: raw.images,
             warnings,
         })
     }
@@ -461,6 +571,31 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.message.contains("bitbucket"), "{}", err.message);
+    }
+
+    #[test]
+    fn image_settings_have_defaults_and_are_checked() {
+        let c = Config::parse("title: T\nbase_url: https://example.org/\n", None).unwrap();
+        assert_eq!(c.images, ImagesConfig::default());
+        let c = Config::parse(
+            "title: T\nbase_url: https://example.org/\nimages:\n  widths: [320, 640]\n  quality: 70\n  formats: []\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.images.widths, [320, 640]);
+        assert!(c.images.formats.is_empty());
+        let err = Config::parse(
+            "title: T\nbase_url: https://example.org/\nimages:\n  quality: 0\n",
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(err.line(), Some(4));
+        let err = Config::parse(
+            "title: T\nbase_url: https://example.org/\nimages:\n  formats: [avif]\n",
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(err.line(), Some(4));
     }
 
     #[test]

@@ -379,6 +379,8 @@ pub struct Meta {
     pub image_alt: Option<String>,
     /// Read from the image file once it is found.
     pub image_size: Option<ImageSize>,
+    /// Where `image:` is written, to report what is wrong with the picture there.
+    pub image_position: (usize, usize),
     pub area: Option<String>,
     pub principles: Vec<String>,
     pub approaches: Vec<String>,
@@ -416,6 +418,7 @@ impl Meta {
             image: v.text("image"),
             image_alt: v.text("image_alt"),
             image_size: None,
+            image_position: (0, 0),
             area: v.text("area"),
             principles: v.list("principles"),
             approaches: v.list("approaches"),
@@ -1354,6 +1357,7 @@ impl Checker<'_, '_> {
     /// Images and attachments must exist: a page-relative file, or a site path under `static/`.
     fn check_files(&mut self, root: &Path, dir: &Path, meta: &mut Meta) {
         if let Some(image) = meta.image.clone() {
+            meta.image_position = self.doc.key_position("image");
             match resolve_file(root, dir, &image) {
                 Some(found) => {
                     meta.image_size = imagesize::size(root.join(found)).ok().map(|s| ImageSize {

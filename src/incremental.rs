@@ -509,7 +509,17 @@ impl Session {
         // the page: the page is served first and `catch_up` brings the index up to date.
         built.site_wide_stale = true;
         let mut files = (*built.files).clone();
-        built.changed = merge(&mut files, sink.into_files());
+        let mut made = sink.into_files();
+        // A picture the edit shows for the first time is published with the page.
+        for (path, file) in built.site.pictures.files() {
+            if files.contains_key(&path) {
+                continue;
+            }
+            if let Ok(bytes) = std::fs::read(file) {
+                made.insert(path, Arc::from(bytes));
+            }
+        }
+        built.changed = merge(&mut files, made);
         built.changed.sort();
         built.files = Arc::new(files);
         built.rendered = jobs.len();

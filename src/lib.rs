@@ -12,6 +12,7 @@ pub mod config;
 pub mod content;
 pub mod diagnostics;
 pub mod highlight;
+pub mod images;
 pub mod incremental;
 pub mod links;
 pub mod markdown;

@@ -268,11 +268,19 @@ impl Report {
             }
             Ok(summary) => {
                 self.show(&summary.warnings);
+                let pictures = summary.pictures;
                 println!(
-                    "{verb} {} pages and {} files in {} ms{}",
+                    "{verb} {} pages and {} files in {} ms{}{}",
                     summary.pages,
                     summary.files,
                     summary.elapsed.as_millis(),
+                    match pictures.encoded + pictures.reused {
+                        0 => String::new(),
+                        _ => format!(
+                            " ({} pictures made, {} from the cache)",
+                            pictures.encoded, pictures.reused
+                        ),
+                    },
                     match summary.warnings.len() {
                         0 => String::new(),
                         n => format!(", with {}", plural(n, "warning")),

@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::autolink;
 use crate::diagnostics::{Diagnostic, ProblemKind, line_col};
 use crate::highlight;
+use crate::images;
 use crate::sanitize::{self, Sanitizer};
 
 /// Deeper nesting (quotes in lists in HTML elements...) than any real page has; beyond it the
@@ -94,6 +95,8 @@ pub struct Context<'a> {
     pub base_path: &'a str,
     /// `None` when `site.yaml` trusts raw HTML as written.
     pub sanitizer: Option<&'a Sanitizer>,
+    /// Makes the page's pictures small and responsive; `None` shows them as written.
+    pub pictures: Option<images::InText<'a>>,
 }
 
 fn options() -> Options {
@@ -358,6 +361,8 @@ struct Renderer<'a, 'c> {
     /// Markdown containers open, and elements left open by raw HTML.
     depth: usize,
     raw_depth: usize,
+    /// Pictures shown so far, the first being loaded at once.
+    pictures_shown: usize,
 }
 
 impl<'a, 'c> Renderer<'a, 'c> {
@@ -399,6 +404,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
             removals_of: HashMap::new(),
             depth: 0,
             raw_depth: 0,
+            pictures_shown: 0,
         }
     }
 
@@ -834,8 +840,15 @@ impl<'a, 'c> Renderer<'a, 'c> {
                 "describe it between the brackets: ![Volunteers outside the village hall](hall.jpg); if it is only decoration, write ![decorative](...)",
             );
         }
-        let mut html = String::from("<img loading=\"lazy\"");
         let safe = self.ctx.sanitizer.is_none() || sanitize::url_allowed(&picture.dest);
+        let processed = safe
+            .then(|| self.processed_picture(&picture, decorative))
+            .flatten();
+        if let Some(html) = processed {
+            self.push(Event::Html(html.into()));
+            return;
+        }
+        let mut html = String::from("<img loading=\"lazy\"");
         if safe {
             let src = self
                 .url_of(&picture.dest)
@@ -858,6 +871,32 @@ impl<'a, 'c> Renderer<'a, 'c> {
         }
         html.push_str(" />");
         self.push(Event::Html(html.into()));
+    }
+
+    /// The picture made small and responsive, when it is a picture file of the site; what is
+    /// wrong with the file is reported where the text names it.
+    fn processed_picture(&mut self, picture: &Picture, decorative: bool) -> Option<String> {
+        let in_text = self.ctx.pictures?;
+        let source = linked_file(&picture.dest, self.ctx.content_path, self.ctx.base_path)?;
+        let made = in_text.pictures.get(&source)?;
+        let problem = match &made {
+            Ok(made) => made.too_small.clone(),
+            Err(problem) => Some(problem.clone()),
+        };
+        if let Some(problem) = problem.filter(|_| self.part.is_none()) {
+            let (line, column) = self.locator.locate(picture.offset);
+            self.problems.push(problem.at(self.ctx.path, line, column));
+        }
+        let made = made.ok()?;
+        let first = in_text.lead && self.pictures_shown == 0;
+        self.pictures_shown += 1;
+        Some(made.html(&images::Shown {
+            alt: if decorative { "" } else { &picture.alt },
+            title: Some(&picture.title),
+            sizes: images::SIZES_TEXT,
+            first,
+            base_path: self.ctx.base_path,
+        }))
     }
 
     fn start_heading(&mut self, level: HeadingLevel, offset: usize) {
@@ -1201,6 +1240,24 @@ pub fn content_target(path: &str, from: &str) -> Option<Result<String, ()>> {
     Some(normalise(&format!("{dir}/{decoded}")).ok_or(()))
 }
 
+/// The file a link or picture's address names, relative to the site root: a file of
+/// `content/`, or of `static/` for a site path such as `/images/logo.png`.
+pub fn linked_file(dest: &str, from: &str, base_path: &str) -> Option<std::path::PathBuf> {
+    let (path, _) = split_anchor(dest);
+    match content_target(path, from) {
+        Some(Ok(target)) => Some(Path::new("content").join(target)),
+        Some(Err(())) => None,
+        None => {
+            let site_path = path.strip_prefix(base_path).unwrap_or(path);
+            let rest = site_path
+                .strip_prefix('/')
+                .filter(|r| !r.starts_with('/'))?;
+            let decoded = percent_decode_str(rest).decode_utf8_lossy();
+            Some(Path::new("static").join(normalise(&decoded)?))
+        }
+    }
+}
+
 /// Folds `.` and `..` out of a content path; `None` when it would climb out of `content/`.
 fn normalise(path: &str) -> Option<String> {
     let mut parts: Vec<String> = Vec::new();
@@ -1228,6 +1285,7 @@ mod tests {
             first_line: 5,
             base_path: "",
             sanitizer: None,
+            pictures: None,
         }
     }
 

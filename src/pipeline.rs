@@ -1,7 +1,8 @@
 //! The build, start to end: load, parse, validate, model, render, write.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -12,7 +13,9 @@ use crate::config::{Config, DEFAULT_MAX_FILE_MB};
 use crate::content::{self, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
 use crate::highlight;
+use crate::images::{self, Pictures};
 use crate::links;
+use crate::markdown;
 use crate::output::{DirSink, NullSink, Sink, Staging};
 use crate::owners;
 use crate::publish;
@@ -42,6 +45,8 @@ pub struct Summary {
     pub files: usize,
     pub elapsed: Duration,
     pub warnings: Vec<Diagnostic>,
+    /// Pictures made anew and taken from the cache.
+    pub pictures: images::Work,
 }
 
 /// Everything the build reads, checked and modelled; `Err` holds every problem found.
@@ -106,7 +111,9 @@ pub fn model(
         .collect();
     let (static_assets, static_problems) = find_static_files(root);
     problems.extend(static_problems);
-    let (mut site, model_problems) = Site::build_cached(config, sources, &assets, drafts, cache);
+    let pictures = Arc::new(Pictures::new(root, &config));
+    let (mut site, model_problems) =
+        Site::build_cached(config, sources, &assets, drafts, cache, pictures);
     site.static_files = static_assets;
     problems.extend(model_problems);
     problems.extend(links::check(&site));
@@ -145,13 +152,51 @@ fn static_files(root: &Path, site: &Site) -> BTreeMap<String, StaticFile> {
         let rel = file.path().strip_prefix("static").unwrap_or(file.path());
         files.insert(display_path(rel), StaticFile::BuiltIn(file.contents()));
     }
+    // A picture is published as its resized copies; the original only when a page links to it
+    // for download.
+    let pictures = site.pictures.sources();
+    let linked = linked_files(site);
     for asset in site.static_files.iter().chain(&site.assets) {
+        if pictures.contains(&asset.source) && !linked.contains(&asset.source) {
+            continue;
+        }
         files.insert(
             asset.url.trim_start_matches('/').to_string(),
             StaticFile::Disk(root.join(&asset.source)),
         );
     }
+    for (path, file) in site.pictures.files() {
+        files.insert(path, StaticFile::Disk(file));
+    }
     files
+}
+
+/// Files pages link to (not show): attachments, and Markdown links that are not pictures.
+fn linked_files(site: &Site) -> HashSet<PathBuf> {
+    site.pages
+        .iter()
+        .flat_map(|page| {
+            let attachments = page
+                .source
+                .meta
+                .attachments
+                .iter()
+                .map(|a| a.source.clone());
+            let links = page
+                .rendered
+                .links
+                .iter()
+                .filter(|l| !l.picture)
+                .filter_map(|l| {
+                    markdown::linked_file(
+                        &l.dest,
+                        &page.source.content_path,
+                        site.config.base_path(),
+                    )
+                });
+            attachments.chain(links).collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -289,6 +334,7 @@ pub fn build(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
     let sink = DirSink::new(staging.dir().to_path_buf());
     let (statics, tera) = prepare(&options.root, &site)?;
     let pages = write_site(&options.root, &site, &tera, &statics, &sink)?;
+    site.pictures.prune_cache();
     let mut warnings = warnings;
     warnings.extend(staging.commit().map_err(|d| vec![d])?);
     Ok(Summary {
@@ -296,6 +342,7 @@ pub fn build(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
         files: site.assets.len(),
         elapsed: started.elapsed(),
         warnings,
+        pictures: site.pictures.work(),
     })
 }
 
@@ -310,5 +357,6 @@ pub fn check(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
         files: site.assets.len(),
         elapsed: started.elapsed(),
         warnings,
+        pictures: site.pictures.work(),
     })
 }

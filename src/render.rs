@@ -17,6 +17,7 @@ use tera::{Context, Kwargs, Map, State, Tera, Value};
 use crate::assets::Fingerprints;
 use crate::content::Meta;
 use crate::diagnostics::Diagnostic;
+use crate::images;
 use crate::models::{self, AREAS, Choice, Kind, RESOURCE_KINDS};
 use crate::output::Sink;
 use crate::site::{Page, Site};
@@ -641,17 +642,31 @@ impl<'a> Shared<'a> {
         );
         map.insert("year".into(), meta.year.clone().into());
         map.insert("figures".into(), Value::from_serializable(&meta.figures));
-        map.insert(
-            "image".into(),
-            meta.image
-                .as_deref()
-                .and_then(|i| self.file_url(page, i))
-                .into(),
-        );
         map.insert("image_alt".into(), meta.image_alt.clone().into());
-        let size = meta.image_size;
-        map.insert("image_width".into(), size.map(|s| s.width).into());
-        map.insert("image_height".into(), size.map(|s| s.height).into());
+        let picture = meta.image.as_deref().and_then(|name| {
+            let source = images::named_source(&page.source.dir(), name);
+            self.site.pictures.get(&source)?.ok()
+        });
+        if let Some(picture) = picture {
+            // Published as its resized copies: the widest every browser shows stands for it.
+            let base = self.site.config.base_path();
+            map.insert("image".into(), self.link(&picture.largest().url).into());
+            map.insert("image_width".into(), picture.width.into());
+            map.insert("image_height".into(), picture.height.into());
+            map.insert("image_srcset".into(), picture.fallback_srcset(base).into());
+            map.insert("image_webp_srcset".into(), picture.webp_srcset(base).into());
+        } else {
+            map.insert(
+                "image".into(),
+                meta.image
+                    .as_deref()
+                    .and_then(|i| self.file_url(page, i))
+                    .into(),
+            );
+            let size = meta.image_size;
+            map.insert("image_width".into(), size.map(|s| s.width).into());
+            map.insert("image_height".into(), size.map(|s| s.height).into());
+        }
         Value::from(map)
     }
 

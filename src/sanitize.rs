@@ -42,7 +42,13 @@ impl Sanitizer {
             // Task-list items are disabled checkboxes; footnotes are a section of the page.
             .add_tags(["input", "section"])
             .add_tag_attributes("input", ["type", "checked", "disabled"])
-            .add_tag_attributes("img", ["loading"])
+            // Pictures come in several widths and formats, the browser choosing one.
+            .add_tags(["picture", "source"])
+            .add_tag_attributes(
+                "img",
+                ["loading", "decoding", "fetchpriority", "srcset", "sizes"],
+            )
+            .add_tag_attributes("source", ["type", "srcset", "sizes"])
             // A link opening a new tab keeps `rel` as `contain` gave it (`noopener`).
             .add_tag_attributes("a", ["target", "rel", "aria-label"])
             .link_rel(None);

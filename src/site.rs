@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::content::{Source, content_relative, url_segment};
 use crate::diagnostics::{Diagnostic, ProblemKind, display_path};
+use crate::images::{self, InText, Pictures};
 use crate::markdown::{self, Rendered};
 use crate::models::{Kind, TAXONOMIES, TaxonomyDef, display_name};
 use crate::sanitize::Sanitizer;
@@ -97,6 +98,8 @@ pub struct Site {
     /// Drafts left out of this build, by content path and URL, so that a link to one is
     /// reported as a link to a draft.
     pub drafts_left_out: Vec<(String, String)>,
+    /// The pictures pages show, made small and responsive.
+    pub pictures: Arc<Pictures>,
 }
 
 /// A page's Markdown rendered, with what rendering it found wrong.
@@ -140,7 +143,8 @@ impl Site {
         asset_paths: &[PathBuf],
         drafts: bool,
     ) -> (Site, Vec<Diagnostic>) {
-        Site::build_cached(config, sources, asset_paths, drafts, &NoCache)
+        let pictures = Arc::new(Pictures::off());
+        Site::build_cached(config, sources, asset_paths, drafts, &NoCache, pictures)
     }
 
     /// `build`, taking each body's rendered Markdown from `cache` when it is there.
@@ -150,6 +154,7 @@ impl Site {
         asset_paths: &[PathBuf],
         drafts: bool,
         cache: &dyn ModelCache,
+        pictures: Arc<Pictures>,
     ) -> (Site, Vec<Diagnostic>) {
         let mut problems = Vec::new();
         let (mut published, left_out): (Vec<Source>, Vec<Source>) =
@@ -186,6 +191,11 @@ impl Site {
             asset_paths_rel.hash(&mut hasher);
             // Raw HTML is kept, cleaned or refused by these.
             (config.html.sanitize, &config.html.iframe_hosts).hash(&mut hasher);
+            // A picture's published names follow its bytes: pages showing a changed picture
+            // are rendered again.
+            for asset in &assets {
+                pictures.version(&asset.source).hash(&mut hasher);
+            }
             hasher.finish()
         };
 
@@ -193,6 +203,7 @@ impl Site {
             resolve: &|path| targets.get(path).cloned(),
             base_path: config.base_path(),
             sanitizer: sanitizer.as_ref(),
+            pictures: &pictures,
         };
         let bodies: Vec<Body> = published
             .par_iter()
@@ -206,6 +217,26 @@ impl Site {
             })
             .collect();
 
+        problems.extend(
+            published
+                .par_iter()
+                .flat_map_iter(|source| lead_picture_problems(source, &pictures))
+                .collect::<Vec<_>>(),
+        );
+        // A body kept from an earlier build asked for no pictures in this one: its pictures are
+        // asked for again, so that this build publishes them.
+        published
+            .par_iter()
+            .zip(&bodies)
+            .for_each(|(source, body)| {
+                for link in body.rendered.links.iter().filter(|l| l.picture) {
+                    let file =
+                        markdown::linked_file(&link.dest, &source.content_path, config.base_path());
+                    if let Some(file) = file {
+                        pictures.get(&file);
+                    }
+                }
+            });
         let mut pages: Vec<Page> = Vec::with_capacity(published.len());
         for (source, body) in published.into_iter().zip(bodies) {
             problems.extend(body.problems);
@@ -235,6 +266,7 @@ impl Site {
                 assets,
                 static_files: Vec::new(),
                 drafts_left_out: drafts_left_out.into_iter().collect(),
+                pictures,
             },
             problems,
         )
@@ -268,6 +300,7 @@ impl Site {
             resolve: &resolve,
             base_path: self.config.base_path(),
             sanitizer: sanitizer.as_ref(),
+            pictures: &self.pictures,
         };
         render_body(source, &ctx)
     }
@@ -303,6 +336,18 @@ struct BodyContext<'a> {
     resolve: &'a (dyn Fn(&str) -> Option<String> + Sync),
     base_path: &'a str,
     sanitizer: Option<&'a Sanitizer>,
+    pictures: &'a Pictures,
+}
+
+/// What is wrong with the picture a page's front matter names, at its `image:` line.
+fn lead_picture_problems(source: &Source, pictures: &Pictures) -> Option<Diagnostic> {
+    let name = source.meta.image.as_deref()?;
+    let problem = match pictures.get(&images::named_source(&source.dir(), name))? {
+        Ok(picture) => picture.too_small.clone()?,
+        Err(problem) => problem,
+    };
+    let (line, column) = source.meta.image_position;
+    Some(problem.at(&source.path, line, column))
 }
 
 /// Renders a page's Markdown, and a report section's part of the whole report. Where its
@@ -314,6 +359,10 @@ fn render_body(source: &Source, with: &BodyContext) -> Body {
         first_line: source.body_line,
         base_path: with.base_path,
         sanitizer: with.sanitizer,
+        pictures: Some(InText {
+            pictures: with.pictures,
+            lead: source.meta.image.is_none(),
+        }),
     };
     let (rendered, problems) = markdown::render(&source.body, &ctx, with.resolve);
     let part = (source.kind == Kind::ReportSection).then(|| {

@@ -193,6 +193,7 @@ fn fuzz_regressions_render_inert() {
             first_line: 1,
             base_path: "",
             sanitizer: Some(&sanitizer),
+            pictures: None,
         };
         let (rendered, _) = render(&body, &ctx, &|_| None);
         let document = scraper::Html::parse_fragment(&rendered.html);

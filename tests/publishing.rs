@@ -543,9 +543,12 @@ fn pages_carry_description_canonical_open_graph_twitter_and_json_ld() {
     );
     assert_eq!(meta("og:title").as_deref(), Some("The village hall"));
     assert_eq!(meta("og:type").as_deref(), Some("article"));
-    assert_eq!(
-        meta("og:image").as_deref(),
-        Some("https://example.org/case-studies/hall-bundle/hall.png")
+    // The widest copy every browser shows stands for the picture, whose original is not published.
+    let og_image = meta("og:image").unwrap();
+    assert!(
+        og_image.starts_with("https://example.org/pictures/hall-800.")
+            && og_image.ends_with(".jpg"),
+        "{og_image}"
     );
     assert_eq!(
         meta("og:image:alt").as_deref(),
@@ -560,10 +563,7 @@ fn pages_carry_description_canonical_open_graph_twitter_and_json_ld() {
     assert_eq!(article["headline"], "The village hall");
     assert_eq!(article["datePublished"], "2021-06-01");
     assert_eq!(article["dateModified"], "2021-08-15");
-    assert_eq!(
-        article["image"],
-        "https://example.org/case-studies/hall-bundle/hall.png"
-    );
+    assert_eq!(article["image"], og_image.as_str());
     assert_eq!(article["publisher"]["name"], "Fixture Communities");
 
     let home = Html::parse_document(&read(&public, "index.html"));

@@ -94,13 +94,21 @@ fn attachments_show_file_type_size_and_pdf_page_count() {
 #[test]
 fn images_have_alt_text_and_their_size_and_card_images_load_lazily() {
     let page = read(public(), "case-studies/project-1/index.html");
-    assert!(page.contains(
-        "<img class=\"page-image\" src=\"/case-studies/hall.png\" alt=\"The village hall with its doors open\" width=\"8\" height=\"6\">"
-    ));
+    let lead = element(&page, "<picture>", "</picture>");
+    assert!(
+        lead.contains("<source type=\"image/webp\" srcset=\"/pictures/hall-480."),
+        "{lead}"
+    );
+    assert!(
+        lead.contains("alt=\"The village hall with its doors open\" width=\"800\" height=\"400\" fetchpriority=\"high\">"),
+        "{lead}"
+    );
     let listing = read(public(), "case-studies/page/2/index.html");
-    assert!(listing.contains(
-        "<img class=\"card-image\" src=\"/case-studies/hall.png\" alt=\"\" loading=\"lazy\" width=\"8\" height=\"6\">"
-    ));
+    let card = element(&listing, "<li class=\"card\">", "</picture>");
+    assert!(
+        card.contains("alt=\"\" loading=\"lazy\" decoding=\"async\" width=\"800\" height=\"400\">"),
+        "{card}"
+    );
 }
 
 #[test]

@@ -22,6 +22,7 @@ fuzz_target!(|body: &str| {
         first_line: 5,
         base_path: "/sub",
         sanitizer: Some(sanitizer()),
+        pictures: None,
     };
     let resolve = |path: &str| (path == "case-studies/b.md").then(|| "/case-studies/b/".to_string());
     let (rendered, problems) = render(body, &ctx, &resolve);
