@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use percent_encoding::percent_decode_str;
 
 use crate::cms_backend;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, SourceLines};
 use crate::incremental::{Outcome, Session};
 use crate::output::Files;
 use crate::watch::Watcher;
@@ -89,9 +89,9 @@ pub struct Preview {
     /// Lower-case host names answered besides loopback addresses.
     hosts: Vec<String>,
     bind: IpAddr,
-    /// The site folder whose files the content editor at `/admin/` edits; none in tests that
-    /// serve files alone.
-    editor: Option<PathBuf>,
+    /// The site folder: the content editor at `/admin/` saves there, and problems show the
+    /// source lines they point at. None in tests that serve files alone.
+    site: Option<PathBuf>,
 }
 
 enum Message {
@@ -118,7 +118,7 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
     let (mut session, first) = Session::new(root, Some(url.clone()));
     let preview = Arc::new(
         Preview::new(Files::default(), options.bind, &options.allowed_hosts)
-            .with_editor(root.clone()),
+            .with_site(root.clone()),
     );
     preview.publish(first, started);
 
@@ -531,13 +531,14 @@ impl Preview {
             live: Live::default(),
             hosts: hosts.iter().map(|h| h.to_ascii_lowercase()).collect(),
             bind,
-            editor: None,
+            site: None,
         }
     }
 
-    /// Offers the content editor at `/admin/`, saving into the site at `root`.
-    pub fn with_editor(mut self, root: PathBuf) -> Preview {
-        self.editor = Some(root);
+    /// Offers the content editor at `/admin/`, saving into the site at `root`, and quotes
+    /// that site's source lines with its problems.
+    pub fn with_site(mut self, root: PathBuf) -> Preview {
+        self.site = Some(root);
         self
     }
 
@@ -641,7 +642,7 @@ impl Preview {
             .target
             .split_once('?')
             .unwrap_or((&request.target, ""));
-        if let Some(root) = &self.editor
+        if let Some(root) = &self.site
             && cms_backend::handles(path)
         {
             return Answer::Reply(editor_reply(root, request, path));
@@ -717,12 +718,18 @@ impl Preview {
         // are the page; elsewhere the last good page shows with them in a banner.
         let (status, html, shown) = match &problems {
             Some(problems) if broken_here || files.is_empty() => {
-                (500, error_page(problems), &[][..])
+                (500, error_page(problems, self.site.as_deref()), &[][..])
             }
             Some(problems) => (status, page_html(&files, &key), problems.as_slice()),
             None => (status, page_html(&files, &key), warnings.as_slice()),
         };
-        let html = with_preview_tags(&html, generation, shown, problems.is_some());
+        let html = with_preview_tags(
+            &html,
+            generation,
+            shown,
+            problems.is_some(),
+            self.site.as_deref(),
+        );
         Reply::new(status, &content_type, Arc::from(html.into_bytes()))
     }
 
@@ -908,14 +915,20 @@ fn content_type(key: &str) -> String {
 
 /// Adds the live-reload script, and the panel of problems when there are any: external files,
 /// so that a strict Content-Security-Policy allows them.
-fn with_preview_tags(html: &str, generation: u64, shown: &[Diagnostic], failed: bool) -> String {
+fn with_preview_tags(
+    html: &str,
+    generation: u64,
+    shown: &[Diagnostic],
+    failed: bool,
+    site: Option<&Path>,
+) -> String {
     let mut head = format!(r#"<script src="{RELOAD_JS}?since={generation}" defer></script>"#);
     let mut body = String::new();
     if !shown.is_empty() {
         head.push_str(&format!(
             r#"<link rel="stylesheet" href="{PANEL_CSS}"><script src="{PANEL_JS}" defer></script>"#
         ));
-        body = panel(shown, failed);
+        body = panel(shown, failed, site);
     }
     let html = match html.find("</head>") {
         Some(at) => format!("{}{head}{}", &html[..at], &html[at..]),
@@ -929,7 +942,7 @@ fn with_preview_tags(html: &str, generation: u64, shown: &[Diagnostic], failed: 
 
 /// The dismissable panel of the current problems: after a failed rebuild, a banner saying
 /// that this page is as last built and which files are broken; otherwise the warnings.
-fn panel(problems: &[Diagnostic], failed: bool) -> String {
+fn panel(problems: &[Diagnostic], failed: bool, site: Option<&Path>) -> String {
     let errors = problems.iter().filter(|p| p.is_error()).count();
     let warnings = problems.len() - errors;
     let count = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
@@ -951,25 +964,26 @@ fn panel(problems: &[Diagnostic], failed: bool) -> String {
             ""
         },
         escape(&title),
-        problem_items(problems)
+        problem_items(problems, site)
     )
 }
 
 /// The page open pages show while the site cannot be built: every problem, escaped.
-fn error_page(problems: &[Diagnostic]) -> String {
+fn error_page(problems: &[Diagnostic], site: Option<&Path>) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <title>The site could not be rebuilt</title>\n</head>\n<body>\n\
          <h1>The site could not be rebuilt</h1>\n\
          <p>Fix these problems and save: this page reloads by itself.</p>\n<ol>\n{}</ol>\n\
          </body>\n</html>\n",
-        problem_items(problems)
+        problem_items(problems, site)
     )
 }
 
-/// One list item per problem: where, how bad, what, and the hint. A source excerpt, once
-/// diagnostics carry one, belongs after the message.
-fn problem_items(problems: &[Diagnostic]) -> String {
+/// One list item per problem: where, how bad, what, the source line with a caret under the
+/// column (as `check` prints it), and the hint.
+fn problem_items(problems: &[Diagnostic], site: Option<&Path>) -> String {
+    let mut sources = site.map(SourceLines::new);
     let mut html = String::new();
     for problem in problems {
         html.push_str(&format!(
@@ -978,6 +992,12 @@ fn problem_items(problems: &[Diagnostic]) -> String {
             problem.severity.as_str(),
             escape(&problem.message),
         ));
+        if let Some(excerpt) = sources.as_mut().and_then(|s| s.excerpt(problem)) {
+            html.push_str(&format!(
+                "<pre class=\"communities-excerpt\">{}</pre>\n",
+                escape(&excerpt.to_string())
+            ));
+        }
         if let Some(hint) = &problem.hint {
             html.push_str(&format!("<p>{}</p>\n", escape(hint)));
         }
@@ -1037,7 +1057,7 @@ mod tests {
     #[test]
     fn the_reload_script_goes_in_the_head_and_the_panel_only_with_problems() {
         let html = "<html><head><title>x</title></head><body><p>x</p></body></html>";
-        let served = with_preview_tags(html, 7, &[], false);
+        let served = with_preview_tags(html, 7, &[], false, None);
         assert!(
             served.contains(
                 r#"<script src="/__communities/reload.js?since=7" defer></script></head>"#
@@ -1045,7 +1065,7 @@ mod tests {
         );
         assert!(!served.contains("communities-panel"));
         let warning = Diagnostic::warning("content/a.md", 4, 2, "link text <i>here</i>");
-        let served = with_preview_tags(html, 7, &[warning], false);
+        let served = with_preview_tags(html, 7, &[warning], false, None);
         assert!(served.contains(r#"<link rel="stylesheet" href="/__communities/panel.css">"#));
         assert!(served.contains(r#"<script src="/__communities/panel.js" defer></script></head>"#));
         assert!(served.contains("<code>content/a.md:4:2</code> warning"));
@@ -1063,11 +1083,34 @@ mod tests {
     fn the_error_page_escapes_messages() {
         let problem = Diagnostic::error("content/<a>.md", 3, 1, "bad <b>value</b> & more")
             .with_hint("write \"x\"");
-        let page = error_page(&[problem]);
+        let page = error_page(&[problem], None);
         assert!(page.contains("<code>content/&lt;a&gt;.md:3:1</code> error"));
         assert!(page.contains("bad &lt;b&gt;value&lt;"));
         assert!(page.contains("&amp; more"));
         assert!(!page.contains("<b>"));
+    }
+
+    #[test]
+    fn the_error_page_quotes_the_source_line_with_a_caret_as_check_does() {
+        let site = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(site.path().join("content")).unwrap();
+        std::fs::write(
+            site.path().join("content/a.md"),
+            "---\ntitle: A\narea:charnwood <b>\n---\n",
+        )
+        .unwrap();
+        let problem = Diagnostic::error("content/a.md", 3, 6, "a colon needs a space after it");
+        let page = error_page(std::slice::from_ref(&problem), Some(site.path()));
+        let expected = SourceLines::new(site.path())
+            .excerpt(&problem)
+            .unwrap()
+            .to_string();
+        assert!(expected.contains("area:charnwood <b>"), "{expected}");
+        assert!(page.contains(&format!(
+            "<pre class=\"communities-excerpt\">{}</pre>",
+            escape(&expected)
+        )));
+        assert!(!page.contains("<b>"), "{page}");
     }
 
     fn preview() -> Preview {
