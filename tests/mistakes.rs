@@ -876,6 +876,113 @@ const CATALOGUE: &[Mistake] = &[
         "content/a.md:4:5: error: the link \"@/plan.md\" leads to content/plan.md, which is a draft and not published",
         "publish that page (remove `draft: true`) or remove the link",
     ),
+    mistake(
+        &[(
+            "content/a.md",
+            "---\ntitle: About\n---\nSee [the map](/maps/county/).\n",
+        )],
+        "content/a.md:4:5: error: the link \"/maps/county/\" leads to no page or file of this site",
+        "link to a page by its file, e.g. [Botcheston](@/case-studies/botcheston.md)",
+    ),
+    mistake(
+        &[(
+            "content/a.md",
+            "---\ntitle: About\n---\nWhat we do.\n\n## Who we are\n\nSee [our aims](#our-aim).\n\n## Our aims\n",
+        )],
+        "content/a.md:8:5: error: the link \"#our-aim\" leads to #our-aim, but this page has no heading or footnote with that id",
+        "did you mean \"#our-aims\"?",
+    ),
+    mistake(
+        &[(
+            "content/a.md",
+            "---\ntitle: About\n---\n![The village hall](hall.jpg)\n",
+        )],
+        "content/a.md:4:1: error: the picture \"hall.jpg\" leads to content/hall.jpg, which does not exist",
+        "put the picture in content/ beside the page (or in the page's folder) and write its file name",
+    ),
+    // Pages saved under another name, and files that are not for publishing.
+    mistake(
+        &[("content/news.MD", "---\ntitle: News\n---\n")],
+        "content/news.MD: error: this looks like a page, but only files ending in .md are built, so it would never appear on the site",
+        "rename it to news.md",
+    ),
+    mistake(
+        &[("content/news.markdown", "---\ntitle: News\n---\n")],
+        "content/news.markdown: error: this looks like a page, but only files ending in .md are built, so it would never appear on the site",
+        "rename it to news.md",
+    ),
+    mistake(
+        &[("content/news.md.txt", "---\ntitle: News\n---\n")],
+        "content/news.md.txt: error: this looks like a page, but only files ending in .md are built, so it would never appear on the site",
+        "rename it to news.md",
+    ),
+    mistake(
+        &[("content/minutes.docx", "PK")],
+        "content/minutes.docx: error: this .docx document is not attached to a page, so it would not be published",
+        "attach it to a resource: put it in the resource's folder beside its index.md and list it under `attachments:`; or convert it to PDF, or its text into a page (.md)",
+    ),
+    mistake(
+        &[("content/old-site.html", "<p>Old</p>")],
+        "content/old-site.html: error: a .html file cannot be published from content/: it is not checked, and could run scripts on the site",
+        "write the page in Markdown as old-site.md",
+    ),
+    mistake(
+        &[("content/_redirects", "/* https://example.org/ 301!\n")],
+        "content/_redirects: error: _redirects has no file type, and files such as _redirects or _headers would be read by the host as its own settings, so it is not published",
+        "files published from content/ are pictures and documents: .jpg, .jpeg, .png, .gif, .webp, .avif, .pdf, .csv, .tsv, .xlsx, .xls, .ods, .pptx, .ppt, .odp, .epub, .zip, .mp3, .mp4, .ics, and inside a page's own folder .docx, .doc, .odt, .rtf, .txt",
+    ),
+    // Text that fails residents.
+    mistake(
+        &[(
+            "content/a.md",
+            "---\ntitle: About\n---\n## Our work\n\n#### Projects\n",
+        )],
+        "content/a.md:6:1: warning: this heading skips a level: from ## to ####",
+        "use ### here, so that screen readers can follow the page's outline",
+    ),
+    mistake(
+        &[(
+            "content/a.md",
+            "---\ntitle: About\n---\n# About us\n\nWho we are.\n",
+        )],
+        "content/a.md:4:1: warning: a second main heading: the page's title is already shown as its main heading (#)",
+        "start the headings in the text at ## (and use ### inside them)",
+    ),
+    mistake(
+        &[(
+            "content/a.md",
+            "---\ntitle: About\n---\nFor the grants guide [click here](@/a.md).\n",
+        )],
+        "content/a.md:4:22: warning: the link text \"click here\" says nothing when heard on its own",
+        "screen readers list a page's links by their text: say where the link goes, e.g. [the grants guide](@/grants.md)",
+    ),
+    mistake(
+        &[
+            (
+                "static/hall.svg",
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"800\" height=\"600\"/>",
+            ),
+            ("content/a.md", "---\ntitle: About\n---\n![](/hall.svg)\n"),
+        ],
+        "content/a.md:4:1: warning: this picture has no description for people who cannot see it",
+        "describe it between the brackets: ![Volunteers outside the village hall](hall.jpg); if it is only decoration, write ![decorative](...)",
+    ),
+    mistake(
+        &[(
+            "content/a.md",
+            "---\ntitle: About\n---\nType your message in the <textarea> box and press send.\n",
+        )],
+        "content/a.md:4:26: warning: this HTML was made safe by removing <textarea> (left open); the text around it was kept",
+        "write it in Markdown, or leave it out: scripts, styles, event handlers and elements browsers do not know never reach a page",
+    ),
+    mistake(
+        &[(
+            "content/a.md",
+            "---\ntitle: About\n---\nWe met twice.\n\n[^notes]: Minutes are kept by the clerk.\n",
+        )],
+        "content/a.md:6:1: warning: this footnote is never referred to, so it is not shown",
+        "refer to it in the text with [^label], or remove it",
+    ),
     // site.yaml, which maintainers edit.
     mistake(
         &[("site.yaml", "title: Mistakes\nbase_url: mistakes.example\n")],
