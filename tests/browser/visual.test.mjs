@@ -75,6 +75,17 @@ before(async () => {
   site = await serveDir(siteDir);
   browser = await launch();
   decoder = await browser.newPage();
+  // Both image comparisons decode PNG screenshots in this page with one function.
+  await decoder.evaluate(() => {
+    window.decodePng = async (base64) => {
+      const blob = await (await fetch(`data:image/png;base64,${base64}`)).blob();
+      const bitmap = await createImageBitmap(blob);
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const context = canvas.getContext('2d');
+      context.drawImage(bitmap, 0, 0);
+      return context.getImageData(0, 0, bitmap.width, bitmap.height);
+    };
+  });
 });
 
 after(async () => {
@@ -109,15 +120,7 @@ async function open(page, url) {
 function compareImages(a, b, tolerance) {
   return decoder.evaluate(
     async ([a, b, tolerance]) => {
-      const decode = async (base64) => {
-        const blob = await (await fetch(`data:image/png;base64,${base64}`)).blob();
-        const bitmap = await createImageBitmap(blob);
-        const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-        const context = canvas.getContext('2d');
-        context.drawImage(bitmap, 0, 0);
-        return context.getImageData(0, 0, bitmap.width, bitmap.height);
-      };
-      const [x, y] = await Promise.all([decode(a), decode(b)]);
+      const [x, y] = await Promise.all([decodePng(a), decodePng(b)]);
       if (x.width !== y.width || x.height !== y.height) {
         return { sameSize: false, sizes: [`${x.width}x${x.height}`, `${y.width}x${y.height}`] };
       }
@@ -140,18 +143,10 @@ function compareImages(a, b, tolerance) {
 function pixelsChangedAtThreeToOne(before, after) {
   return decoder.evaluate(
     async ([a, b]) => {
-      const decode = async (base64) => {
-        const blob = await (await fetch(`data:image/png;base64,${base64}`)).blob();
-        const bitmap = await createImageBitmap(blob);
-        const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-        const context = canvas.getContext('2d');
-        context.drawImage(bitmap, 0, 0);
-        return context.getImageData(0, 0, bitmap.width, bitmap.height).data;
-      };
       // Relative luminance as WCAG 2 defines it.
       const linear = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
       const luminance = (d, i) => 0.2126 * linear(d[i]) + 0.7152 * linear(d[i + 1]) + 0.0722 * linear(d[i + 2]);
-      const [x, y] = await Promise.all([decode(a), decode(b)]);
+      const [x, y] = (await Promise.all([decodePng(a), decodePng(b)])).map((image) => image.data);
       let changed = 0;
       for (let i = 0; i < x.length; i += 4) {
         const [l1, l2] = [luminance(x, i), luminance(y, i)];
