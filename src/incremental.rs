@@ -14,13 +14,16 @@ use tera::Tera;
 use crate::config::{Config, DEFAULT_MAX_FILE_MB};
 use crate::content::{self, ContentFiles, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::jobs::{self, Job};
 use crate::links;
 use crate::output::{Files, MemorySink};
+use crate::paths::output_path;
 use crate::pipeline::{self, StaticFile};
 use crate::publish;
-use crate::render::{self, Job, Reads, THEME_DIR};
+use crate::render::{self, Reads};
 use crate::search;
 use crate::site::{Body, ModelCache, Page, Site};
+use crate::theme::{self, THEME_DIR};
 
 /// What a rebuild produced.
 #[derive(Debug)]
@@ -51,7 +54,7 @@ fn page_sources(site: &Site) -> Arc<HashMap<String, PathBuf>> {
     Arc::new(
         site.pages
             .iter()
-            .map(|p| (render::output_path(p.url()), p.source.path.clone()))
+            .map(|p| (output_path(p.url()), p.source.path.clone()))
             .collect(),
     )
 }
@@ -294,7 +297,7 @@ impl Session {
             Some(previous) => self.render_changes(previous, site, statics, &edits.files)?,
             None => {
                 let tera =
-                    render::load_templates(&self.root, site.config.base_path(), &fingerprints)?;
+                    theme::load_templates(&self.root, site.config.base_path(), &fingerprints)?;
                 self.render_all(site, Arc::new(tera), statics)?
             }
         };
@@ -331,7 +334,7 @@ impl Session {
         };
         changed.sort();
         let reads = all_reads(&site);
-        let pages: HashSet<String> = reads.keys().map(|url| render::output_path(url)).collect();
+        let pages: HashSet<String> = reads.keys().map(|url| output_path(url)).collect();
         let published = files
             .keys()
             .filter(|path| !statics.contains_key(*path) && !pages.contains(*path))
@@ -372,10 +375,10 @@ impl Session {
             .map(|(old, new)| Change::of(old, new))
             .collect();
         let reads = all_reads(&site);
-        let jobs: Vec<Job> = render::all_jobs(&site)
+        let jobs: Vec<Job> = jobs::all_jobs(&site)
             .into_iter()
             .filter(|&job| {
-                let url = render::job_url(&site, job);
+                let url = jobs::job_url(&site, job);
                 let new = &reads[&url];
                 match previous.reads.get(&url) {
                     Some(old) => {
@@ -412,7 +415,7 @@ impl Session {
             .keys()
             .filter(|url| !reads.contains_key(*url))
         {
-            let path = render::output_path(url);
+            let path = output_path(url);
             files.remove(&path);
             changed.push(path);
         }
@@ -495,7 +498,7 @@ impl Session {
             if let Some(year) = page.part.as_ref().and(page.parent) {
                 jobs.push(Job::FullReport(year));
             }
-            jobs.extend(render::page_jobs(&built.site, index));
+            jobs.extend(jobs::page_jobs(&built.site, index));
             warnings.extend(body.problems);
         }
         let sink = MemorySink::default();
@@ -630,9 +633,9 @@ fn merge(files: &mut Files, fresh: Files) -> Vec<String> {
 }
 
 fn all_reads(site: &Site) -> HashMap<String, Reads> {
-    render::all_jobs(site)
+    jobs::all_jobs(site)
         .into_par_iter()
-        .map(|job| (render::job_url(site, job), render::job_reads(site, job)))
+        .map(|job| (jobs::job_url(site, job), render::job_reads(site, job)))
         .collect()
 }
 

@@ -1,26 +1,41 @@
 //! `communities`: the static site generator of the Leicestershire Communities website.
 //!
-//! Data flows one way: `content` (load and parse) -> `site` (the model) -> `render` (Tera)
-//! -> `output` (write), driven by `pipeline`. Every layer reports problems as
-//! `diagnostics::Diagnostic`.
+//! Data flows one way, and every module imports only from the stages before it:
+//!
+//! - load and parse: `config` (site.yaml, through `yaml`), `content` (finding and parsing the
+//!   Markdown files against `models`), `markdown` (bodies, with `autolink`, `highlight`,
+//!   `sanitize` and `images`);
+//! - model: `site` builds the checked `Site`; `links`, `owners` and `publish::check` validate it;
+//! - plan: `paths` (site paths and output files), `jobs` (every output page and the pages it
+//!   lists), `view` (values shown alike on pages and in search results), `theme` (templates);
+//! - render and write: `render` (pages through Tera), `publish` (feed, sitemap, redirects),
+//!   `search` (the search index), `cms` (the editor's files), `assets`, into an `output` sink;
+//! - drive: `pipeline` runs it all once for `build` and `check`; `incremental` keeps it warm
+//!   and `serve` (with `watch` and `cms_backend`) serves what it makes.
+//!
+//! Every layer reports problems as `diagnostics::Diagnostic`. `tests/layout.rs` proves that no
+//! module imports one that imports it back. Modules that only the crate uses are private, so
+//! the compiler reports what nothing calls.
 
 pub mod assets;
-pub mod autolink;
+mod autolink;
 pub mod cms;
 pub mod cms_backend;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
-pub mod highlight;
-pub mod images;
+mod highlight;
+mod images;
 pub mod incremental;
-pub mod links;
+pub mod jobs;
+mod links;
 pub mod markdown;
 pub mod models;
 pub mod output;
-pub mod owners;
+mod owners;
+mod paths;
 pub mod pipeline;
-pub mod publish;
+mod publish;
 pub mod render;
 pub mod sanitize;
 pub mod scaffold;
@@ -28,5 +43,7 @@ pub mod schema;
 pub mod search;
 pub mod serve;
 pub mod site;
-pub mod watch;
+mod theme;
+mod view;
+mod watch;
 pub mod yaml;

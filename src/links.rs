@@ -10,10 +10,11 @@ use percent_encoding::percent_decode_str;
 
 use crate::content::content_relative;
 use crate::diagnostics::{Diagnostic, ProblemKind, did_you_mean};
+use crate::jobs::{self, Job};
 use crate::markdown::{LinkRef, Rendered, content_target, split_anchor};
 use crate::publish;
-use crate::render::{self, Job};
 use crate::site::{Page, Site};
+use crate::theme;
 
 /// What a link can lead to.
 #[derive(Debug, Clone, Copy)]
@@ -63,14 +64,14 @@ impl<'s> Targets<'s> {
         for file in &site.static_files {
             by_path.insert(file.url.clone(), Target::Other);
         }
-        for file in render::theme_files("static") {
+        for file in theme::theme_files("static") {
             let inner = file.path().strip_prefix("static").unwrap_or(file.path());
             by_path.insert(
                 format!("/{}", inner.to_string_lossy().replace('\\', "/")),
                 Target::Other,
             );
         }
-        for url in render::generated_urls(site) {
+        for url in jobs::generated_urls(site) {
             by_path.insert(url, Target::Other);
         }
         let mut report_anchors = HashMap::new();
@@ -84,7 +85,7 @@ impl<'s> Targets<'s> {
                 .collect();
             if !ids.is_empty() {
                 by_path.insert(
-                    render::job_url(site, Job::FullReport(i)),
+                    jobs::job_url(site, Job::FullReport(i)),
                     Target::FullReport(i),
                 );
                 report_anchors.insert(i, ids);

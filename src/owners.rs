@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Diagnostic, ProblemKind, display_path};
 use crate::highlight;
+use crate::jobs::{self, Job};
+use crate::paths::output_path;
 use crate::publish;
-use crate::render::{self, Job, THEME_DIR, output_path};
 use crate::search;
 use crate::site::Site;
+use crate::theme::{self, THEME_DIR};
 
 /// Files that hosts read as their own settings, written by the build or kept free by it.
 const HOST_FILES: [&str; 2] = [publish::REDIRECTS, "/_headers"];
@@ -55,16 +57,16 @@ pub fn check(site: &Site) -> Vec<Diagnostic> {
         };
         owners.claim(&output_path(path), owner);
     }
-    for job in render::all_jobs(site) {
+    for job in jobs::all_jobs(site) {
         if let Some(owner) = job_owner(site, job) {
-            owners.claim(&output_path(&render::job_url(site, job)), owner);
+            owners.claim(&output_path(&jobs::job_url(site, job)), owner);
         }
     }
     let theme = |path: &str| Owner {
         source: Source::Theme,
         what: format!("the theme's {path}"),
     };
-    for file in render::theme_files("static") {
+    for file in theme::theme_files("static") {
         let inner = file.path().strip_prefix("static").unwrap_or(file.path());
         owners.claim(&display_path(inner), theme(&display_path(inner)));
     }
@@ -125,7 +127,7 @@ fn job_owner(site: &Site, job: Job) -> Option<Owner> {
             format!(
                 "the page of the {} {:?}, which no page has yet",
                 site.taxonomies[t].def.field,
-                render::allowed_value(site, t, c).value
+                jobs::allowed_value(site, t, c).value
             ),
         ),
         Job::Search => (Source::Site, "the site's search page".to_string()),

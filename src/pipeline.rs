@@ -14,14 +14,16 @@ use crate::content::{self, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
 use crate::highlight;
 use crate::images::{self, Pictures};
+use crate::jobs;
 use crate::links;
 use crate::markdown;
 use crate::output::{DirSink, NullSink, Sink, Staging};
 use crate::owners;
 use crate::publish;
-use crate::render::{self, THEME_DIR};
+use crate::render;
 use crate::search;
 use crate::site::{Asset, ModelCache, NoCache, Site};
+use crate::theme::{self, THEME_DIR};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -148,7 +150,7 @@ fn find_static_files(root: &Path) -> (Vec<Asset>, Vec<Diagnostic>) {
 /// files; the site's own theme files replace built-in ones of the same path.
 fn static_files(root: &Path, site: &Site) -> BTreeMap<String, StaticFile> {
     let mut files = BTreeMap::new();
-    for file in render::theme_files("static") {
+    for file in theme::theme_files("static") {
         let rel = file.path().strip_prefix("static").unwrap_or(file.path());
         files.insert(display_path(rel), StaticFile::BuiltIn(file.contents()));
     }
@@ -214,7 +216,7 @@ pub fn prepare(
     site: &Site,
 ) -> Result<(BTreeMap<String, StaticFile>, Tera), Vec<Diagnostic>> {
     let (statics, fingerprints) = fingerprint(root, site)?;
-    let tera = render::load_templates(root, site.config.base_path(), &fingerprints)?;
+    let tera = theme::load_templates(root, site.config.base_path(), &fingerprints)?;
     Ok((statics, tera))
 }
 
@@ -305,7 +307,7 @@ pub fn write_site(
     statics: &BTreeMap<String, StaticFile>,
     sink: &dyn Sink,
 ) -> Result<usize, Vec<Diagnostic>> {
-    let jobs = render::all_jobs(site);
+    let jobs = jobs::all_jobs(site);
     let mut problems = render::render(site, tera, &jobs, sink);
     problems.extend(publish::write(site, tera, sink));
     problems.extend(search::write(site, sink));

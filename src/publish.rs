@@ -17,10 +17,12 @@ use serde_json::json;
 use tera::{Context, Tera};
 
 use crate::diagnostics::Diagnostic;
+use crate::jobs;
 use crate::models::Kind;
 use crate::output::Sink;
-use crate::render::{self, output_path};
+use crate::paths::output_path;
 use crate::site::Site;
+use crate::theme;
 
 pub const FEED: &str = "/atom.xml";
 pub const SITEMAP: &str = "/sitemap.xml";
@@ -129,7 +131,7 @@ pub fn check(site: &Site) -> Vec<Diagnostic> {
     for page in &site.pages {
         taken.insert(output_path(page.url()), format!("the page {}", page.url()));
     }
-    for url in render::generated_urls(site) {
+    for url in jobs::generated_urls(site) {
         taken.insert(output_path(&url), format!("the listing {url}"));
     }
     for asset in site.assets.iter().chain(&site.static_files) {
@@ -219,7 +221,7 @@ pub fn write(site: &Site, tera: &Tera, sink: &dyn Sink) -> Vec<Diagnostic> {
             output_path(&alias),
             redirect_page(site, tera, page)
                 .map(String::into_bytes)
-                .map_err(|e| render::template_error(&e)),
+                .map_err(|e| theme::template_error(&e)),
         ));
     }
     let mut problems = Vec::new();
@@ -310,8 +312,8 @@ fn sitemap(site: &Site) -> std::io::Result<Vec<u8>> {
             urls.push((config.permalink(&term.url), newest(&term.pages)));
         }
     }
-    for (t, c) in render::empty_terms(site) {
-        urls.push((config.permalink(&render::empty_term_url(site, t, c)), None));
+    for (t, c) in jobs::empty_terms(site) {
+        urls.push((config.permalink(&jobs::empty_term_url(site, t, c)), None));
     }
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
     writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;

@@ -1,147 +1,29 @@
 //! Rendering the site model through the Tera templates of the theme.
 //!
-//! The theme in this repository's `themes/default/` is compiled into the binary; a site's own
-//! `themes/default/` overrides it one file at a time. The data every page shares (site, menus,
-//! taxonomies, page summaries) is turned into template values once and shared by reference.
+//! The data every page shares (site, menus, taxonomies, page summaries) is turned into
+//! template values once and shared by reference.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
-use chrono::NaiveDate;
-use include_dir::{Dir, include_dir};
 use rayon::prelude::*;
 use serde::Serialize;
-use tera::{Context, Kwargs, Map, State, Tera, Value};
+use tera::{Context, Map, Tera, Value};
 
-use crate::assets::Fingerprints;
 use crate::content::Meta;
 use crate::diagnostics::Diagnostic;
 use crate::images;
-use crate::models::{self, AREAS, Choice, Kind, RESOURCE_KINDS};
+use crate::jobs::{
+    Job, allowed_value, empty_term_url, empty_terms, home_pages, job_url, listed, paginates,
+    shown_items,
+};
+use crate::models::{self, AREAS, Kind, RESOURCE_KINDS};
 use crate::output::Sink;
+use crate::paths::{full_report_url, listing_url, output_path, page_count};
 use crate::site::{Page, Site};
-
-/// The default theme, as it is in this repository.
-pub static THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
-
-pub const THEME_DIR: &str = "themes/default";
-
-/// Loads the templates: the built-in ones, each replaced by the site's own file of the same
-/// name where there is one. `assets` are the hashed stylesheets and scripts `asset()` links.
-pub fn load_templates(
-    root: &Path,
-    base_path: &str,
-    assets: &Fingerprints,
-) -> Result<Tera, Vec<Diagnostic>> {
-    let mut templates: BTreeMap<String, String> = BTreeMap::new();
-    for file in theme_files("templates") {
-        let name = template_name(file.path());
-        templates.insert(name, file.contents_utf8().unwrap_or_default().to_string());
-    }
-    let own = Path::new(THEME_DIR).join("templates");
-    let (files, mut problems) = crate::content::site_files(root, &own);
-    for rel in files {
-        let name = crate::diagnostics::display_path(rel.strip_prefix(&own).unwrap_or(&rel));
-        match std::fs::read_to_string(root.join(&rel)) {
-            Ok(text) => {
-                templates.insert(name, text);
-            }
-            Err(error) => problems.push(Diagnostic::file_error(
-                &rel,
-                format!("this template cannot be read: {error}"),
-            )),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let mut tera = Tera::new();
-    tera.autoescape_on(vec![".html", ".xml"]);
-    let base = base_path.to_string();
-    tera.register_function(
-        "url",
-        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
-            let path: &str = kwargs.must_get("path")?;
-            Ok(if path.starts_with('/') && !path.starts_with("//") {
-                format!("{base}{path}")
-            } else {
-                path.to_string()
-            })
-        },
-    );
-    crate::assets::register(&mut tera, assets, base_path);
-    tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
-        .map_err(|e| vec![template_error(&e)])?;
-    Ok(tera)
-}
-
-/// Every built-in theme file below `folder` (`templates` or `static`), subfolders included.
-pub fn theme_files(folder: &str) -> Vec<&'static include_dir::File<'static>> {
-    let mut files = Vec::new();
-    let mut stack: Vec<&Dir> = THEME.get_dir(folder).into_iter().collect();
-    while let Some(dir) = stack.pop() {
-        stack.extend(dir.dirs());
-        files.extend(dir.files());
-    }
-    files
-}
-
-fn template_name(path: &Path) -> String {
-    let rel = path.strip_prefix("templates").unwrap_or(path);
-    crate::diagnostics::display_path(rel)
-}
-
-fn template_path(name: &str) -> PathBuf {
-    Path::new(THEME_DIR).join("templates").join(name)
-}
-
-/// A Tera error as a diagnostic at the template's file, line and column.
-pub fn template_error(error: &tera::Error) -> Diagnostic {
-    match error.kind() {
-        tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
-            let span = report.span();
-            Diagnostic::error(
-                template_path(report.filename()),
-                span.start_line,
-                span.start_col + 1,
-                format!("template error: {}", report.message()),
-            )
-        }
-        _ => {
-            let mut message = error.to_string();
-            let mut source = std::error::Error::source(error);
-            while let Some(inner) = source {
-                message = format!("{message}: {inner}");
-                source = inner.source();
-            }
-            Diagnostic::file_error(
-                Path::new(THEME_DIR).join("templates"),
-                format!("template error: {message}"),
-            )
-        }
-    }
-}
-
-/// Every output page the site has, so that all of them, or some of them, can be rendered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Job {
-    /// A page's own HTML; for a listing section, its first listing page.
-    Page(usize),
-    /// Listing page `n` (2 and up) of a section.
-    SectionPage(usize, usize),
-    TaxonomyIndex(usize),
-    /// Listing page `n` (1 and up) of a term.
-    Term(usize, usize, usize),
-    /// The page of an allowed value (`choices[c]` of taxonomy `t`) that no page has yet, so
-    /// that every district, principle and outcome has its page.
-    EmptyTerm(usize, usize),
-    /// A report year with all its sections on one page, for reading through and printing.
-    FullReport(usize),
-    /// The search page, which queries the index that `search` writes.
-    Search,
-    NotFound,
-}
+use crate::theme::template_error;
+use crate::view::{date_view, kind_label};
 
 /// Renders jobs in parallel into the sink. Every distinct template error is reported once.
 pub fn render(site: &Site, tera: &Tera, jobs: &[Job], sink: &dyn Sink) -> Vec<Diagnostic> {
@@ -165,53 +47,6 @@ pub fn render(site: &Site, tera: &Tera, jobs: &[Job], sink: &dyn Sink) -> Vec<Di
         .into_inner()
         .unwrap_or_else(|p| p.into_inner())
         .into_iter()
-        .collect()
-}
-
-/// The jobs of one page: its own, its whole report, and its further listing pages.
-pub fn page_jobs(site: &Site, i: usize) -> Vec<Job> {
-    let page = &site.pages[i];
-    let mut jobs = vec![Job::Page(i)];
-    if page.source.kind == Kind::ReportYear {
-        jobs.push(Job::FullReport(i));
-    }
-    if paginates(page) {
-        for n in 2..=page_count(page.children.len(), site.config.page_size) {
-            jobs.push(Job::SectionPage(i, n));
-        }
-    }
-    jobs
-}
-
-/// All jobs of a site.
-pub fn all_jobs(site: &Site) -> Vec<Job> {
-    let mut jobs: Vec<Job> = (0..site.pages.len())
-        .flat_map(|i| page_jobs(site, i))
-        .collect();
-    for (t, taxonomy) in site.taxonomies.iter().enumerate() {
-        jobs.push(Job::TaxonomyIndex(t));
-        for (k, term) in taxonomy.terms.iter().enumerate() {
-            for n in 1..=page_count(term.pages.len(), site.config.page_size) {
-                jobs.push(Job::Term(t, k, n));
-            }
-        }
-    }
-    jobs.extend(
-        empty_terms(site)
-            .into_iter()
-            .map(|(t, c)| Job::EmptyTerm(t, c)),
-    );
-    jobs.push(Job::Search);
-    jobs.push(Job::NotFound);
-    jobs
-}
-
-/// The site paths the generated listing pages take, for checking that no page takes them too.
-pub fn generated_urls(site: &Site) -> Vec<String> {
-    all_jobs(site)
-        .into_iter()
-        .filter(|j| !matches!(j, Job::Page(_) | Job::NotFound))
-        .map(|j| job_url(site, j))
         .collect()
 }
 
@@ -284,119 +119,6 @@ pub fn job_reads(site: &Site, job: Job) -> Reads {
     reads
 }
 
-/// The pages a section's listing page shows, and how many listing pages it has.
-fn listed(site: &Site, page: &Page, job: Job) -> (Vec<usize>, usize) {
-    if paginates(page) {
-        let n = if let Job::SectionPage(_, n) = job {
-            n
-        } else {
-            1
-        };
-        let size = site.config.page_size;
-        (
-            shown_items(&page.children, n, size),
-            page_count(page.children.len(), size),
-        )
-    } else {
-        (page.children.clone(), 1)
-    }
-}
-
-fn shown_items(items: &[usize], n: usize, size: usize) -> Vec<usize> {
-    items
-        .iter()
-        .copied()
-        .skip((n - 1) * size)
-        .take(size)
-        .collect()
-}
-
-/// The home page's latest case studies, featured resources and latest annual report.
-fn home_pages(site: &Site) -> (Vec<usize>, Vec<usize>, Option<usize>) {
-    let mut case_studies = site.pages_of_kind(Kind::CaseStudy);
-    case_studies.truncate(3);
-    let mut resources = site.pages_of_kind(Kind::Resource);
-    resources.truncate(3);
-    let latest_report = (0..site.pages.len())
-        .filter(|&i| site.pages[i].source.kind == Kind::ReportYear)
-        .max_by(|&a, &b| {
-            site.pages[a]
-                .source
-                .meta
-                .year
-                .cmp(&site.pages[b].source.meta.year)
-        });
-    (case_studies, resources, latest_report)
-}
-
-pub fn job_url(site: &Site, job: Job) -> String {
-    match job {
-        Job::Page(i) => site.pages[i].url().to_string(),
-        Job::SectionPage(i, n) => listing_url(site.pages[i].url(), n),
-        Job::TaxonomyIndex(t) => site.taxonomies[t].url.clone(),
-        Job::Term(t, k, n) => listing_url(&site.taxonomies[t].terms[k].url, n),
-        Job::EmptyTerm(t, c) => empty_term_url(site, t, c),
-        Job::FullReport(i) => full_report_url(site.pages[i].url()),
-        Job::Search => format!("/{}/", crate::search::DIR),
-        Job::NotFound => "/404.html".to_string(),
-    }
-}
-
-/// The allowed values of each taxonomy that no published page has: `(taxonomy, position in
-/// its choices)`, in the order of the models' tables.
-pub fn empty_terms(site: &Site) -> Vec<(usize, usize)> {
-    site.taxonomies
-        .iter()
-        .enumerate()
-        .flat_map(|(t, taxonomy)| {
-            taxonomy
-                .def
-                .choices
-                .unwrap_or_default()
-                .iter()
-                .enumerate()
-                .filter(|(_, choice)| !taxonomy.terms.iter().any(|term| term.value == choice.value))
-                .map(move |(c, _)| (t, c))
-        })
-        .collect()
-}
-
-/// Allowed value `c` of taxonomy `t`.
-pub fn allowed_value(site: &Site, t: usize, c: usize) -> &'static Choice {
-    &site.taxonomies[t].def.choices.unwrap_or_default()[c]
-}
-
-/// Where a value's page is published: the same place its page would have if pages had it.
-pub fn empty_term_url(site: &Site, t: usize, c: usize) -> String {
-    let value = allowed_value(site, t, c).value;
-    format!(
-        "{}{}/",
-        site.taxonomies[t].url,
-        crate::content::url_segment(value)
-    )
-}
-
-fn listing_url(first: &str, n: usize) -> String {
-    if n <= 1 {
-        first.to_string()
-    } else {
-        format!("{first}page/{n}/")
-    }
-}
-
-fn full_report_url(year_url: &str) -> String {
-    format!("{year_url}full/")
-}
-
-fn page_count(items: usize, page_size: usize) -> usize {
-    items.div_ceil(page_size).max(1)
-}
-
-/// Sections shown with `section.html` list their pages a page at a time.
-fn paginates(page: &Page) -> bool {
-    page.source.is_section && !page.is_home() && page.source.kind == Kind::Page
-}
-
 fn template_for(page: &Page) -> &'static str {
     if page.is_home() {
         return "home.html";
@@ -409,30 +131,6 @@ fn template_for(page: &Page) -> &'static str {
         Kind::Page if page.source.is_section => "section.html",
         Kind::Page => "page.html",
     }
-}
-
-/// The output file of a site path: `/a/` -> `a/index.html`.
-pub fn output_path(url: &str) -> String {
-    let trimmed = url.trim_start_matches('/');
-    if trimmed.is_empty() || trimmed.ends_with('/') {
-        format!("{trimmed}index.html")
-    } else {
-        trimmed.to_string()
-    }
-}
-
-/// A date as pages and search results show it.
-#[derive(Serialize)]
-pub(crate) struct DateView {
-    iso: String,
-    display: String,
-}
-
-pub(crate) fn date_view(date: Option<NaiveDate>) -> Option<DateView> {
-    date.map(|d| DateView {
-        iso: d.format("%Y-%m-%d").to_string(),
-        display: d.format("%-d %B %Y").to_string(),
-    })
 }
 
 #[derive(Serialize)]
@@ -1014,25 +712,6 @@ impl<'a> Shared<'a> {
     }
 }
 
-/// What a page is, as people read it: "Case study", or a resource's own kind.
-pub(crate) fn kind_label(page: &Page) -> String {
-    match page.source.kind {
-        Kind::Resource => page
-            .source
-            .meta
-            .resource_kind
-            .as_deref()
-            .map_or("Resource", |k| {
-                models::display_name(Some(RESOURCE_KINDS), k)
-            })
-            .to_string(),
-        Kind::CaseStudy => "Case study".to_string(),
-        Kind::ReportYear => "Annual report".to_string(),
-        Kind::ReportSection => "Annual report section".to_string(),
-        Kind::Page => "Page".to_string(),
-    }
-}
-
 /// Whether a body has a code block that `highlight::code_block` coloured, and so needs the
 /// highlighting stylesheet (19 KiB that other pages need not load).
 fn has_highlighted_code(html: &str) -> bool {
@@ -1063,13 +742,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn output_paths_are_pretty() {
-        assert_eq!(output_path("/"), "index.html");
-        assert_eq!(output_path("/a/b/"), "a/b/index.html");
-        assert_eq!(output_path("/404.html"), "404.html");
-    }
-
-    #[test]
     fn sizes_read_like_govuk() {
         assert_eq!(human_size(900), "900 bytes");
         assert_eq!(human_size(240 * 1024), "240 KB");
@@ -1089,13 +761,5 @@ mod tests {
         let block = crate::highlight::code_block("rust", "fn main() {}\n").unwrap();
         assert!(has_highlighted_code(&block));
         assert!(!has_highlighted_code("<pre><code>plain</code></pre>"));
-    }
-
-    #[test]
-    fn listing_urls_number_from_two() {
-        assert_eq!(listing_url("/case-studies/", 1), "/case-studies/");
-        assert_eq!(listing_url("/case-studies/", 2), "/case-studies/page/2/");
-        assert_eq!(page_count(0, 10), 1);
-        assert_eq!(page_count(21, 10), 3);
     }
 }

@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 use communities::config::Config;
 use communities::output::NullSink;
 use communities::pipeline::prepare;
-use communities::render::{all_jobs, render};
+use communities::jobs::all_jobs;
+use communities::render::render;
 use communities::site::Site;
 use libfuzzer_sys::fuzz_target;
 

@@ -20,8 +20,8 @@ use serde::Serialize;
 use crate::diagnostics::Diagnostic;
 use crate::models::{AREAS, Choice, Kind, PRINCIPLES};
 use crate::output::Sink;
-use crate::render::{DateView, date_view, kind_label};
 use crate::site::{Page, Site};
+use crate::view::{DateView, date_view, kind_label};
 
 use index::{Fields, Index};
 
