@@ -1,7 +1,9 @@
 //! Rebuilding after edits. Every content file's parsed source and rendered Markdown is kept,
-//! keyed by path and content, so that an edit parses only the files it changed, rebuilds the
-//! cheap parts of the model, and renders only the pages whose output can change. Whatever
-//! changes the structure (pages added, removed or moved, templates, site.yaml) renders all.
+//! keyed by path and content, so that an edit parses only the files it changed and rebuilds
+//! the cheap parts of the model. Each output page keeps the reads its template context
+//! recorded (`render::Reads`), so that only pages given something different are rendered
+//! again, however pages were added, removed or moved; templates, site.yaml and stylesheet
+//! names, which every page uses, render all.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -14,7 +16,7 @@ use tera::Tera;
 use crate::config::{Config, DEFAULT_MAX_FILE_MB};
 use crate::content::{self, ContentFiles, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::jobs::{self, Job};
+use crate::jobs;
 use crate::links;
 use crate::output::{Files, MemorySink};
 use crate::paths::output_path;
@@ -22,7 +24,7 @@ use crate::pipeline::{self, StaticFile};
 use crate::publish;
 use crate::render::{self, Reads};
 use crate::search;
-use crate::site::{Body, ModelCache, Page, Site};
+use crate::site::{Body, ModelCache, Site};
 use crate::theme::{self, THEME_DIR};
 
 /// What a rebuild produced.
@@ -320,7 +322,14 @@ impl Session {
         statics: BTreeMap<String, StaticFile>,
     ) -> Result<Built, Vec<Diagnostic>> {
         let sink = MemorySink::default();
-        let rendered = pipeline::write_site(&self.root, &site, &tera, &statics, &sink)?;
+        let rendered = pipeline::write_site_recording(
+            &self.root,
+            &site,
+            &tera,
+            &statics,
+            Some(&HashMap::new()),
+            &sink,
+        )?;
         let files = sink.into_files();
         let mut changed: Vec<String> = match &self.built {
             Some(old) => files
@@ -333,7 +342,7 @@ impl Session {
             None => files.keys().cloned().collect(),
         };
         changed.sort();
-        let reads = all_reads(&site);
+        let reads = rendered.reads;
         let pages: HashSet<String> = reads.keys().map(|url| output_path(url)).collect();
         let published = files
             .keys()
@@ -349,13 +358,13 @@ impl Session {
             tera,
             files: Arc::new(files),
             changed,
-            rendered,
+            rendered: rendered.urls.len(),
             site_wide_stale: false,
         })
     }
 
-    /// Renders the jobs whose output can differ from the previous build, and copies the files
-    /// that changed; anything that moves pages or files around renders everything.
+    /// Renders the jobs whose reads differ from the previous build's, and copies the files
+    /// that changed.
     fn render_changes(
         &self,
         previous: &Built,
@@ -364,34 +373,15 @@ impl Session {
         changed_files: &BTreeSet<PathBuf>,
     ) -> Result<Built, Vec<Diagnostic>> {
         let tera = previous.tera.clone();
-        if !same_structure(&previous.site, &site) {
-            return self.render_all(site, tera, statics);
-        }
-        let changes: Vec<Change> = previous
-            .site
-            .pages
-            .iter()
-            .zip(&site.pages)
-            .map(|(old, new)| Change::of(old, new))
-            .collect();
-        let reads = all_reads(&site);
-        let jobs: Vec<Job> = jobs::all_jobs(&site)
-            .into_iter()
-            .filter(|&job| {
-                let url = jobs::job_url(&site, job);
-                let new = &reads[&url];
-                match previous.reads.get(&url) {
-                    Some(old) => {
-                        old != new
-                            || new.own.iter().any(|&i| changes[i] != Change::None)
-                            || new.pages.iter().any(|&i| changes[i] == Change::Summary)
-                    }
-                    None => true,
-                }
-            })
-            .collect();
         let sink = MemorySink::default();
-        let mut problems = render::render(&site, &tera, &jobs, &sink);
+        let rendered = render::render_changed(
+            &site,
+            &tera,
+            &jobs::all_jobs(&site),
+            Some(&previous.reads),
+            &sink,
+        );
+        let mut problems = rendered.problems;
         for (path, file) in &statics {
             let edited = match file {
                 StaticFile::Disk(from) => {
@@ -410,6 +400,7 @@ impl Session {
         let fresh = site_wide(&site, &tera)?;
         let mut files = (*previous.files).clone();
         let mut changed = Vec::new();
+        let reads = rendered.reads;
         for url in previous
             .reads
             .keys()
@@ -430,7 +421,7 @@ impl Session {
             statics,
             published,
             reads,
-            rendered: jobs.len(),
+            rendered: rendered.urls.len(),
             files: Arc::new(files),
             changed,
             site_wide_stale: false,
@@ -488,21 +479,22 @@ impl Session {
         }
         let built = self.built.as_mut()?;
         let mut warnings = Vec::new();
-        let mut jobs = Vec::new();
         for (index, source, body) in updates {
             let page = &mut built.site.pages[index];
             page.source = source;
             page.rendered = body.rendered;
             page.part = body.part;
-            // A report section shows in full in its year's whole report too.
-            if let Some(year) = page.part.as_ref().and(page.parent) {
-                jobs.push(Job::FullReport(year));
-            }
-            jobs.extend(jobs::page_jobs(&built.site, index));
             warnings.extend(body.problems);
         }
         let sink = MemorySink::default();
-        let problems = render::render(&built.site, &built.tera, &jobs, &sink);
+        let rendered = render::render_changed(
+            &built.site,
+            &built.tera,
+            &jobs::all_jobs(&built.site),
+            Some(&built.reads),
+            &sink,
+        );
+        let problems = rendered.problems;
         if !problems.is_empty() {
             // The model has moved on from the files served: the next build starts afresh.
             self.built = None;
@@ -525,7 +517,8 @@ impl Session {
         built.changed = merge(&mut files, made);
         built.changed.sort();
         built.files = Arc::new(files);
-        built.rendered = jobs.len();
+        built.rendered = rendered.urls.len();
+        built.reads = rendered.reads;
         Some(Ok(Outcome {
             files: built.files.clone(),
             changed: built.changed.clone(),
@@ -630,62 +623,6 @@ fn merge(files: &mut Files, fresh: Files) -> Vec<String> {
     }
     changed.sort();
     changed
-}
-
-fn all_reads(site: &Site) -> HashMap<String, Reads> {
-    jobs::all_jobs(site)
-        .into_par_iter()
-        .map(|job| (jobs::job_url(site, job), render::job_reads(site, job)))
-        .collect()
-}
-
-/// The same pages at the same places, the same files, and the same values shared by every
-/// page (taxonomy terms with their counts); the jobs of both builds then line up.
-fn same_structure(old: &Site, new: &Site) -> bool {
-    old.pages.len() == new.pages.len()
-        && old
-            .pages
-            .iter()
-            .zip(&new.pages)
-            .all(|(a, b)| a.url() == b.url())
-        && old.assets == new.assets
-        && old.taxonomies.len() == new.taxonomies.len()
-        && old.taxonomies.iter().zip(&new.taxonomies).all(|(a, b)| {
-            a.url == b.url
-                && a.terms.len() == b.terms.len()
-                && a.terms.iter().zip(&b.terms).all(|(x, y)| {
-                    (&x.value, &x.name, &x.url, x.pages.len())
-                        == (&y.value, &y.name, &y.url, y.pages.len())
-                })
-        })
-}
-
-/// How much of a page differs between two builds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Change {
-    None,
-    /// What only its own page shows: the text, and fields listings do not show.
-    Own,
-    /// What listings and links to it may show too.
-    Summary,
-}
-
-impl Change {
-    fn of(old: &Page, new: &Page) -> Change {
-        let (a, b) = (&old.source, &new.source);
-        if a.meta != b.meta || a.url != b.url || a.kind != b.kind || a.is_section != b.is_section {
-            return Change::Summary;
-        }
-        let rendered_differs = !Arc::ptr_eq(&old.rendered, &new.rendered)
-            && (old.rendered.html != new.rendered.html
-                || old.rendered.toc != new.rendered.toc
-                || old.rendered.text != new.rendered.text);
-        if rendered_differs || a.path != b.path || a.is_bundle != b.is_bundle {
-            Change::Own
-        } else {
-            Change::None
-        }
-    }
 }
 
 /// What a set of changed paths requires.

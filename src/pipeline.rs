@@ -1,6 +1,6 @@
 //! The build, start to end: load, parse, validate, model, render, write.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,7 +20,7 @@ use crate::markdown;
 use crate::output::{DirSink, NullSink, Sink, Staging};
 use crate::owners;
 use crate::publish;
-use crate::render;
+use crate::render::{self, Reads, Rendered};
 use crate::search;
 use crate::site::{Asset, ModelCache, NoCache, Site};
 use crate::theme::{self, THEME_DIR};
@@ -307,8 +307,22 @@ pub fn write_site(
     statics: &BTreeMap<String, StaticFile>,
     sink: &dyn Sink,
 ) -> Result<usize, Vec<Diagnostic>> {
+    write_site_recording(root, site, tera, statics, None, sink).map(|r| r.urls.len())
+}
+
+/// `write_site`, recording every page's reads when `reads` is given (as `serve` does, to
+/// render later only the pages an edit changes).
+pub fn write_site_recording(
+    root: &Path,
+    site: &Site,
+    tera: &Tera,
+    statics: &BTreeMap<String, StaticFile>,
+    reads: Option<&HashMap<String, Reads>>,
+    sink: &dyn Sink,
+) -> Result<Rendered, Vec<Diagnostic>> {
     let jobs = jobs::all_jobs(site);
-    let mut problems = render::render(site, tera, &jobs, sink);
+    let mut rendered = render::render_changed(site, tera, &jobs, reads, sink);
+    let problems = &mut rendered.problems;
     problems.extend(publish::write(site, tera, sink));
     problems.extend(search::write(site, sink));
     problems.extend(crate::cms::write(root, site, sink));
@@ -318,10 +332,10 @@ pub fn write_site(
         .collect();
     problems.extend(copy_problems);
     if problems.is_empty() {
-        Ok(jobs.len())
+        Ok(rendered)
     } else {
         problems.sort();
-        Err(problems)
+        Err(rendered.problems)
     }
 }
 

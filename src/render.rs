@@ -4,6 +4,7 @@
 //! template values once and shared by reference.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{DefaultHasher, Hasher};
 use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
@@ -27,96 +28,150 @@ use crate::view::{date_view, kind_label};
 
 /// Renders jobs in parallel into the sink. Every distinct template error is reported once.
 pub fn render(site: &Site, tera: &Tera, jobs: &[Job], sink: &dyn Sink) -> Vec<Diagnostic> {
+    render_changed(site, tera, jobs, None, sink).problems
+}
+
+/// What `render_changed` did.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub problems: Vec<Diagnostic>,
+    /// Every job's reads, by its site path, when recorded.
+    pub reads: HashMap<String, Reads>,
+    /// The site paths of the jobs rendered.
+    pub urls: Vec<String>,
+}
+
+/// Renders into the sink the jobs whose reads differ from those `previous` holds for the same
+/// site path, and records every job's reads for the next time; with no `previous`, renders
+/// every job and records nothing (a build run once). The templates, and the stylesheets and
+/// scripts they link, must be the same as when `previous` was recorded.
+pub fn render_changed(
+    site: &Site,
+    tera: &Tera,
+    jobs: &[Job],
+    previous: Option<&HashMap<String, Reads>>,
+    sink: &dyn Sink,
+) -> Rendered {
     let shared = Shared::new(site);
     let problems = Mutex::new(BTreeSet::new());
-    jobs.par_iter().for_each(|job| {
-        let (path, result) = shared.render_job(tera, *job);
-        let outcome = result.map_err(|e| template_error(&e)).and_then(|html| {
-            sink.write(&path, html.as_bytes()).map_err(|e| {
-                Diagnostic::output_error(&path, format!("cannot write the output file: {e}"))
-            })
-        });
-        if let Err(problem) = outcome {
-            problems
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(problem);
-        }
-    });
-    problems
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
-        .into_iter()
-        .collect()
-}
-
-/// What a job's output shows besides the values every page shares (site, menus, taxonomies):
-/// the pages whose values it shows, in order, and the sizes of its lists and pagination.
-/// Two builds give a job the same output when its reads are equal and none of the pages read
-/// changed; `serve` relies on that to render only what an edit touches.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Reads {
-    /// The pages shown in full (their text and every field).
-    pub own: Vec<usize>,
-    /// Pages shown by their summary (title, link, date, kind and the like).
-    pub pages: Vec<usize>,
-    pub counts: Vec<usize>,
-}
-
-impl Reads {
-    fn add(&mut self, pages: impl IntoIterator<Item = usize>) {
-        let before = self.pages.len();
-        self.pages.extend(pages);
-        self.counts.push(self.pages.len() - before);
-    }
-}
-
-/// What `render_job` reads for a job; it must list everything that function shows.
-pub fn job_reads(site: &Site, job: Job) -> Reads {
-    let mut reads = Reads {
-        own: Vec::new(),
-        pages: Vec::new(),
-        counts: Vec::new(),
-    };
-    match job {
-        Job::Page(i) | Job::SectionPage(i, _) => {
-            let page = &site.pages[i];
-            reads.own.push(i);
-            reads.add(site.ancestors(i));
-            reads.add(page.previous);
-            reads.add(page.next);
-            reads.add(page.related.iter().copied());
-            reads.add(page.subsections.iter().copied());
-            let (shown, total) = listed(site, page, job);
-            reads.add(shown);
-            reads.counts.push(total);
-            if page.is_home() {
-                let (case_studies, resources, report) = home_pages(site);
-                reads.add(case_studies);
-                reads.add(resources);
-                reads.add(report);
+    let done: Vec<(String, Reads, bool)> = jobs
+        .par_iter()
+        .map(|&job| {
+            let (url, template, recorded) = shared.context_of(job, previous.is_some());
+            let unchanged = previous
+                .and_then(|previous| previous.get(&url))
+                .is_some_and(|reads| *reads == recorded.reads);
+            if !unchanged {
+                let path = output_path(&url);
+                let outcome = tera
+                    .render(template, &recorded.context)
+                    .map_err(|e| template_error(&e))
+                    .and_then(|html| {
+                        sink.write(&path, html.as_bytes()).map_err(|e| {
+                            Diagnostic::output_error(
+                                &path,
+                                format!("cannot write the output file: {e}"),
+                            )
+                        })
+                    });
+                if let Err(problem) = outcome {
+                    problems
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(problem);
+                }
             }
+            (url, recorded.reads, !unchanged)
+        })
+        .collect();
+    let mut rendered = Rendered {
+        problems: problems
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+            .into_iter()
+            .collect(),
+        ..Rendered::default()
+    };
+    for (url, reads, made) in done {
+        if made {
+            rendered.urls.push(url.clone());
         }
-        Job::Term(t, k, n) => {
-            let term = &site.taxonomies[t].terms[k];
-            reads.add(shown_items(&term.pages, n, site.config.page_size));
-            reads
-                .counts
-                .push(page_count(term.pages.len(), site.config.page_size));
+        if previous.is_some() {
+            rendered.reads.insert(url, reads);
         }
-        Job::FullReport(i) => {
-            reads.own.push(i);
-            reads.own.extend(
-                site.pages[i]
-                    .children
-                    .iter()
-                    .filter(|&&c| site.pages[c].part.is_some()),
-            );
-            reads.add(site.ancestors(i));
-        }
-        Job::TaxonomyIndex(_) | Job::EmptyTerm(..) | Job::Search | Job::NotFound => {}
     }
-    reads
+    rendered
+}
+
+/// What a job's template was given: its name, and a fingerprint of every value its context
+/// holds. They are recorded as the context is built, so whatever a template is given is what
+/// its page depends on: two builds give a job the same output when its reads are equal (and
+/// the templates and the files they link are the same).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reads(BTreeMap<&'static str, u64>);
+
+/// A job's template context, and its reads recorded as values go in.
+struct Recorded {
+    context: Context,
+    reads: Reads,
+    /// Whether to fingerprint values: a build run once has no use for them.
+    recording: bool,
+}
+
+impl Recorded {
+    fn new(recording: bool) -> Recorded {
+        Recorded {
+            context: Context::new(),
+            reads: Reads::default(),
+            recording,
+        }
+    }
+
+    fn record_template(&mut self, name: &'static str) {
+        if self.recording {
+            self.reads
+                .0
+                .insert("template", fingerprint(&Value::from(name)));
+        }
+    }
+
+    fn insert_value(&mut self, name: &'static str, value: Value) {
+        if self.recording {
+            self.reads.0.insert(name, fingerprint(&value));
+        }
+        self.context.insert_value(name, value);
+    }
+
+    fn insert<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
+        self.insert_value(name, Value::from_serializable(value));
+    }
+
+    /// A value shared by many jobs, fingerprinted once.
+    fn insert_shared(&mut self, name: &'static str, value: &Value, print: &OnceLock<u64>) {
+        if self.recording {
+            let print = *print.get_or_init(|| fingerprint(value));
+            self.reads.0.insert(name, print);
+        }
+        self.context.insert_value(name, value.clone());
+    }
+}
+
+/// A hash of a value as templates see it.
+fn fingerprint(value: &Value) -> u64 {
+    struct HashWriter(DefaultHasher);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.write(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut writer = HashWriter(DefaultHasher::new());
+    // Writing into a hasher cannot fail; a value serde cannot write would not render either.
+    let _ = serde_json::to_writer(&mut writer, value);
+    writer.0.finish()
 }
 
 fn template_for(page: &Page) -> &'static str {
@@ -188,6 +243,7 @@ fn pagination_numbers(current: usize, total: usize) -> Vec<usize> {
 struct Shared<'a> {
     site: &'a Site,
     site_value: Value,
+    site_print: OnceLock<u64>,
     taxonomy_values: Vec<Value>,
     /// A short view of each page, for listings and links; made when first needed, so that
     /// rendering a few pages of a large site does not make them all.
@@ -206,6 +262,7 @@ impl<'a> Shared<'a> {
         let mut shared = Shared {
             site,
             site_value: Value::none(),
+            site_print: OnceLock::new(),
             taxonomy_values: Vec::new(),
             summaries: site.pages.iter().map(|_| OnceLock::new()).collect(),
             files,
@@ -513,9 +570,9 @@ impl<'a> Shared<'a> {
             .collect()
     }
 
-    fn context(&self, current_url: &str) -> Context {
-        let mut context = Context::new();
-        context.insert_value("site", self.site_value.clone());
+    fn context(&self, current_url: &str, recording: bool) -> Recorded {
+        let mut context = Recorded::new(recording);
+        context.insert_shared("site", &self.site_value, &self.site_print);
         context.insert("current_url", &self.link(current_url));
         context
     }
@@ -543,10 +600,11 @@ impl<'a> Shared<'a> {
         }
     }
 
-    fn render_job(&self, tera: &Tera, job: Job) -> (String, tera::TeraResult<String>) {
+    /// A job's site path, template and context, its reads recorded if `recording`.
+    fn context_of(&self, job: Job, recording: bool) -> (String, &'static str, Recorded) {
         let site = self.site;
         let url = job_url(site, job);
-        let mut context = self.context(&url);
+        let mut context = self.context(&url, recording);
         let template = match job {
             Job::Page(i) | Job::SectionPage(i, _) => {
                 let page = &site.pages[i];
@@ -640,7 +698,8 @@ impl<'a> Shared<'a> {
                 "404.html"
             }
         };
-        (output_path(&url), tera.render(template, &context))
+        context.record_template(template);
+        (url, template, context)
     }
 
     /// A report's sections in order, each with its body as a part of the whole report.
@@ -704,7 +763,7 @@ impl<'a> Shared<'a> {
     }
 
     /// What the home page shows besides its own text.
-    fn home_context(&self, context: &mut Context) {
+    fn home_context(&self, context: &mut Recorded) {
         let (case_studies, resources, latest_report) = home_pages(self.site);
         context.insert_value("latest_case_studies", self.summaries_of(&case_studies));
         context.insert_value("featured_resources", self.summaries_of(&resources));
@@ -740,6 +799,87 @@ fn human_size(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::config::Config;
+    use crate::jobs::all_jobs;
+    use crate::output::NullSink;
+
+    /// A home page and a section with two case studies, modelled in memory.
+    fn site(first_title: &str, extra_field: &str) -> Site {
+        let root = Path::new("/nonexistent");
+        let files = [
+            ("content/_index.md", "title: Home"),
+            ("content/case-studies/_index.md", "title: Case studies"),
+            (
+                "content/case-studies/a.md",
+                &*format!("title: {first_title}\ndate: 2024-01-02\n{extra_field}"),
+            ),
+            ("content/case-studies/b.md", "title: B\ndate: 2024-01-01"),
+        ];
+        let sources = files
+            .iter()
+            .filter_map(|(path, front_matter)| {
+                let text = format!("---\n{front_matter}\n---\nBody\n");
+                crate::content::parse_bytes(root, Path::new(path), text.as_bytes()).0
+            })
+            .collect();
+        let config = Config::parse("title: T\nbase_url: https://example.org/\n", None)
+            .expect("the configuration reads");
+        Site::build(config, sources, &[], true).0
+    }
+
+    /// Every job's reads, as `serve` records them.
+    fn reads(site: &Site) -> HashMap<String, Reads> {
+        let tera = Tera::new();
+        render_changed(
+            site,
+            &tera,
+            &all_jobs(site),
+            Some(&HashMap::new()),
+            &NullSink,
+        )
+        .reads
+    }
+
+    #[test]
+    fn a_value_put_into_a_context_is_recorded_as_it_goes_in() {
+        let mut context = Recorded::new(true);
+        context.insert("anything_new", "shown");
+        assert!(context.reads.0.contains_key("anything_new"));
+        assert!(context.context.contains_key("anything_new"));
+        let before = context.reads.clone();
+        context.insert("anything_new", "shown differently");
+        assert_ne!(context.reads, before);
+    }
+
+    #[test]
+    fn a_field_only_its_page_shows_changes_that_page_alone() {
+        let before = reads(&site("A", "organisation: Group"));
+        let after = reads(&site("A", "organisation: Another group"));
+        let differ: Vec<&String> = after
+            .keys()
+            .filter(|url| before.get(*url) != after.get(*url))
+            .collect();
+        assert_eq!(differ, ["/case-studies/a/"]);
+    }
+
+    #[test]
+    fn a_title_changes_every_page_that_lists_or_links_it() {
+        let before = reads(&site("A", ""));
+        let after = reads(&site("A new title", ""));
+        for url in ["/case-studies/a/", "/case-studies/", "/"] {
+            assert_ne!(before.get(url), after.get(url), "{url}");
+        }
+        assert_eq!(before.get("/404.html"), after.get("/404.html"));
+    }
+
+    #[test]
+    fn a_build_run_once_records_no_reads() {
+        let site = site("A", "");
+        let rendered = render_changed(&site, &Tera::new(), &all_jobs(&site), None, &NullSink);
+        assert!(rendered.reads.is_empty());
+        assert_eq!(rendered.urls.len(), all_jobs(&site).len());
+    }
 
     #[test]
     fn sizes_read_like_govuk() {
