@@ -21,9 +21,7 @@ use crate::links;
 use crate::output::{Files, MemorySink};
 use crate::paths::output_path;
 use crate::pipeline::{self, StaticFile};
-use crate::publish;
 use crate::render::{self, Reads};
-use crate::search;
 use crate::site::{Body, ModelCache, Site};
 use crate::theme::{self, THEME_DIR};
 
@@ -63,22 +61,64 @@ fn page_sources(site: &Site) -> Arc<HashMap<String, PathBuf>> {
 
 /// The last build that succeeded, to compare the next one against.
 struct Built {
-    site: Site,
+    /// Shared with the site-wide work while it runs; an edit meanwhile changes a copy.
+    site: Arc<Site>,
     tera: Arc<Tera>,
     /// Files copied, stylesheets and scripts at their hashed names.
     statics: BTreeMap<String, StaticFile>,
-    /// Outputs made from every page at once: the feed, sitemap, redirects and search index.
-    published: BTreeSet<String>,
     /// Every job's reads, by the job's site path.
     reads: HashMap<String, Reads>,
     files: Arc<Files>,
     /// Output paths this build wrote anew or removed.
     changed: Vec<String>,
     rendered: usize,
-    /// A body changed since the site-wide outputs were made.
-    site_wide_stale: bool,
     /// Each page's output path and source file.
     sources: Arc<HashMap<String, PathBuf>>,
+    site_wide: SiteWideState,
+}
+
+/// How the outputs made from every page at once stand against the pages.
+#[derive(Clone, Default)]
+struct SiteWideState {
+    /// Their output paths as last made.
+    published: BTreeSet<String>,
+    /// Counts the rebuilds whose pages the site-wide outputs must follow.
+    generation: u64,
+    /// The generation they were last made from.
+    made: u64,
+    /// The newest generation handed out to be made.
+    requested: u64,
+}
+
+/// The model as one rebuild left it, for making the feed, sitemap, redirects and search index
+/// away from the edits (on a worker of their own), so that the edited page is served first.
+pub struct SiteWideWork {
+    generation: u64,
+    site: Arc<Site>,
+    tera: Arc<Tera>,
+}
+
+/// What `SiteWideWork::run` made, to put in place with `Session::put_site_wide`.
+pub struct SiteWide {
+    generation: u64,
+    made: Result<Files, Vec<Diagnostic>>,
+}
+
+impl SiteWideWork {
+    pub fn run(&self) -> SiteWide {
+        let sink = MemorySink::default();
+        let mut problems = pipeline::write_site_wide(&self.site, &self.tera, &sink);
+        let made = if problems.is_empty() {
+            Ok(sink.into_files())
+        } else {
+            problems.sort();
+            Err(problems)
+        };
+        SiteWide {
+            generation: self.generation,
+            made,
+        }
+    }
 }
 
 /// The state `serve` keeps between builds of one site.
@@ -120,6 +160,15 @@ impl Session {
             in_sync: false,
         };
         let outcome = session.rebuild(Edits::everything());
+        // The first build is served whole.
+        let outcome = match (outcome, session.catch_up()) {
+            (Ok(outcome), Some(Ok(whole))) => Ok(Outcome {
+                files: whole.files,
+                ..outcome
+            }),
+            (Ok(_), Some(Err(problems))) | (Err(problems), _) => Err(problems),
+            (Ok(outcome), None) => Ok(outcome),
+        };
         (session, outcome)
     }
 
@@ -130,20 +179,39 @@ impl Session {
         self.rebuild(edits)
     }
 
-    /// Remakes the site-wide outputs (the search index above all) that a body-only rebuild
-    /// left for later; `None` when they are up to date. With it, the site equals a full build.
-    pub fn catch_up(&mut self) -> Option<Result<Outcome, Vec<Diagnostic>>> {
-        let built = self.built.as_mut().filter(|b| b.site_wide_stale)?;
-        let fresh = match site_wide(&built.site, &built.tera) {
-            Ok(fresh) => fresh,
+    /// The site-wide work the last rebuild left, unless it is handed out already or the
+    /// outputs are up to date.
+    pub fn site_wide_work(&mut self) -> Option<SiteWideWork> {
+        let built = self.built.as_mut()?;
+        let state = &mut built.site_wide;
+        if state.requested == state.generation {
+            return None;
+        }
+        state.requested = state.generation;
+        Some(SiteWideWork {
+            generation: state.generation,
+            site: built.site.clone(),
+            tera: built.tera.clone(),
+        })
+    }
+
+    /// Puts site-wide outputs in place of the last ones, even those of a generation that edits
+    /// have overtaken (newer work follows them); `None` when there is no build to put them in.
+    pub fn put_site_wide(&mut self, fresh: SiteWide) -> Option<Result<Outcome, Vec<Diagnostic>>> {
+        let built = self.built.as_mut()?;
+        if fresh.generation <= built.site_wide.made {
+            return None;
+        }
+        let fresh_files = match fresh.made {
+            Ok(files) => files,
             Err(problems) => {
                 self.built = None;
                 return Some(Err(problems));
             }
         };
-        built.site_wide_stale = false;
+        built.site_wide.made = fresh.generation;
         let mut files = (*built.files).clone();
-        let mut changed = put_site_wide(&mut files, &mut built.published, fresh);
+        let mut changed = put_site_wide(&mut files, &mut built.site_wide.published, fresh_files);
         changed.sort();
         built.files = Arc::new(files);
         Some(Ok(Outcome {
@@ -154,6 +222,16 @@ impl Session {
             warnings: Vec::new(),
             sources: built.sources.clone(),
         }))
+    }
+
+    /// Makes the site-wide outputs here and now; `None` when they are up to date. With it,
+    /// the site equals a full build.
+    pub fn catch_up(&mut self) -> Option<Result<Outcome, Vec<Diagnostic>>> {
+        let built = self.built.as_mut()?;
+        // Work handed out and not yet put back is made again here.
+        built.site_wide.requested = built.site_wide.made;
+        let work = self.site_wide_work()?;
+        self.put_site_wide(work.run())
     }
 
     /// Sorts changed paths into what they require.
@@ -292,17 +370,18 @@ impl Session {
 
         let (statics, fingerprints) = pipeline::fingerprint(&self.root, &site)?;
         // A stylesheet or script of new content has a new name, which every page links.
-        let previous = self.built.as_ref().filter(|built| {
+        let keep = self.built.as_ref().filter(|built| {
             !edits.config && !edits.templates && statics.keys().eq(built.statics.keys())
         });
-        let built = match previous {
-            Some(previous) => self.render_changes(previous, site, statics, &edits.files)?,
-            None => {
-                let tera =
-                    theme::load_templates(&self.root, site.config.base_path(), &fingerprints)?;
-                self.render_all(site, Arc::new(tera), statics)?
-            }
+        let tera = match keep {
+            Some(kept) => kept.tera.clone(),
+            None => Arc::new(theme::load_templates(
+                &self.root,
+                site.config.base_path(),
+                &fingerprints,
+            )?),
         };
+        let built = self.render(keep.is_some(), site, tera, statics, &edits.files)?;
         let outcome = Outcome {
             files: built.files.clone(),
             changed: built.changed.clone(),
@@ -315,23 +394,73 @@ impl Session {
         Ok(outcome)
     }
 
-    fn render_all(
+    /// Renders the pages whose reads differ from the last build's (all of them unless `keep`,
+    /// when the templates or the names they link files by changed) and copies the files that
+    /// changed. The site-wide outputs of the last build stay until they are made again.
+    fn render(
         &self,
+        keep: bool,
         site: Site,
         tera: Arc<Tera>,
         statics: BTreeMap<String, StaticFile>,
+        changed_files: &BTreeSet<PathBuf>,
     ) -> Result<Built, Vec<Diagnostic>> {
+        let previous = self.built.as_ref();
+        let kept = previous.filter(|_| keep);
+        let copied: BTreeMap<String, StaticFile> = statics
+            .iter()
+            .filter(|(path, file)| {
+                let edited = match file {
+                    StaticFile::Disk(from) => {
+                        changed_files.contains(from.strip_prefix(&self.root).unwrap_or(from))
+                    }
+                    StaticFile::BuiltIn(_) | StaticFile::Made(..) => false,
+                };
+                kept.is_none_or(|kept| edited || kept.statics.get(*path) != Some(*file))
+            })
+            .map(|(path, file)| (path.clone(), file.clone()))
+            .collect();
+        let no_reads = HashMap::new();
         let sink = MemorySink::default();
-        let rendered = pipeline::write_site_recording(
+        let mut rendered = pipeline::write_pages(
             &self.root,
             &site,
             &tera,
-            &statics,
-            Some(&HashMap::new()),
+            &copied,
+            Some(kept.map_or(&no_reads, |kept| &kept.reads)),
             &sink,
-        )?;
-        let files = sink.into_files();
-        let mut changed: Vec<String> = match &self.built {
+        );
+        if !rendered.problems.is_empty() {
+            rendered.problems.sort();
+            return Err(rendered.problems);
+        }
+        let mut files = Files::new();
+        let mut site_wide = SiteWideState::default();
+        if let Some(previous) = previous {
+            site_wide = previous.site_wide.clone();
+            // Served as they were until made again.
+            for path in &site_wide.published {
+                if let Some(bytes) = previous.files.get(path) {
+                    files.insert(path.clone(), bytes.clone());
+                }
+            }
+        }
+        if let Some(kept) = kept {
+            let gone: HashSet<String> = kept
+                .reads
+                .keys()
+                .filter(|url| !rendered.reads.contains_key(*url))
+                .map(|url| output_path(url))
+                .collect();
+            files.extend(
+                kept.files
+                    .iter()
+                    .filter(|(path, _)| !gone.contains(*path))
+                    .map(|(path, bytes)| (path.clone(), bytes.clone())),
+            );
+        }
+        merge(&mut files, sink.into_files());
+        let mut changed: Vec<String> = match previous {
             Some(old) => files
                 .iter()
                 .filter(|(path, bytes)| old.files.get(*path) != Some(*bytes))
@@ -342,89 +471,17 @@ impl Session {
             None => files.keys().cloned().collect(),
         };
         changed.sort();
-        let reads = rendered.reads;
-        let pages: HashSet<String> = reads.keys().map(|url| output_path(url)).collect();
-        let published = files
-            .keys()
-            .filter(|path| !statics.contains_key(*path) && !pages.contains(*path))
-            .cloned()
-            .collect();
+        site_wide.generation += 1;
         Ok(Built {
-            statics,
-            published,
-            reads,
             sources: page_sources(&site),
-            site,
+            site: Arc::new(site),
             tera,
+            statics,
+            reads: rendered.reads,
             files: Arc::new(files),
             changed,
             rendered: rendered.urls.len(),
-            site_wide_stale: false,
-        })
-    }
-
-    /// Renders the jobs whose reads differ from the previous build's, and copies the files
-    /// that changed.
-    fn render_changes(
-        &self,
-        previous: &Built,
-        site: Site,
-        statics: BTreeMap<String, StaticFile>,
-        changed_files: &BTreeSet<PathBuf>,
-    ) -> Result<Built, Vec<Diagnostic>> {
-        let tera = previous.tera.clone();
-        let sink = MemorySink::default();
-        let rendered = render::render_changed(
-            &site,
-            &tera,
-            &jobs::all_jobs(&site),
-            Some(&previous.reads),
-            &sink,
-        );
-        let mut problems = rendered.problems;
-        for (path, file) in &statics {
-            let edited = match file {
-                StaticFile::Disk(from) => {
-                    changed_files.contains(from.strip_prefix(&self.root).unwrap_or(from))
-                }
-                StaticFile::BuiltIn(_) | StaticFile::Made(..) => false,
-            };
-            if edited || previous.statics.get(path) != Some(file) {
-                problems.extend(file.copy(&self.root, path, &sink).err());
-            }
-        }
-        if !problems.is_empty() {
-            problems.sort();
-            return Err(problems);
-        }
-        let fresh = site_wide(&site, &tera)?;
-        let mut files = (*previous.files).clone();
-        let mut changed = Vec::new();
-        let reads = rendered.reads;
-        for url in previous
-            .reads
-            .keys()
-            .filter(|url| !reads.contains_key(*url))
-        {
-            let path = output_path(url);
-            files.remove(&path);
-            changed.push(path);
-        }
-        changed.extend(merge(&mut files, sink.into_files()));
-        let mut published = previous.published.clone();
-        changed.extend(put_site_wide(&mut files, &mut published, fresh));
-        changed.sort();
-        Ok(Built {
-            sources: page_sources(&site),
-            site,
-            tera,
-            statics,
-            published,
-            reads,
-            rendered: rendered.urls.len(),
-            files: Arc::new(files),
-            changed,
-            site_wide_stale: false,
+            site_wide,
         })
     }
 
@@ -479,8 +536,9 @@ impl Session {
         }
         let built = self.built.as_mut()?;
         let mut warnings = Vec::new();
+        let site = Arc::make_mut(&mut built.site);
         for (index, source, body) in updates {
-            let page = &mut built.site.pages[index];
+            let page = &mut site.pages[index];
             page.source = source;
             page.rendered = body.rendered;
             page.part = body.part;
@@ -501,8 +559,8 @@ impl Session {
             return Some(Err(problems));
         }
         // The search index holds every body's text, but rebuilding it takes far longer than
-        // the page: the page is served first and `catch_up` brings the index up to date.
-        built.site_wide_stale = true;
+        // the page: the page is served first, and the site-wide work follows.
+        built.site_wide.generation += 1;
         let mut files = (*built.files).clone();
         let mut made = sink.into_files();
         // A picture the edit shows for the first time is published with the page.
@@ -579,19 +637,6 @@ impl Session {
             }
         }
         reparsed
-    }
-}
-
-/// The outputs made from every page at once: the feed, sitemap, redirects and search index.
-fn site_wide(site: &Site, tera: &Tera) -> Result<Files, Vec<Diagnostic>> {
-    let sink = MemorySink::default();
-    let mut problems = publish::write(site, tera, &sink);
-    problems.extend(search::write(site, &sink));
-    if problems.is_empty() {
-        Ok(sink.into_files())
-    } else {
-        problems.sort();
-        Err(problems)
     }
 }
 

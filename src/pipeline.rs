@@ -307,36 +307,44 @@ pub fn write_site(
     statics: &BTreeMap<String, StaticFile>,
     sink: &dyn Sink,
 ) -> Result<usize, Vec<Diagnostic>> {
-    write_site_recording(root, site, tera, statics, None, sink).map(|r| r.urls.len())
+    let mut rendered = write_pages(root, site, tera, statics, None, sink);
+    rendered.problems.extend(write_site_wide(site, tera, sink));
+    if rendered.problems.is_empty() {
+        Ok(rendered.urls.len())
+    } else {
+        rendered.problems.sort();
+        Err(rendered.problems)
+    }
 }
 
-/// `write_site`, recording every page's reads when `reads` is given (as `serve` does, to
-/// render later only the pages an edit changes).
-pub fn write_site_recording(
+/// The pages, the content editor's files and the given static files. With `reads` (as
+/// `serve` keeps them), only pages whose reads differ are rendered, and every page's reads
+/// are recorded for the next time.
+pub fn write_pages(
     root: &Path,
     site: &Site,
     tera: &Tera,
     statics: &BTreeMap<String, StaticFile>,
     reads: Option<&HashMap<String, Reads>>,
     sink: &dyn Sink,
-) -> Result<Rendered, Vec<Diagnostic>> {
-    let jobs = jobs::all_jobs(site);
-    let mut rendered = render::render_changed(site, tera, &jobs, reads, sink);
-    let problems = &mut rendered.problems;
-    problems.extend(publish::write(site, tera, sink));
-    problems.extend(search::write(site, sink));
-    problems.extend(crate::cms::write(root, site, sink));
+) -> Rendered {
+    let mut rendered = render::render_changed(site, tera, &jobs::all_jobs(site), reads, sink);
+    rendered
+        .problems
+        .extend(crate::cms::write(root, site, sink));
     let copy_problems: Vec<Diagnostic> = statics
         .par_iter()
         .filter_map(|(path, file)| file.copy(root, path, sink).err())
         .collect();
-    problems.extend(copy_problems);
-    if problems.is_empty() {
-        Ok(rendered)
-    } else {
-        problems.sort();
-        Err(rendered.problems)
-    }
+    rendered.problems.extend(copy_problems);
+    rendered
+}
+
+/// The outputs made from every page at once: the feed, sitemap, redirects and search index.
+pub fn write_site_wide(site: &Site, tera: &Tera, sink: &dyn Sink) -> Vec<Diagnostic> {
+    let mut problems = publish::write(site, tera, sink);
+    problems.extend(search::write(site, sink));
+    problems
 }
 
 /// `communities build`: the whole site into the output folder, or nothing changed at all.

@@ -21,7 +21,7 @@ use percent_encoding::percent_decode_str;
 
 use crate::cms_backend;
 use crate::diagnostics::{Diagnostic, SourceLines};
-use crate::incremental::{Outcome, Session};
+use crate::incremental::{Outcome, Session, SiteWide, SiteWideWork};
 use crate::output::Files;
 use crate::watch::Watcher;
 
@@ -96,7 +96,43 @@ pub struct Preview {
 
 enum Message {
     Changed(Vec<PathBuf>),
+    /// The site-wide outputs, made on their worker.
+    SiteWide(SiteWide),
     Stop,
+}
+
+/// Makes the site-wide outputs of the newest work waiting, skipping work that newer edits
+/// overtook before it began, on threads of its own: rendering an edit never queues behind it.
+fn site_wide_worker(work: &mpsc::Receiver<SiteWideWork>, done: impl Fn(SiteWide)) {
+    let threads =
+        std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .ok();
+    while let Ok(mut next) = work.recv() {
+        while let Ok(newer) = work.try_recv() {
+            next = newer;
+        }
+        let fresh = match &pool {
+            Some(pool) => pool.install(|| next.run()),
+            None => next.run(),
+        };
+        done(fresh);
+    }
+}
+
+/// Serves the site-wide outputs the worker made.
+fn put_site_wide(session: &mut Session, preview: &Preview, fresh: SiteWide) {
+    let started = Instant::now();
+    match session.put_site_wide(fresh) {
+        Some(Ok(outcome)) => {
+            println!("Updated the search index, feed and sitemap");
+            write_lock(&preview.current).files = outcome.files;
+        }
+        Some(Err(problems)) => preview.publish(Err(problems), started),
+        None => {}
+    }
 }
 
 /// Serves until Ctrl-C. Returns an error only when serving cannot start.
@@ -123,6 +159,7 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
     preview.publish(first, started);
 
     let (sender, messages) = mpsc::channel();
+    let messages_sender = sender.clone();
     let changes = sender.clone();
     let mut watcher = Watcher::start(root, move |paths| {
         let _ = changes.send(Message::Changed(paths));
@@ -141,24 +178,30 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
     println!("Serving the site at {url} (Ctrl-C to stop)");
     let _ = io::stdout().flush();
 
-    // A message that arrived while the site-wide outputs were due, handled before waiting.
-    let mut carried = None;
-    loop {
-        let message = match carried.take() {
-            Some(message) => message,
-            None => match messages.recv() {
-                Ok(message) => message,
-                Err(_) => break,
-            },
-        };
-        let Message::Changed(mut paths) = message else {
-            break;
+    let (work_sender, work) = mpsc::channel();
+    {
+        let made = messages_sender.clone();
+        std::thread::spawn(move || {
+            site_wide_worker(&work, |fresh| {
+                let _ = made.send(Message::SiteWide(fresh));
+            })
+        });
+    }
+    while let Ok(message) = messages.recv() {
+        let mut paths = match message {
+            Message::Changed(paths) => paths,
+            Message::SiteWide(fresh) => {
+                put_site_wide(&mut session, &preview, fresh);
+                continue;
+            }
+            Message::Stop => break,
         };
         // Changes that arrived while the last rebuild ran are one more rebuild, not several.
         let mut stop = false;
         while let Ok(message) = messages.try_recv() {
             match message {
                 Message::Changed(more) => paths.extend(more),
+                Message::SiteWide(fresh) => put_site_wide(&mut session, &preview, fresh),
                 Message::Stop => stop = true,
             }
         }
@@ -169,23 +212,9 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
         let started = Instant::now();
         let outcome = session.update(&paths);
         preview.publish(outcome, started);
-        // The search index and the like follow once the edited page is served, unless more
-        // edits are already waiting: they come first, and the catching up after them.
-        if let Ok(message) = messages.try_recv() {
-            carried = Some(message);
-            continue;
-        }
-        let started = Instant::now();
-        match session.catch_up() {
-            Some(Ok(outcome)) => {
-                println!(
-                    "Updated the search index, feed and sitemap in {} ms",
-                    started.elapsed().as_millis()
-                );
-                write_lock(&preview.current).files = outcome.files;
-            }
-            Some(Err(problems)) => preview.publish(Err(problems), started),
-            None => {}
+        // The search index and the like follow on their worker, never holding up an edit.
+        if let Some(work) = session.site_wide_work() {
+            let _ = work_sender.send(work);
         }
     }
 

@@ -33,7 +33,7 @@ fn part_id(url: &str) -> &str {
     url.trim_end_matches('/').rsplit('/').next().unwrap_or(url)
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Page {
     pub source: Source,
     /// Shared so that `serve` can keep it for the next build when the body is unchanged.
@@ -61,7 +61,7 @@ impl Page {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Term {
     pub value: String,
     pub name: String,
@@ -69,7 +69,7 @@ pub struct Term {
     pub pages: Vec<usize>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Taxonomy {
     pub def: &'static TaxonomyDef,
     pub url: String,
@@ -85,7 +85,7 @@ pub struct Asset {
     pub url: String,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Site {
     pub config: Config,
     /// Published pages, sorted by URL.

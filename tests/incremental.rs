@@ -77,8 +77,8 @@ fn check_edit(edit: impl FnOnce(&Path) -> Vec<&'static str>) -> Outcome {
     outcome
 }
 
-/// An update and the catching up that follows it, as `serve` does them: the outcome has the
-/// whole site, and what the update itself changed and rendered.
+/// An update and the site-wide work that follows it, as `serve` does them: the outcome has
+/// the whole site, what the update rendered, and what both changed.
 fn update_whole(session: &mut Session, paths: &[PathBuf]) -> Outcome {
     let outcome = session
         .update(paths)
@@ -88,8 +88,13 @@ fn update_whole(session: &mut Session, paths: &[PathBuf]) -> Outcome {
         None => return outcome,
     };
     assert!(session.catch_up().is_none(), "caught up once is enough");
+    let mut changed = outcome.changed.clone();
+    changed.extend(whole.changed);
+    changed.sort();
+    changed.dedup();
     Outcome {
         files: whole.files,
+        changed,
         ..outcome
     }
 }
@@ -338,7 +343,7 @@ fn fix_case_study(session: &mut Session, root: &Path, good: &str) {
         CASE_STUDY,
         &good.replace("## What happened", "## What we did"),
     );
-    let outcome = session.update(&[root.join(CASE_STUDY)]).unwrap();
+    let outcome = update_whole(session, &[root.join(CASE_STUDY)]);
     assert_same_site(&files(&outcome), &full_build(root));
 }
 
