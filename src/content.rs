@@ -530,36 +530,29 @@ impl Source {
 /// Reads and parses one content file. A page comes back whenever its front matter could be
 /// read, even with field errors, so that the rest of the run can still find further mistakes.
 pub fn parse_file(root: &Path, path: &Path, max_mb: u64) -> (Option<Source>, Vec<Diagnostic>) {
+    match read_file(root, path, max_mb) {
+        Ok(bytes) => parse_bytes(root, path, &bytes),
+        Err(problem) => (None, vec![problem]),
+    }
+}
+
+/// A content file's bytes, unless it is over the size limit (checked before reading) or
+/// cannot be read.
+pub fn read_file(root: &Path, path: &Path, max_mb: u64) -> Result<Vec<u8>, Diagnostic> {
     let size = std::fs::metadata(root.join(path)).map_or(0, |m| m.len());
     if size > max_mb * 1024 * 1024 {
-        return (
-            None,
-            vec![
-                Diagnostic::file_error(
-                    path,
-                    format!(
-                        "this file is {:.1} MB, more than the {max_mb} MB a page may be, so it was not read",
-                        size as f64 / (1024.0 * 1024.0)
-                    ),
-                )
-                .with_kind(ProblemKind::OverLimit)
-                .with_hint("split it into several pages, or raise `max_file_mb` in site.yaml"),
-            ],
-        );
+        return Err(Diagnostic::file_error(
+            path,
+            format!(
+                "this file is {:.1} MB, more than the {max_mb} MB a page may be, so it was not read",
+                size as f64 / (1024.0 * 1024.0)
+            ),
+        )
+        .with_kind(ProblemKind::OverLimit)
+        .with_hint("split it into several pages, or raise `max_file_mb` in site.yaml"));
     }
-    let bytes = match std::fs::read(root.join(path)) {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            return (
-                None,
-                vec![Diagnostic::file_error(
-                    path,
-                    format!("this file cannot be read: {error}"),
-                )],
-            );
-        }
-    };
-    parse_bytes(root, path, &bytes)
+    std::fs::read(root.join(path))
+        .map_err(|error| Diagnostic::file_error(path, format!("this file cannot be read: {error}")))
 }
 
 pub fn parse_bytes(root: &Path, path: &Path, bytes: &[u8]) -> (Option<Source>, Vec<Diagnostic>) {

@@ -16,6 +16,7 @@ use tera::Tera;
 use crate::config::{Config, DEFAULT_MAX_FILE_MB};
 use crate::content::{self, ContentFiles, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::images;
 use crate::jobs;
 use crate::links;
 use crate::output::{Files, MemorySink};
@@ -23,7 +24,7 @@ use crate::paths::output_path;
 use crate::pipeline::{self, StaticFile};
 use crate::render::{self, Reads};
 use crate::site::{Body, ModelCache, Site};
-use crate::theme::{self, THEME_DIR};
+use crate::theme::{self, THEME_DIR, Templates};
 
 /// What a rebuild produced.
 #[derive(Debug)]
@@ -63,6 +64,7 @@ fn page_sources(site: &Site) -> Arc<HashMap<String, PathBuf>> {
 struct Built {
     /// Shared with the site-wide work while it runs; an edit meanwhile changes a copy.
     site: Arc<Site>,
+    templates: Arc<Templates>,
     tera: Arc<Tera>,
     /// Files copied, stylesheets and scripts at their hashed names.
     statics: BTreeMap<String, StaticFile>,
@@ -370,18 +372,23 @@ impl Session {
 
         let (statics, fingerprints) = pipeline::fingerprint(&self.root, &site)?;
         // A stylesheet or script of new content has a new name, which every page links.
-        let keep = self.built.as_ref().filter(|built| {
-            !edits.config && !edits.templates && statics.keys().eq(built.statics.keys())
-        });
-        let tera = match keep {
-            Some(kept) => kept.tera.clone(),
-            None => Arc::new(theme::load_templates(
-                &self.root,
-                site.config.base_path(),
-                &fingerprints,
-            )?),
+        let keep = self
+            .built
+            .as_ref()
+            .filter(|built| !edits.config && statics.keys().eq(built.statics.keys()));
+        let (templates, tera, edited_templates) = match keep {
+            Some(kept) if !edits.templates => (kept.templates.clone(), kept.tera.clone(), None),
+            _ => {
+                let templates = theme::read_templates(&self.root)?;
+                let tera = theme::compile(&templates, site.config.base_path(), &fingerprints)?;
+                let edited =
+                    keep.map(|kept| theme::affected_templates(&kept.templates, &templates));
+                (Arc::new(templates), Arc::new(tera), edited)
+            }
         };
-        let built = self.render(keep.is_some(), site, tera, statics, &edits.files)?;
+        // Pages keep their output unless what they read or their templates changed.
+        let keep = keep.map(|_| edited_templates.unwrap_or_default());
+        let built = self.render(keep, site, templates, tera, statics, &edits.files)?;
         let outcome = Outcome {
             files: built.files.clone(),
             changed: built.changed.clone(),
@@ -394,19 +401,21 @@ impl Session {
         Ok(outcome)
     }
 
-    /// Renders the pages whose reads differ from the last build's (all of them unless `keep`,
-    /// when the templates or the names they link files by changed) and copies the files that
-    /// changed. The site-wide outputs of the last build stay until they are made again.
+    /// Renders the pages whose reads differ from the last build's, or whose templates are among
+    /// those `keep` names (all pages without `keep`, when site.yaml or the names pages link
+    /// files by changed), and copies the files that changed. The site-wide outputs of the
+    /// last build stay until they are made again.
     fn render(
         &self,
-        keep: bool,
+        keep: Option<BTreeSet<String>>,
         site: Site,
+        templates: Arc<Templates>,
         tera: Arc<Tera>,
         statics: BTreeMap<String, StaticFile>,
         changed_files: &BTreeSet<PathBuf>,
     ) -> Result<Built, Vec<Diagnostic>> {
         let previous = self.built.as_ref();
-        let kept = previous.filter(|_| keep);
+        let kept = previous.filter(|_| keep.is_some());
         let copied: BTreeMap<String, StaticFile> = statics
             .iter()
             .filter(|(path, file)| {
@@ -420,16 +429,26 @@ impl Session {
             })
             .map(|(path, file)| (path.clone(), file.clone()))
             .collect();
-        let no_reads = HashMap::new();
+        let filtered: HashMap<String, Reads>;
+        let reads = match (kept, &keep) {
+            (Some(kept), Some(edited)) if edited.is_empty() => &kept.reads,
+            (Some(kept), Some(edited)) => {
+                filtered = kept
+                    .reads
+                    .iter()
+                    .filter(|(_, reads)| !edited.contains(reads.template()))
+                    .map(|(url, reads)| (url.clone(), reads.clone()))
+                    .collect();
+                &filtered
+            }
+            _ => {
+                filtered = HashMap::new();
+                &filtered
+            }
+        };
         let sink = MemorySink::default();
-        let mut rendered = pipeline::write_pages(
-            &self.root,
-            &site,
-            &tera,
-            &copied,
-            Some(kept.map_or(&no_reads, |kept| &kept.reads)),
-            &sink,
-        );
+        let mut rendered =
+            pipeline::write_pages(&self.root, &site, &tera, &copied, Some(reads), &sink);
         if !rendered.problems.is_empty() {
             rendered.problems.sort();
             return Err(rendered.problems);
@@ -475,6 +494,7 @@ impl Session {
         Ok(Built {
             sources: page_sources(&site),
             site: Arc::new(site),
+            templates,
             tera,
             statics,
             reads: rendered.reads,
@@ -599,20 +619,17 @@ impl Session {
         let fresh: Vec<(PathBuf, Option<Parsed>)> = paths
             .par_iter()
             .map(|path| {
-                let too_big = std::fs::metadata(root.join(path))
-                    .is_ok_and(|m| m.len() > max_mb.saturating_mul(1024 * 1024));
-                let bytes = std::fs::read(root.join(path)).ok().filter(|_| !too_big);
-                let Some(bytes) = bytes else {
-                    // Too big, or gone since the event: parse_file reports which.
-                    let (source, problems) = content::parse_file(root, path, max_mb);
-                    return (
-                        path.clone(),
-                        Some(Parsed {
+                let bytes = match content::read_file(root, path, max_mb) {
+                    Ok(bytes) => bytes,
+                    Err(problem) => {
+                        // Too big, or gone since the event.
+                        let parsed = Parsed {
                             hash: 0,
-                            source,
-                            problems,
-                        }),
-                    );
+                            source: None,
+                            problems: vec![problem],
+                        };
+                        return (path.clone(), Some(parsed));
+                    }
                 };
                 let hash = hash_of(&bytes);
                 if !forced.contains(path) && parsed.get(path).is_some_and(|p| p.hash == hash) {
@@ -707,13 +724,9 @@ fn names_file(source: &Source, path: &Path) -> bool {
         .image
         .iter()
         .chain(source.meta.attachments.iter().map(|a| &a.file));
-    names.into_iter().any(|name| {
-        let named = match name.strip_prefix('/') {
-            Some(rest) => Path::new("static").join(rest),
-            None => source.dir().join(name),
-        };
-        named == path
-    })
+    names
+        .into_iter()
+        .any(|name| images::named_source(&source.dir(), name) == path)
 }
 
 /// Rendered Markdown by file, with what it was rendered from.

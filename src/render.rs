@@ -108,7 +108,17 @@ pub fn render_changed(
 /// its page depends on: two builds give a job the same output when its reads are equal (and
 /// the templates and the files they link are the same).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Reads(BTreeMap<&'static str, u64>);
+pub struct Reads {
+    template: &'static str,
+    values: BTreeMap<&'static str, u64>,
+}
+
+impl Reads {
+    /// The name of the template the job is rendered with.
+    pub fn template(&self) -> &str {
+        self.template
+    }
+}
 
 /// A job's template context, and its reads recorded as values go in.
 struct Recorded {
@@ -128,16 +138,12 @@ impl Recorded {
     }
 
     fn record_template(&mut self, name: &'static str) {
-        if self.recording {
-            self.reads
-                .0
-                .insert("template", fingerprint(&Value::from(name)));
-        }
+        self.reads.template = name;
     }
 
     fn insert_value(&mut self, name: &'static str, value: Value) {
         if self.recording {
-            self.reads.0.insert(name, fingerprint(&value));
+            self.reads.values.insert(name, fingerprint(&value));
         }
         self.context.insert_value(name, value);
     }
@@ -150,7 +156,7 @@ impl Recorded {
     fn insert_shared(&mut self, name: &'static str, value: &Value, print: &OnceLock<u64>) {
         if self.recording {
             let print = *print.get_or_init(|| fingerprint(value));
-            self.reads.0.insert(name, print);
+            self.reads.values.insert(name, print);
         }
         self.context.insert_value(name, value.clone());
     }
@@ -441,11 +447,7 @@ impl<'a> Shared<'a> {
 
     /// The URL of a file named in front matter: beside the page, or under `static/` for `/x`.
     fn file_url(&self, page: &Page, name: &str) -> Option<String> {
-        let path = match name.strip_prefix('/') {
-            Some(rest) => Path::new("static").join(rest),
-            None => page.source.dir().join(name),
-        };
-        self.source_url(&path)
+        self.source_url(&images::named_source(&page.source.dir(), name))
     }
 
     fn source_url(&self, path: &Path) -> Option<String> {
@@ -845,7 +847,7 @@ mod tests {
     fn a_value_put_into_a_context_is_recorded_as_it_goes_in() {
         let mut context = Recorded::new(true);
         context.insert("anything_new", "shown");
-        assert!(context.reads.0.contains_key("anything_new"));
+        assert!(context.reads.values.contains_key("anything_new"));
         assert!(context.context.contains_key("anything_new"));
         let before = context.reads.clone();
         context.insert("anything_new", "shown differently");

@@ -1,7 +1,7 @@
 //! The theme: the built-in templates and static files compiled into the binary, each
 //! replaceable by the site's own file of the same path under `themes/default/`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
@@ -15,14 +15,22 @@ pub static THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/defaul
 
 pub const THEME_DIR: &str = "themes/default";
 
-/// Loads the templates: the built-in ones, each replaced by the site's own file of the same
-/// name where there is one. `assets` are the hashed stylesheets and scripts `asset()` links.
+/// The templates' text by name: the built-in ones, each replaced by the site's own file of
+/// the same name where there is one.
+pub type Templates = BTreeMap<String, String>;
+
+/// Loads and compiles the templates. `assets` are the hashed stylesheets and scripts
+/// `asset()` links.
 pub fn load_templates(
     root: &Path,
     base_path: &str,
     assets: &Fingerprints,
 ) -> Result<Tera, Vec<Diagnostic>> {
-    let mut templates: BTreeMap<String, String> = BTreeMap::new();
+    compile(&read_templates(root)?, base_path, assets)
+}
+
+pub fn read_templates(root: &Path) -> Result<Templates, Vec<Diagnostic>> {
+    let mut templates = Templates::new();
     for file in theme_files("templates") {
         let name = template_name(file.path());
         templates.insert(name, file.contents_utf8().unwrap_or_default().to_string());
@@ -41,9 +49,18 @@ pub fn load_templates(
             )),
         }
     }
-    if !problems.is_empty() {
-        return Err(problems);
+    if problems.is_empty() {
+        Ok(templates)
+    } else {
+        Err(problems)
     }
+}
+
+pub fn compile(
+    templates: &Templates,
+    base_path: &str,
+    assets: &Fingerprints,
+) -> Result<Tera, Vec<Diagnostic>> {
     let mut tera = Tera::new();
     tera.autoescape_on(vec![".html", ".xml"]);
     let base = base_path.to_string();
@@ -62,6 +79,58 @@ pub fn load_templates(
     tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
         .map_err(|e| vec![template_error(&e)])?;
     Ok(tera)
+}
+
+/// The templates whose output an edit from `old` to `new` can change: those edited, added or
+/// removed, and every template that extends, includes or imports one of them, however
+/// indirectly. Tera keeps these links to itself, so they are read from the tags.
+pub fn affected_templates(old: &Templates, new: &Templates) -> BTreeSet<String> {
+    let mut affected: BTreeSet<String> = old
+        .keys()
+        .chain(new.keys())
+        .filter(|name| old.get(*name) != new.get(*name))
+        .cloned()
+        .collect();
+    let uses: Vec<(&String, BTreeSet<&str>)> = new
+        .iter()
+        .map(|(name, text)| (name, used_templates(text)))
+        .collect();
+    loop {
+        let more: Vec<String> = uses
+            .iter()
+            .filter(|(name, used)| {
+                !affected.contains(*name) && used.iter().any(|u| affected.contains(*u))
+            })
+            .map(|(name, _)| (*name).clone())
+            .collect();
+        if more.is_empty() {
+            return affected;
+        }
+        affected.extend(more);
+    }
+}
+
+/// The names a template's `extends`, `include` and `import` tags give.
+fn used_templates(text: &str) -> BTreeSet<&str> {
+    let mut used = BTreeSet::new();
+    for tag in text.split("{%").skip(1) {
+        let tag = tag.split("%}").next().unwrap_or_default();
+        let tag = tag.trim_start_matches(['-', '+']).trim_start();
+        let keyword = tag.split_whitespace().next().unwrap_or_default();
+        if !matches!(keyword, "extends" | "include" | "import") {
+            continue;
+        }
+        let rest = tag[keyword.len()..].trim_start();
+        if let Some(quote) = rest
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '"' | '\'' | '`'))
+            && let Some(name) = rest[1..].split(quote).next()
+        {
+            used.insert(name);
+        }
+    }
+    used
 }
 
 /// Every built-in theme file below `folder` (`templates` or `static`), subfolders included.
@@ -108,5 +177,44 @@ pub fn template_error(error: &tera::Error) -> Diagnostic {
                 format!("template error: {message}"),
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn templates(files: &[(&str, &str)]) -> Templates {
+        files
+            .iter()
+            .map(|(name, text)| (name.to_string(), text.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn an_edited_template_affects_what_extends_or_includes_it_and_nothing_else() {
+        let old = templates(&[
+            (
+                "base.html",
+                "<main>{% block content %}{% endblock %}</main>",
+            ),
+            ("parts/card.html", "<li>{{ page.title }}</li>"),
+            (
+                "section.html",
+                "{% extends \"base.html\" %}{% block content %}{% include 'parts/card.html' %}{% endblock %}",
+            ),
+            ("home.html", "{%- extends \"base.html\" -%}"),
+            ("404.html", "<p>Lost</p>"),
+        ]);
+        let mut new = old.clone();
+        new.insert("parts/card.html".into(), "<li>{{ page.url }}</li>".into());
+        assert_eq!(
+            affected_templates(&old, &new),
+            BTreeSet::from(["parts/card.html".into(), "section.html".into()])
+        );
+        new.insert("base.html".into(), "<main id=main></main>".into());
+        assert_eq!(affected_templates(&old, &new).len(), 4);
+        assert!(!affected_templates(&old, &new).contains("404.html"));
+        assert!(affected_templates(&old, &old).is_empty());
     }
 }

@@ -186,6 +186,36 @@ fn a_new_folder_of_pages_a_deleted_page_and_a_renamed_folder_match_a_full_build(
 }
 
 #[test]
+fn a_new_page_renders_only_itself_and_the_listing_that_shows_it() {
+    let outcome = check_edit(|root| {
+        write(
+            root,
+            "content/resources/village-hall-booking-form.md",
+            "---\ntitle: Village hall booking form\nsummary: A form for booking the hall.\nkind: \"report\"\n---\n\nA form.\n",
+        );
+        vec!["content/resources/village-hall-booking-form.md"]
+    });
+    // It sorts onto the second listing page of resources; nothing else shows it.
+    assert_eq!(
+        pages(&outcome),
+        [
+            "resources/page/2/index.html",
+            "resources/village-hall-booking-form/index.html"
+        ]
+    );
+    let site_pages = outcome
+        .files
+        .keys()
+        .filter(|p| p.ends_with(".html"))
+        .count();
+    assert!(
+        outcome.rendered * 4 < site_pages,
+        "{} of {site_pages} rendered",
+        outcome.rendered
+    );
+}
+
+#[test]
 fn publishing_a_draft_matches_a_full_build() {
     check_edit(|root| {
         replace(
@@ -200,7 +230,7 @@ fn publishing_a_draft_matches_a_full_build() {
 
 #[test]
 fn template_stylesheet_and_site_yaml_edits_match_a_full_build() {
-    check_edit(|root| {
+    let outcome = check_edit(|root| {
         write(
             root,
             "themes/default/templates/404.html",
@@ -208,6 +238,9 @@ fn template_stylesheet_and_site_yaml_edits_match_a_full_build() {
         );
         vec!["themes/default/templates/404.html"]
     });
+    // Only the page rendered with that template.
+    assert_eq!(pages(&outcome), ["404.html"]);
+    assert_eq!(outcome.rendered, 1);
     let outcome = check_edit(|root| {
         write(
             root,
