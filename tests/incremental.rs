@@ -422,3 +422,202 @@ fn body_edits_then_front_matter_edits_match_a_full_build_after_each() {
         assert_same_site(&files(&outcome), &full_build(root));
     }
 }
+
+/// One save an editor can make to the serve fixture.
+#[derive(Debug, Clone)]
+enum Edit {
+    Body(usize, u8),
+    Title(usize, u8),
+    Date(usize, u8),
+    Tags(usize),
+    Weight(usize, u8),
+    AddPage(u8),
+    RemovePage(u8),
+    RenamePage(u8),
+    BundleFile(u8),
+    Template(u8),
+    Stylesheet(u8),
+    SiteYaml,
+}
+
+/// The pages edits change in place.
+const EDITED: [&str; 4] = [
+    CASE_STUDY,
+    "content/case-studies/the-mens-shed-in-ibstock.md",
+    "content/resources/food-hygiene-for-volunteers-evaluation-report.md",
+    "content/about.md",
+];
+
+fn edit_strategy() -> impl proptest::strategy::Strategy<Value = Edit> {
+    use proptest::prelude::*;
+    let page = 0..EDITED.len();
+    prop_oneof![
+        (page.clone(), any::<u8>()).prop_map(|(p, n)| Edit::Body(p, n)),
+        (page.clone(), any::<u8>()).prop_map(|(p, n)| Edit::Title(p, n)),
+        (page.clone(), 1..9u8).prop_map(|(p, n)| Edit::Date(p, n)),
+        page.clone().prop_map(Edit::Tags),
+        (page, 1..9u8).prop_map(|(p, n)| Edit::Weight(p, n)),
+        (0..3u8).prop_map(Edit::AddPage),
+        (0..3u8).prop_map(Edit::RemovePage),
+        (0..3u8).prop_map(Edit::RenamePage),
+        any::<u8>().prop_map(Edit::BundleFile),
+        any::<u8>().prop_map(Edit::Template),
+        any::<u8>().prop_map(Edit::Stylesheet),
+        Just(Edit::SiteYaml),
+    ]
+}
+
+/// Replaces the front matter line starting `key:`, or adds one after the title.
+fn set_field(root: &Path, rel: &str, key: &str, value: &str) {
+    let text = read(root, rel);
+    let prefix = format!("{key}:");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    match lines.iter().position(|l| l.starts_with(&prefix)) {
+        Some(at) => lines[at] = format!("{key}: {value}"),
+        None => lines.insert(2, format!("{key}: {value}")),
+    }
+    write(root, rel, &(lines.join("\n") + "\n"));
+}
+
+/// A page of its own that edits add, remove and rename: `content/notes/note-N.md` or, once
+/// renamed, `content/notes/renamed-N.md`.
+fn note_paths(n: u8) -> [String; 2] {
+    [
+        format!("content/notes/note-{n}.md"),
+        format!("content/notes/renamed-{n}.md"),
+    ]
+}
+
+/// Makes the edit on disk; returns the paths the watcher would report.
+fn apply(root: &Path, edit: &Edit) -> Vec<String> {
+    match *edit {
+        Edit::Body(p, n) => {
+            let text = read(root, EDITED[p]);
+            write(root, EDITED[p], &format!("{text}\nEdited paragraph {n}.\n"));
+            vec![EDITED[p].to_string()]
+        }
+        Edit::Title(p, n) => {
+            set_field(root, EDITED[p], "title", &format!("\"Edited title {n}\""));
+            vec![EDITED[p].to_string()]
+        }
+        Edit::Date(p, n) => {
+            set_field(root, EDITED[p], "date", &format!("2010-01-0{n}"));
+            vec![EDITED[p].to_string()]
+        }
+        Edit::Tags(p) => {
+            set_field(root, EDITED[p], "tags", "[allotments]");
+            vec![EDITED[p].to_string()]
+        }
+        Edit::Weight(p, n) => {
+            set_field(root, EDITED[p], "weight", &n.to_string());
+            vec![EDITED[p].to_string()]
+        }
+        Edit::AddPage(n) => {
+            let [note, renamed] = note_paths(n);
+            if root.join(&renamed).exists() {
+                return Vec::new();
+            }
+            write(
+                root,
+                &note,
+                &format!("---\ntitle: \"Note {n}\"\nsummary: \"A note.\"\n---\n\nNote {n}.\n"),
+            );
+            vec![note]
+        }
+        Edit::RemovePage(n) => note_paths(n)
+            .into_iter()
+            .filter(|path| std::fs::remove_file(root.join(path)).is_ok())
+            .collect(),
+        Edit::RenamePage(n) => {
+            let [note, renamed] = note_paths(n);
+            let (from, to) = if root.join(&note).exists() {
+                (note, renamed)
+            } else {
+                (renamed, note)
+            };
+            match std::fs::rename(root.join(&from), root.join(&to)) {
+                Ok(()) => vec![from, to],
+                Err(_) => Vec::new(),
+            }
+        }
+        Edit::BundleFile(n) => {
+            let rel = "content/resources/noticeboard/poster.txt";
+            write(root, rel, &format!("Poster, version {n}\n"));
+            vec![rel.to_string()]
+        }
+        Edit::Template(n) => {
+            let rel = "themes/default/templates/404.html";
+            write(
+                root,
+                rel,
+                &format!(
+                    "{{% extends \"base.html\" %}}{{% block content %}}<p>Lost {n}</p>{{% endblock content %}}"
+                ),
+            );
+            vec![rel.to_string()]
+        }
+        Edit::Stylesheet(n) => {
+            let rel = "themes/default/static/style.css";
+            write(root, rel, &format!("body {{ margin: {n}px; }}\n"));
+            vec![rel.to_string()]
+        }
+        Edit::SiteYaml => {
+            let text = read(root, "site.yaml");
+            let toggled = if text.contains("page_size: 3") {
+                text.replacen("page_size: 3", "page_size: 2", 1)
+            } else {
+                text.replacen("page_size: 2", "page_size: 3", 1)
+            };
+            write(root, "site.yaml", &toggled);
+            vec!["site.yaml".to_string()]
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 16,
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Whatever edits arrive, and whether each save comes before or after the site-wide
+    /// work of the one before it is put in place, the served site ends equal to a full build.
+    #[test]
+    fn any_edits_at_any_pace_leave_the_served_site_equal_to_a_full_build(
+        steps in proptest::collection::vec((edit_strategy(), proptest::bool::ANY), 1..5)
+    ) {
+        let site = fixture("serve");
+        let root = site.path();
+        let (mut session, first) = Session::new(root, Some(BASE.to_string()));
+        first.expect("first build");
+        let mut pending = None;
+        for (edit, save_before_site_wide) in &steps {
+            let paths: Vec<PathBuf> = apply(root, edit).iter().map(|p| root.join(p)).collect();
+            session
+                .update(&paths)
+                .unwrap_or_else(|p| panic!("{edit:?} failed: {p:?}"));
+            // Work overtaken by this save is put in place after it, as the worker does.
+            if let Some(work) = pending.take() {
+                let _ = session.put_site_wide(communities::incremental::SiteWideWork::run(&work));
+            }
+            let work = session.site_wide_work();
+            if *save_before_site_wide {
+                pending = work;
+            } else if let Some(work) = work {
+                session
+                    .put_site_wide(work.run())
+                    .expect("a build to put it in")
+                    .expect("site-wide outputs");
+            }
+        }
+        if let Some(work) = pending {
+            let _ = session.put_site_wide(work.run());
+        }
+        let served = match session.catch_up() {
+            Some(outcome) => outcome.expect("site-wide outputs"),
+            None => session.update(&[]).expect("an empty update"),
+        };
+        assert_same_site(&files(&served), &full_build(root));
+    }
+}
