@@ -1,22 +1,18 @@
-//! Rebuilding after edits. Every content file's parsed source and rendered Markdown is kept,
-//! keyed by path and content, so that an edit parses only the files it changed and rebuilds
-//! the cheap parts of the model. Each output page keeps the reads its template context
+//! Rebuilding after edits. The files as last read (`sources`) and every page's rendered
+//! Markdown are kept, so that an edit parses only the files it changed and rebuilds the cheap
+//! parts of the model. Each output page keeps the reads its template context
 //! recorded (`render::Reads`), so that only pages given something different are rendered
 //! again, however pages were added, removed or moved; templates, site.yaml and stylesheet
 //! names, which every page uses, render all.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use rayon::prelude::*;
 use tera::Tera;
 
-use crate::config::{Config, DEFAULT_MAX_FILE_MB};
-use crate::content::{self, ContentFiles, Source};
-use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::images;
+use crate::content::Source;
+use crate::diagnostics::Diagnostic;
 use crate::jobs;
 use crate::links;
 use crate::output::{Files, MemorySink};
@@ -24,7 +20,8 @@ use crate::paths::output_path;
 use crate::pipeline::{self, StaticFile};
 use crate::render::{self, Reads};
 use crate::site::{Body, ModelCache, Site};
-use crate::theme::{self, THEME_DIR, Templates};
+use crate::sources::{Edits, Parsed, Read, Sources};
+use crate::theme::{self, Templates};
 
 /// What a rebuild produced.
 #[derive(Debug)]
@@ -42,13 +39,6 @@ pub struct Outcome {
     /// Each page's output path and its source file, so that `serve` can tell which pages a
     /// failed rebuild broke.
     pub sources: Arc<HashMap<String, PathBuf>>,
-}
-
-/// A content file as last read.
-struct Parsed {
-    hash: u64,
-    source: Option<Source>,
-    problems: Vec<Diagnostic>,
 }
 
 fn page_sources(site: &Site) -> Arc<HashMap<String, PathBuf>> {
@@ -125,14 +115,8 @@ impl SiteWideWork {
 
 /// The state `serve` keeps between builds of one site.
 pub struct Session {
-    root: PathBuf,
-    /// The root as the watcher names it, to recognise the paths it reports.
-    absolute_roots: Vec<PathBuf>,
-    /// The site's address while it is served, in place of site.yaml's.
-    base_url: Option<String>,
-    config: Option<Config>,
-    files: ContentFiles,
-    parsed: HashMap<PathBuf, Parsed>,
+    sources: Sources,
+    /// Rendered Markdown and related lists, kept for the next model.
     bodies: Bodies,
     related: Related,
     built: Option<Built>,
@@ -147,15 +131,7 @@ impl Session {
         base_url: Option<String>,
     ) -> (Session, Result<Outcome, Vec<Diagnostic>>) {
         let mut session = Session {
-            root: root.to_path_buf(),
-            absolute_roots: [std::path::absolute(root), root.canonicalize()]
-                .into_iter()
-                .flatten()
-                .collect(),
-            base_url,
-            config: None,
-            files: ContentFiles::default(),
-            parsed: HashMap::new(),
+            sources: Sources::new(root, base_url),
             bodies: Bodies::default(),
             related: Related::default(),
             built: None,
@@ -177,7 +153,7 @@ impl Session {
     /// Rebuilds after the files at `paths` (relative to the root, or absolute below it) changed,
     /// were created or were removed. On failure the previous build stays as it was.
     pub fn update(&mut self, paths: &[PathBuf]) -> Result<Outcome, Vec<Diagnostic>> {
-        let edits = self.classify(paths);
+        let edits = self.sources.classify(paths);
         self.rebuild(edits)
     }
 
@@ -236,47 +212,6 @@ impl Session {
         self.put_site_wide(work.run())
     }
 
-    /// Sorts changed paths into what they require.
-    fn classify(&self, paths: &[PathBuf]) -> Edits {
-        let mut edits = Edits::default();
-        let templates = Path::new(THEME_DIR).join("templates");
-        let theme_static = Path::new(THEME_DIR).join("static");
-        for path in paths {
-            let rel = self
-                .absolute_roots
-                .iter()
-                .find_map(|root| path.strip_prefix(root).ok())
-                .unwrap_or(path);
-            if rel.components().any(|c| content::is_ignored(c.as_os_str())) {
-                continue;
-            }
-            if rel == Path::new("site.yaml") {
-                edits.config = true;
-            } else if rel.starts_with(&templates) {
-                edits.templates = true;
-            } else if rel.starts_with("static") || rel.starts_with(&theme_static) {
-                edits.files.insert(rel.to_path_buf());
-            } else if rel.starts_with("content") {
-                let is_file = self.root.join(rel).is_file();
-                if self.parsed.contains_key(rel) && is_file {
-                    edits.pages.insert(rel.to_path_buf());
-                } else if self.files.assets.iter().any(|a| a == rel) && is_file {
-                    edits.files.insert(rel.to_path_buf());
-                } else if is_file || self.root.join(rel).exists() || self.knows_below(rel) {
-                    // Added, removed, or a folder created, renamed or deleted.
-                    edits.discover = true;
-                }
-            }
-        }
-        edits
-    }
-
-    /// Whether a content file lies at or below `path`, e.g. in a folder just renamed away.
-    fn knows_below(&self, path: &Path) -> bool {
-        self.parsed.keys().any(|p| p.starts_with(path))
-            || self.files.assets.iter().any(|p| p.starts_with(path))
-    }
-
     fn rebuild(&mut self, edits: Edits) -> Result<Outcome, Vec<Diagnostic>> {
         let result = self.build(edits);
         self.in_sync = result.is_ok();
@@ -284,67 +219,22 @@ impl Session {
     }
 
     fn build(&mut self, edits: Edits) -> Result<Outcome, Vec<Diagnostic>> {
-        let mut problems = Diagnostics::new();
-        let max_mb = self.config.as_ref().map(|c| c.max_file_mb);
-        if edits.config || self.config.is_none() {
-            self.config = None;
-            match Config::load(&self.root, self.base_url.as_deref()) {
-                Ok(config) => self.config = Some(config),
-                Err(problem) => problems.push(problem),
-            }
-        }
-        let mut reparse: BTreeSet<PathBuf> = edits.pages.clone();
-        if edits.discover {
-            let (files, walk_problems) = content::discover(&self.root);
-            problems.extend(walk_problems);
-            let present: HashSet<&PathBuf> = files.pages.iter().collect();
-            self.parsed.retain(|path, _| present.contains(path));
-            reparse.extend(
-                files
-                    .pages
-                    .iter()
-                    .filter(|p| !self.parsed.contains_key(*p))
-                    .cloned(),
-            );
-            self.files = files;
-        }
-        // Front matter names images and attachments, whose presence and size parsing checks;
-        // a new size limit may let a file in or keep it out.
-        let new_limit = self.config.as_ref().map(|c| c.max_file_mb) != max_mb;
-        let forced: BTreeSet<PathBuf> = self
-            .parsed
-            .iter()
-            .filter(|(_, parsed)| {
-                new_limit
-                    || parsed
-                        .source
-                        .as_ref()
-                        .is_some_and(|s| edits.files.iter().any(|f| names_file(s, f)))
-            })
-            .map(|(path, _)| path.clone())
-            .collect();
-        reparse.extend(forced.iter().cloned());
-        let css_only = !edits.config
-            && !edits.templates
-            && !edits.discover
-            && edits.pages.is_empty()
-            && forced.is_empty()
-            && !edits.files.is_empty()
-            && edits
-                .files
-                .iter()
-                .all(|f| f.extension().is_some_and(|e| e == "css"));
-        let reparsed = self.parse(&reparse, &forced);
+        let Read {
+            mut problems,
+            reparsed,
+            css_only,
+        } = self.sources.read(&edits);
         if let Some(outcome) = self.body_edits(&edits, &reparsed) {
             return outcome;
         }
-        for parsed in self.parsed.values() {
+        for parsed in self.sources.parsed.values() {
             problems.extend(parsed.problems.iter().cloned());
         }
-        let Some(config) = self.config.clone() else {
+        let Some(config) = self.sources.config.clone() else {
             return Err(problems.into_sorted());
         };
         let mut sources: Vec<Source> = self
+            .sources
             .parsed
             .values()
             .filter_map(|p| p.source.clone())
@@ -354,23 +244,23 @@ impl Session {
         self.bodies
             .get_mut()
             .unwrap_or_else(|p| p.into_inner())
-            .retain(|path, _| self.parsed.contains_key(path));
+            .retain(|path, _| self.sources.parsed.contains_key(path));
         let cache = KeptModel {
             bodies: &self.bodies,
-            parsed: &self.parsed,
+            parsed: &self.sources.parsed,
             related: &self.related,
         };
         let (site, warnings) = pipeline::model(
-            &self.root,
+            &self.sources.root,
             config,
             sources,
-            &self.files.assets,
+            &self.sources.files.assets,
             true,
             &cache,
             problems,
         )?;
 
-        let (statics, fingerprints) = pipeline::fingerprint(&self.root, &site)?;
+        let (statics, fingerprints) = pipeline::fingerprint(&self.sources.root, &site)?;
         // A stylesheet or script of new content has a new name, which every page links.
         let keep = self
             .built
@@ -379,7 +269,7 @@ impl Session {
         let (templates, tera, edited_templates) = match keep {
             Some(kept) if !edits.templates => (kept.templates.clone(), kept.tera.clone(), None),
             _ => {
-                let templates = theme::read_templates(&self.root)?;
+                let templates = theme::read_templates(&self.sources.root)?;
                 let tera = theme::compile(&templates, site.config.base_path(), &fingerprints)?;
                 let edited =
                     keep.map(|kept| theme::affected_templates(&kept.templates, &templates));
@@ -420,9 +310,8 @@ impl Session {
             .iter()
             .filter(|(path, file)| {
                 let edited = match file {
-                    StaticFile::Disk(from) => {
-                        changed_files.contains(from.strip_prefix(&self.root).unwrap_or(from))
-                    }
+                    StaticFile::Disk(from) => changed_files
+                        .contains(from.strip_prefix(&self.sources.root).unwrap_or(from)),
                     StaticFile::BuiltIn(_) | StaticFile::Made(..) => false,
                 };
                 kept.is_none_or(|kept| edited || kept.statics.get(*path) != Some(*file))
@@ -447,8 +336,14 @@ impl Session {
             }
         };
         let sink = MemorySink::default();
-        let mut rendered =
-            pipeline::write_pages(&self.root, &site, &tera, &copied, Some(reads), &sink);
+        let mut rendered = pipeline::write_pages(
+            &self.sources.root,
+            &site,
+            &tera,
+            &copied,
+            Some(reads),
+            &sink,
+        );
         if !rendered.problems.is_empty() {
             rendered.problems.sort();
             return Err(rendered.problems);
@@ -524,7 +419,7 @@ impl Session {
         let built = self.built.as_ref()?;
         let mut updates = Vec::new();
         for path in reparsed {
-            let parsed = &self.parsed[path];
+            let parsed = &self.sources.parsed[path];
             let source = parsed.source.as_ref()?;
             let index = built
                 .site
@@ -606,55 +501,6 @@ impl Session {
             sources: built.sources.clone(),
         }))
     }
-
-    /// Reads and parses the given Markdown files, skipping those whose bytes are unchanged
-    /// unless `forced` (a file they name changed). Returns the files parsed anew.
-    fn parse(&mut self, paths: &BTreeSet<PathBuf>, forced: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
-        let root = &self.root;
-        let parsed = &self.parsed;
-        let max_mb = self
-            .config
-            .as_ref()
-            .map_or(DEFAULT_MAX_FILE_MB, |c| c.max_file_mb);
-        let fresh: Vec<(PathBuf, Option<Parsed>)> = paths
-            .par_iter()
-            .map(|path| {
-                let bytes = match content::read_file(root, path, max_mb) {
-                    Ok(bytes) => bytes,
-                    Err(problem) => {
-                        // Too big, or gone since the event.
-                        let parsed = Parsed {
-                            hash: 0,
-                            source: None,
-                            problems: vec![problem],
-                        };
-                        return (path.clone(), Some(parsed));
-                    }
-                };
-                let hash = hash_of(&bytes);
-                if !forced.contains(path) && parsed.get(path).is_some_and(|p| p.hash == hash) {
-                    return (path.clone(), None);
-                }
-                let (source, problems) = content::parse_bytes(root, path, &bytes);
-                (
-                    path.clone(),
-                    Some(Parsed {
-                        hash,
-                        source,
-                        problems,
-                    }),
-                )
-            })
-            .collect();
-        let mut reparsed = Vec::new();
-        for (path, parsed) in fresh {
-            if let Some(parsed) = parsed {
-                self.parsed.insert(path.clone(), parsed);
-                reparsed.push(path);
-            }
-        }
-        reparsed
-    }
 }
 
 /// Puts fresh site-wide outputs in place of the last ones, removing any no longer made;
@@ -685,48 +531,6 @@ fn merge(files: &mut Files, fresh: Files) -> Vec<String> {
     }
     changed.sort();
     changed
-}
-
-/// What a set of changed paths requires.
-#[derive(Debug, Default)]
-struct Edits {
-    config: bool,
-    templates: bool,
-    /// Content files were added or removed, or folders changed: find them all again.
-    discover: bool,
-    /// Markdown files whose text may have changed.
-    pages: BTreeSet<PathBuf>,
-    /// Other files: static files and content assets.
-    files: BTreeSet<PathBuf>,
-}
-
-impl Edits {
-    fn everything() -> Edits {
-        Edits {
-            config: true,
-            templates: true,
-            discover: true,
-            ..Edits::default()
-        }
-    }
-}
-
-fn hash_of(value: impl Hash) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    value.hash(&mut hasher);
-    hasher.finish()
-}
-
-/// Whether the page's front matter names the file at `path` (relative to the root).
-fn names_file(source: &Source, path: &Path) -> bool {
-    let names = source
-        .meta
-        .image
-        .iter()
-        .chain(source.meta.attachments.iter().map(|a| &a.file));
-    names
-        .into_iter()
-        .any(|name| images::named_source(&source.dir(), name) == path)
 }
 
 /// Rendered Markdown by file, with what it was rendered from.
@@ -794,28 +598,6 @@ impl ModelCache for KeptModel<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn source(path: &str, front_matter: &str) -> Source {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/serve");
-        let text = format!("---\n{front_matter}\n---\nBody\n");
-        let (source, _) = content::parse_bytes(&root, Path::new(path), text.as_bytes());
-        source.expect("front matter reads")
-    }
-
-    #[test]
-    fn a_page_names_its_image_and_attachments_beside_it_or_under_static() {
-        let page = source(
-            "content/resources/kit/index.md",
-            "title: Kit\nimage: /images/photo-01.png\nattachments:\n  - file: plan.pdf\n    title: Plan",
-        );
-        assert!(names_file(&page, Path::new("static/images/photo-01.png")));
-        assert!(names_file(
-            &page,
-            Path::new("content/resources/kit/plan.pdf")
-        ));
-        assert!(!names_file(&page, Path::new("content/resources/plan.pdf")));
-        assert!(!names_file(&page, Path::new("static/images/photo-02.png")));
-    }
 
     #[test]
     fn merging_counts_only_files_whose_bytes_differ() {

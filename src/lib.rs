@@ -11,7 +11,8 @@
 //! - render and write: `render` (pages through Tera), `publish` (feed, sitemap, redirects),
 //!   `search` (the search index), `cms` (the editor's files), `assets`, into an `output` sink;
 //! - drive: `pipeline` runs it all once for `build` and `check`; `incremental` keeps it warm
-//!   and `serve` (with `watch` and `cms_backend`) serves what it makes.
+//!   (with `sources`, the files as last read) and `serve` (with `watch` and `cms_backend`)
+//!   serves what it makes.
 //!
 //! Every layer reports problems as `diagnostics::Diagnostic`. `tests/layout.rs` proves that no
 //! module imports one that imports it back. Modules that only the crate uses are private, so
@@ -43,6 +44,7 @@ pub mod schema;
 pub mod search;
 pub mod serve;
 pub mod site;
+mod sources;
 mod theme;
 mod view;
 mod watch;
