@@ -13,7 +13,7 @@ use tera::Tera;
 
 use crate::content::Source;
 use crate::diagnostics::Diagnostic;
-use crate::jobs;
+use crate::jobs::{self, Job};
 use crate::links;
 use crate::output::{Files, MemorySink};
 use crate::paths::output_path;
@@ -452,6 +452,10 @@ impl Session {
         let built = self.built.as_mut()?;
         let mut warnings = Vec::new();
         let site = Arc::make_mut(&mut built.site);
+        let edited: Vec<PathBuf> = updates
+            .iter()
+            .map(|(_, source, _)| source.path.clone())
+            .collect();
         for (index, source, body) in updates {
             let page = &mut site.pages[index];
             page.source = source;
@@ -459,11 +463,23 @@ impl Session {
             page.part = body.part;
             warnings.extend(body.problems);
         }
+        // Only the pages that show an edited page can change: the others' contexts hold none
+        // of its values, and the values every page shares come from front matter alone.
+        let showing: HashSet<&String> = built
+            .reads
+            .iter()
+            .filter(|(_, reads)| edited.iter().any(|path| reads.shows(path)))
+            .map(|(url, _)| url)
+            .collect();
+        let candidates: Vec<Job> = jobs::all_jobs(&built.site)
+            .into_iter()
+            .filter(|&job| showing.contains(&jobs::job_url(&built.site, job)))
+            .collect();
         let sink = MemorySink::default();
         let rendered = render::render_changed(
             &built.site,
             &built.tera,
-            &jobs::all_jobs(&built.site),
+            &candidates,
             Some(&built.reads),
             &sink,
         );
@@ -491,7 +507,7 @@ impl Session {
         built.changed.sort();
         built.files = Arc::new(files);
         built.rendered = rendered.urls.len();
-        built.reads = rendered.reads;
+        built.reads.extend(rendered.reads);
         Some(Ok(Outcome {
             files: built.files.clone(),
             changed: built.changed.clone(),

@@ -3,9 +3,10 @@
 //! The data every page shares (site, menus, taxonomies, page summaries) is turned into
 //! template values once and shared by reference.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hasher};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use rayon::prelude::*;
@@ -111,6 +112,8 @@ pub fn render_changed(
 pub struct Reads {
     template: &'static str,
     values: BTreeMap<&'static str, u64>,
+    /// The source files of the pages whose values went into the context, sorted.
+    pages: Vec<PathBuf>,
 }
 
 impl Reads {
@@ -118,6 +121,28 @@ impl Reads {
     pub fn template(&self) -> &str {
         self.template
     }
+
+    /// Whether the context holds values of the page from the source file at `path`: if not,
+    /// nothing but its front matter (which every page's shared values come from) can matter.
+    pub fn shows(&self, path: &Path) -> bool {
+        self.pages
+            .binary_search_by(|p| p.as_path().cmp(path))
+            .is_ok()
+    }
+}
+
+thread_local! {
+    /// The pages shown by the job whose context this thread is building, when recording.
+    static SHOWN: RefCell<Option<BTreeSet<usize>>> = const { RefCell::new(None) };
+}
+
+/// Notes that the job whose context is being built shows page `index`.
+fn note_shown(index: usize) {
+    SHOWN.with(|shown| {
+        if let Some(shown) = shown.borrow_mut().as_mut() {
+            shown.insert(index);
+        }
+    });
 }
 
 /// A job's template context, and its reads recorded as values go in.
@@ -432,6 +457,7 @@ impl<'a> Shared<'a> {
     }
 
     fn summary_of(&self, index: usize) -> Value {
+        note_shown(index);
         self.summaries[index]
             .get_or_init(|| self.summary(&self.site.pages[index]))
             .clone()
@@ -559,6 +585,7 @@ impl<'a> Shared<'a> {
             .ancestors(index)
             .into_iter()
             .map(|i| {
+                note_shown(i);
                 let p = &self.site.pages[i];
                 LinkView {
                     title: if p.is_home() {
@@ -606,6 +633,9 @@ impl<'a> Shared<'a> {
     fn context_of(&self, job: Job, recording: bool) -> (String, &'static str, Recorded) {
         let site = self.site;
         let url = job_url(site, job);
+        if recording {
+            SHOWN.with(|shown| *shown.borrow_mut() = Some(BTreeSet::new()));
+        }
         let mut context = self.context(&url, recording);
         let template = match job {
             Job::Page(i) | Job::SectionPage(i, _) => {
@@ -701,6 +731,14 @@ impl<'a> Shared<'a> {
             }
         };
         context.record_template(template);
+        let shown = SHOWN.with(|shown| shown.borrow_mut().take());
+        let mut pages: Vec<PathBuf> = shown
+            .into_iter()
+            .flatten()
+            .map(|i| site.pages[i].source.path.clone())
+            .collect();
+        pages.sort();
+        context.reads.pages = pages;
         (url, template, context)
     }
 
@@ -873,6 +911,16 @@ mod tests {
             assert_ne!(before.get(url), after.get(url), "{url}");
         }
         assert_eq!(before.get("/404.html"), after.get("/404.html"));
+    }
+
+    #[test]
+    fn a_job_records_the_pages_it_shows_by_source_file() {
+        let reads = reads(&site("A", ""));
+        let a = Path::new("content/case-studies/a.md");
+        let b = Path::new("content/case-studies/b.md");
+        assert!(reads["/case-studies/"].shows(a) && reads["/case-studies/"].shows(b));
+        assert!(reads["/case-studies/a/"].shows(a));
+        assert!(!reads["/404.html"].shows(a));
     }
 
     #[test]
