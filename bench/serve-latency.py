@@ -335,6 +335,7 @@ def main():
     parser.add_argument("--communities", type=Path,
                         default=PROJECT / "target" / "release" / "communities")
     parser.add_argument("--hugo", type=Path, help="a hugo binary, to measure `hugo server` too")
+    parser.add_argument("--no-communities", action="store_true", help="measure Hugo alone")
     args = parser.parse_args()
     paces = [float(p) for p in args.paces.split(",")]
     kinds = args.kinds.split(",")
@@ -345,7 +346,7 @@ def main():
     try:
         rows = []
         memory = {}
-        servers = [("communities", "communities")]
+        servers = [] if args.no_communities else [("communities", "communities")]
         if args.hugo:
             servers.append(("hugo", "hugo"))
         for name, flavor in servers:
