@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use image::imageops::FilterType;
 use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 use pulldown_cmark_escape::{escape_href, escape_html};
 use serde::{Deserialize, Serialize};
@@ -24,7 +23,7 @@ use crate::diagnostics::Diagnostic;
 pub const PUBLISHED_DIR: &str = "pictures";
 
 /// Changes whenever processing changes what it makes, so old cache entries are not reused.
-const PROCESSING_VERSION: &str = "1";
+const PROCESSING_VERSION: &str = "2";
 
 /// Hex digits of the cache key kept in a published name.
 const NAME_HASH_LENGTH: usize = 10;
@@ -622,10 +621,11 @@ fn encode(bytes: &[u8], names: &Names, settings: &Settings) -> Result<Picture, P
         std::process::id(),
         std::thread::current().id()
     ));
-    let written = write_variants(&image, &widths, transparent, settings, &staging);
+    let upright = (image.width(), image.height());
+    let written = write_variants(image, &widths, transparent, settings, &staging);
     let entry = Entry {
-        width: image.width(),
-        height: image.height(),
+        width: upright.0,
+        height: upright.1,
         widths,
         fallback: fallback.to_string(),
     };
@@ -730,58 +730,68 @@ fn has_transparency(image: &DynamicImage) -> bool {
 
 /// Each width as WebP and as the fallback, each smaller one resized from the one above it.
 fn write_variants(
-    image: &DynamicImage,
+    image: DynamicImage,
     widths: &[u32],
     transparent: bool,
     settings: &Settings,
     dir: &Path,
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let mut current = std::borrow::Cow::Borrowed(image);
+    // Converted once: every width is resized from, and encoded from, the same pixel layout.
+    let mut current = if transparent {
+        DynamicImage::ImageRgba8(image.into_rgba8())
+    } else {
+        DynamicImage::ImageRgb8(image.into_rgb8())
+    };
+    // `fast_image_resize` (SIMD) resizes a 12-megapixel photo to the four default widths
+    // about nine times faster than `image`'s resize, with the same filter (see the README).
+    let mut resizer = fast_image_resize::Resizer::new();
+    let options = fast_image_resize::ResizeOptions::new().resize_alg(
+        fast_image_resize::ResizeAlg::Convolution(fast_image_resize::FilterType::CatmullRom),
+    );
     for &width in widths.iter().rev() {
         if width != current.width() {
             let height = ((u64::from(current.height()) * u64::from(width)
                 + u64::from(current.width()) / 2)
                 / u64::from(current.width()))
             .max(1) as u32;
-            current = std::borrow::Cow::Owned(current.resize_exact(
-                width,
-                height,
-                FilterType::CatmullRom,
-            ));
+            let mut smaller = DynamicImage::new(width, height, current.color());
+            resizer
+                .resize(&current, &mut smaller, &options)
+                .map_err(std::io::Error::other)?;
+            current = smaller;
         }
         let (w, h) = (current.width(), current.height());
-        if transparent {
-            let rgba = current.to_rgba8();
-            if settings.webp {
-                let webp =
-                    webp::Encoder::from_rgba(&rgba, w, h).encode(f32::from(settings.quality));
-                std::fs::write(dir.join(format!("{width}.webp")), &*webp)?;
-            }
-            let mut png = Vec::new();
-            DynamicImage::ImageRgba8(rgba)
-                .write_with_encoder(image::codecs::png::PngEncoder::new_with_quality(
-                    &mut png,
+        if settings.webp {
+            let encoder = if transparent {
+                webp::Encoder::from_rgba(current.as_bytes(), w, h)
+            } else {
+                webp::Encoder::from_rgb(current.as_bytes(), w, h)
+            };
+            let webp = encoder.encode(f32::from(settings.quality));
+            std::fs::write(dir.join(format!("{width}.webp")), &*webp)?;
+        }
+        let mut fallback = Vec::new();
+        let (written, extension) = if transparent {
+            (
+                current.write_with_encoder(image::codecs::png::PngEncoder::new_with_quality(
+                    &mut fallback,
                     image::codecs::png::CompressionType::Best,
                     image::codecs::png::FilterType::Adaptive,
-                ))
-                .map_err(std::io::Error::other)?;
-            std::fs::write(dir.join(format!("{width}.png")), png)?;
+                )),
+                "png",
+            )
         } else {
-            let rgb = current.to_rgb8();
-            if settings.webp {
-                let webp = webp::Encoder::from_rgb(&rgb, w, h).encode(f32::from(settings.quality));
-                std::fs::write(dir.join(format!("{width}.webp")), &*webp)?;
-            }
-            let mut jpeg = Vec::new();
-            DynamicImage::ImageRgb8(rgb)
-                .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
-                    &mut jpeg,
+            (
+                current.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+                    &mut fallback,
                     settings.quality,
-                ))
-                .map_err(std::io::Error::other)?;
-            std::fs::write(dir.join(format!("{width}.jpg")), jpeg)?;
-        }
+                )),
+                "jpg",
+            )
+        };
+        written.map_err(std::io::Error::other)?;
+        std::fs::write(dir.join(format!("{width}.{extension}")), fallback)?;
     }
     Ok(())
 }
