@@ -485,6 +485,10 @@ impl<'a, 'c> Renderer<'a, 'c> {
             self.flush_html();
         }
         if let Event::Text(t) = event {
+            // An unmatched `[` is a text event of its own.
+            if &*t == "[" {
+                self.undefined_footnote(offset);
+            }
             self.pending_text.push_str(&t);
             return;
         }
@@ -1035,6 +1039,29 @@ impl<'a, 'c> Renderer<'a, 'c> {
         self.push(Event::Html(html.into()));
     }
 
+    /// A `[^label]` the parser left as text, as no footnote of that label is defined.
+    fn undefined_footnote(&mut self, offset: usize) {
+        let label = self.locator.body[offset..]
+            .strip_prefix("[^")
+            .and_then(|rest| rest.split_once(']'))
+            .map(|(label, _)| label)
+            .filter(|label| !label.is_empty() && !label.contains(char::is_whitespace));
+        let Some(label) = label.filter(|_| self.part.is_none()) else {
+            return;
+        };
+        let hint = format!(
+            "write the note below the paragraph, on a line of its own: [^{label}]: The note's text"
+        );
+        self.warn(
+            offset,
+            ProblemKind::ContentQuality,
+            format!(
+                "the footnote [^{label}] has no note, so the page shows \"[^{label}]\" as it is"
+            ),
+            &hint,
+        );
+    }
+
     /// The footnotes, in the order first referred to, each with links back to its references.
     fn footnote_section(&mut self) {
         let mut unused: Vec<usize> = self
@@ -1334,6 +1361,28 @@ mod tests {
             &resolver,
         );
         assert_eq!(out.anchors, ["notes", "fn-notes", "fnref-notes"]);
+    }
+
+    #[test]
+    fn a_footnote_reference_with_no_note_is_a_warning_at_its_column_and_others_are_not() {
+        let (_, problems) = render(
+            "Spent [^grant] and [^fund].\n\n[^fund]: N.\n\n`[^code]` and \\[^escaped] and [^ spaced]\n\n    [^block]\n",
+            &ctx(),
+            &resolver,
+        );
+        let places: Vec<_> = problems
+            .iter()
+            .map(|p| (p.line(), p.column(), p.message.clone()))
+            .collect();
+        assert_eq!(
+            places,
+            [(
+                Some(5),
+                Some(7),
+                "the footnote [^grant] has no note, so the page shows \"[^grant]\" as it is"
+                    .to_string()
+            )]
+        );
     }
 
     #[test]
