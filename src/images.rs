@@ -29,8 +29,11 @@ const PROCESSING_VERSION: &str = "2";
 const NAME_HASH_LENGTH: usize = 10;
 
 /// How wide the theme shows a picture in the text, for the browser to choose a file before
-/// the stylesheet loads: the text column (`.prose`) is 42rem inside 1.25rem margins.
-pub const SIZES_TEXT: &str = "(min-width: 44.5rem) 42rem, calc(100vw - 2.5rem)";
+/// the stylesheet loads: the text column (`.prose`) is 42rem inside 1.25rem margins, 1rem up to
+/// 40rem wide windows. `tests/images.rs` checks it, and the templates' `sizes`, against
+/// style.css.
+pub const SIZES_TEXT: &str =
+    "(min-width: 44.5rem) 42rem, (min-width: 40.01rem) calc(100vw - 2.5rem), calc(100vw - 2rem)";
 
 /// Extensions of formats browsers cannot show, with what the file is, for the error.
 const UNSHOWABLE: [(&str, &str); 16] = [
