@@ -112,9 +112,15 @@ pub fn model(
     let (static_assets, static_problems) = find_static_files(root);
     problems.extend(static_problems);
     let pictures = Arc::new(Pictures::new(root, &config));
-    let (mut site, model_problems) =
-        Site::build_cached(config, sources, &assets, drafts, cache, pictures);
-    site.static_files = static_assets;
+    let (site, model_problems) = Site::build_cached(
+        config,
+        sources,
+        &assets,
+        static_assets,
+        drafts,
+        cache,
+        pictures,
+    );
     problems.extend(model_problems);
     problems.extend(links::check(&site));
     problems.extend(owners::check(&site));

@@ -144,14 +144,24 @@ impl Site {
         drafts: bool,
     ) -> (Site, Vec<Diagnostic>) {
         let pictures = Arc::new(Pictures::off());
-        Site::build_cached(config, sources, asset_paths, drafts, &NoCache, pictures)
+        Site::build_cached(
+            config,
+            sources,
+            asset_paths,
+            Vec::new(),
+            drafts,
+            &NoCache,
+            pictures,
+        )
     }
 
-    /// `build`, taking each body's rendered Markdown from `cache` when it is there.
+    /// `build` with the site's static files, taking each body's rendered Markdown from `cache`
+    /// when it is there.
     pub fn build_cached(
         config: Config,
         sources: Vec<Source>,
         asset_paths: &[PathBuf],
+        static_files: Vec<Asset>,
         drafts: bool,
         cache: &dyn ModelCache,
         pictures: Arc<Pictures>,
@@ -191,9 +201,9 @@ impl Site {
             asset_paths_rel.hash(&mut hasher);
             // Raw HTML is kept, cleaned or refused by these.
             (config.html.sanitize, &config.html.iframe_hosts).hash(&mut hasher);
-            // A picture's published names follow its bytes: pages showing a changed picture
-            // are rendered again.
-            for asset in &assets {
+            // A picture's published names follow its bytes: pages showing a changed or new
+            // picture, beside them or under `static/`, are rendered again.
+            for asset in assets.iter().chain(&static_files) {
                 pictures.version(&asset.source).hash(&mut hasher);
             }
             hasher.finish()
@@ -264,7 +274,7 @@ impl Site {
                 pages,
                 taxonomies,
                 assets,
-                static_files: Vec::new(),
+                static_files,
                 drafts_left_out: drafts_left_out.into_iter().collect(),
                 pictures,
             },

@@ -835,3 +835,67 @@ fn every_sizes_attribute_matches_the_width_the_stylesheet_shows_the_picture_at()
         drifts[..drifts.len().min(12)].join("\n")
     );
 }
+
+/// The addresses of every picture file the preview's page `hall/index.html` shows, and
+/// whether each is among the files the preview serves.
+fn preview_pictures(outcome: &communities::incremental::Outcome) -> Vec<(String, bool)> {
+    let page = String::from_utf8_lossy(&outcome.files["hall/index.html"]).into_owned();
+    let document = scraper::Html::parse_document(&page);
+    let mut shown = Vec::new();
+    for element in select(&document, "article source, article img") {
+        let srcset = element.value().attr("srcset");
+        let urls = srcset.into_iter().flat_map(candidates).map(|(url, _)| url);
+        let src = element.value().attr("src").map(str::to_string);
+        for url in urls.chain(src) {
+            let served = outcome.files.contains_key(url.trim_start_matches('/'));
+            shown.push((url, served));
+        }
+    }
+    shown
+}
+
+#[test]
+fn the_preview_shows_a_changed_or_added_picture_under_static_at_its_new_name() {
+    let site = fixture("images");
+    let root = site.path();
+    put(root, "static/photo.jpg", &jpeg(&photo(500, 300), &[]));
+    page(
+        root,
+        "",
+        "![The hall](/photo.jpg)\n\n![The garden](/garden.jpg)",
+    );
+    let (mut session, first) = communities::incremental::Session::new(root, None);
+    assert!(first.is_err(), "/garden.jpg does not exist yet");
+
+    put(root, "static/garden.jpg", &jpeg(&photo(400, 300), &[]));
+    let added = session
+        .update(&[root.join("static/garden.jpg")])
+        .unwrap_or_else(|p| panic!("{p:?}"));
+    let before = preview_pictures(&added);
+    assert!(
+        before.iter().any(|(url, _)| url.contains("/garden-400.")),
+        "the added picture is processed: {before:?}"
+    );
+    assert!(before.iter().all(|(_, served)| *served), "{before:?}");
+
+    put(root, "static/photo.jpg", &jpeg(&photo(500, 320), &[]));
+    let changed = session
+        .update(&[root.join("static/photo.jpg")])
+        .unwrap_or_else(|p| panic!("{p:?}"));
+    let after = preview_pictures(&changed);
+    assert!(after.iter().all(|(_, served)| *served), "{after:?}");
+    let photo_urls = |shown: &[(String, bool)]| -> Vec<String> {
+        shown
+            .iter()
+            .filter(|(url, _)| url.contains("/photo-"))
+            .map(|(url, _)| url.clone())
+            .collect()
+    };
+    assert!(!photo_urls(&after).is_empty(), "{after:?}");
+    assert!(
+        photo_urls(&after)
+            .iter()
+            .all(|url| !photo_urls(&before).contains(url)),
+        "the changed picture keeps its old names: {after:?}"
+    );
+}
