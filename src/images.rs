@@ -805,6 +805,8 @@ pub struct InText<'a> {
     pub pictures: &'a Pictures,
     /// The page shows no picture above its text, so the text's first picture is its lead.
     pub lead: bool,
+    /// The content file at a site path, for pictures named by their address on the site.
+    pub content_file: &'a (dyn Fn(&str) -> Option<PathBuf> + Sync),
 }
 
 /// How one `<picture>` is shown.

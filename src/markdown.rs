@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 use percent_encoding::percent_decode_str;
 use pulldown_cmark::{
@@ -881,7 +881,12 @@ impl<'a, 'c> Renderer<'a, 'c> {
     /// wrong with the file is reported where the text names it.
     fn processed_picture(&mut self, picture: &Picture, decorative: bool) -> Option<String> {
         let in_text = self.ctx.pictures?;
-        let source = linked_file(&picture.dest, self.ctx.content_path, self.ctx.base_path)?;
+        let source = linked_file(
+            &picture.dest,
+            self.ctx.content_path,
+            self.ctx.base_path,
+            in_text.content_file,
+        )?;
         let made = in_text.pictures.get(&source)?;
         let problem = match &made {
             Ok(made) => made.too_small.clone(),
@@ -1268,8 +1273,15 @@ pub fn content_target(path: &str, from: &str) -> Option<Result<String, ()>> {
 }
 
 /// The file a link or picture's address names, relative to the site root: a file of
-/// `content/`, or of `static/` for a site path such as `/images/logo.png`.
-pub fn linked_file(dest: &str, from: &str, base_path: &str) -> Option<std::path::PathBuf> {
+/// `content/`, by its path or by the site path `content_file` knows it at
+/// (`/case-studies/hall/photo.jpg`), or else of `static/` for a site path such as
+/// `/images/logo.png`.
+pub fn linked_file(
+    dest: &str,
+    from: &str,
+    base_path: &str,
+    content_file: &dyn Fn(&str) -> Option<PathBuf>,
+) -> Option<PathBuf> {
     let (path, _) = split_anchor(dest);
     match content_target(path, from) {
         Some(Ok(target)) => Some(Path::new("content").join(target)),
@@ -1280,7 +1292,10 @@ pub fn linked_file(dest: &str, from: &str, base_path: &str) -> Option<std::path:
                 .strip_prefix('/')
                 .filter(|r| !r.starts_with('/'))?;
             let decoded = percent_decode_str(rest).decode_utf8_lossy();
-            Some(Path::new("static").join(normalise(&decoded)?))
+            let path = normalise(&decoded)?;
+            Some(
+                content_file(&format!("/{path}")).unwrap_or_else(|| Path::new("static").join(path)),
+            )
         }
     }
 }

@@ -21,7 +21,7 @@ use crate::owners;
 use crate::publish;
 use crate::render::{self, THEME_DIR};
 use crate::search;
-use crate::site::{Asset, ModelCache, NoCache, Site};
+use crate::site::{self, Asset, ModelCache, NoCache, Site};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -179,6 +179,8 @@ fn static_files(root: &Path, site: &Site) -> BTreeMap<String, StaticFile> {
 
 /// Files pages link to (not show): attachments, and Markdown links that are not pictures.
 fn linked_files(site: &Site) -> HashSet<PathBuf> {
+    let content_files = site::content_files_by_url(&site.assets);
+    let content_file = |url: &str| content_files.get(url).map(|p| p.to_path_buf());
     site.pages
         .iter()
         .flat_map(|page| {
@@ -198,6 +200,7 @@ fn linked_files(site: &Site) -> HashSet<PathBuf> {
                         &l.dest,
                         &page.source.content_path,
                         site.config.base_path(),
+                        &content_file,
                     )
                 });
             attachments.chain(links).collect::<Vec<_>>()

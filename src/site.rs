@@ -4,7 +4,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -209,11 +209,14 @@ impl Site {
             hasher.finish()
         };
 
+        let content_files = content_files_by_url(&assets);
+        let content_file = |url: &str| content_files.get(url).map(|p| p.to_path_buf());
         let ctx = BodyContext {
             resolve: &|path| targets.get(path).cloned(),
             base_path: config.base_path(),
             sanitizer: sanitizer.as_ref(),
             pictures: &pictures,
+            content_file: &content_file,
         };
         let bodies: Vec<Body> = published
             .par_iter()
@@ -240,8 +243,12 @@ impl Site {
             .zip(&bodies)
             .for_each(|(source, body)| {
                 for link in body.rendered.links.iter().filter(|l| l.picture) {
-                    let file =
-                        markdown::linked_file(&link.dest, &source.content_path, config.base_path());
+                    let file = markdown::linked_file(
+                        &link.dest,
+                        &source.content_path,
+                        config.base_path(),
+                        &content_file,
+                    );
                     if let Some(file) = file {
                         pictures.get(&file);
                     }
@@ -306,11 +313,14 @@ impl Site {
             .html
             .sanitize
             .then(|| Sanitizer::new(&self.config.html.iframe_hosts));
+        let content_files = content_files_by_url(&self.assets);
+        let content_file = |url: &str| content_files.get(url).map(|p| p.to_path_buf());
         let ctx = BodyContext {
             resolve: &resolve,
             base_path: self.config.base_path(),
             sanitizer: sanitizer.as_ref(),
             pictures: &self.pictures,
+            content_file: &content_file,
         };
         render_body(source, &ctx)
     }
@@ -347,6 +357,16 @@ struct BodyContext<'a> {
     base_path: &'a str,
     sanitizer: Option<&'a Sanitizer>,
     pictures: &'a Pictures,
+    content_file: &'a (dyn Fn(&str) -> Option<PathBuf> + Sync),
+}
+
+/// Files of `content/` by their site path, e.g. `/case-studies/hall/photo.jpg`.
+pub fn content_files_by_url(assets: &[Asset]) -> HashMap<&str, &Path> {
+    assets
+        .iter()
+        .filter(|a| a.source.starts_with("content"))
+        .map(|a| (a.url.as_str(), a.source.as_path()))
+        .collect()
 }
 
 /// What is wrong with the picture a page's front matter names, at its `image:` line.
@@ -372,6 +392,7 @@ fn render_body(source: &Source, with: &BodyContext) -> Body {
         pictures: Some(InText {
             pictures: with.pictures,
             lead: source.meta.image.is_none(),
+            content_file: with.content_file,
         }),
     };
     let (rendered, problems) = markdown::render(&source.body, &ctx, with.resolve);

@@ -899,3 +899,27 @@ fn the_preview_shows_a_changed_or_added_picture_under_static_at_its_new_name() {
         "the changed picture keeps its old names: {after:?}"
     );
 }
+
+#[test]
+fn a_picture_named_by_its_address_on_the_site_is_processed_like_any_other() {
+    let site = fixture("images");
+    let root = site.path();
+    put(root, "content/hall/hall.jpg", &jpeg(&photo(900, 600), &[]));
+    write(
+        root,
+        "content/visit.md",
+        "---\ntitle: Visit\n---\n![The hall](/hall/hall.jpg)\n\n[Full size](/hall/hall.jpg)\n",
+    );
+    page(root, "", "Text.");
+    build(root).unwrap_or_else(|p| panic!("{p:?}"));
+    let document = html(root, "public/visit/index.html");
+    let sources = select(&document, "article picture source");
+    let srcset = sources
+        .first()
+        .and_then(|s| s.value().attr("srcset"))
+        .unwrap_or_else(|| panic!("no processed picture: {}", document.html()));
+    let widths: Vec<u32> = candidates(srcset).into_iter().map(|(_, w)| w).collect();
+    assert_eq!(widths, [480, 800, 900]);
+    // Linked for download by the same address, the original is published too.
+    assert!(root.join("public/hall/hall.jpg").is_file());
+}
