@@ -155,8 +155,11 @@ pub struct Pictures {
     /// `None` processes nothing: pictures are shown as written.
     settings: Option<Settings>,
     cache: PathBuf,
+    /// Pictures not in the cache are encoded into it; else they are only checked.
+    encode: bool,
     done: Mutex<HashMap<PathBuf, Slot>>,
     encoded: AtomicUsize,
+    checked: AtomicUsize,
     reused: AtomicUsize,
 }
 
@@ -165,19 +168,33 @@ pub struct Pictures {
 pub struct Work {
     /// Pictures decoded and encoded.
     pub encoded: usize,
+    /// Pictures decoded to be checked, and not encoded.
+    pub checked: usize,
     /// Pictures taken from the cache.
     pub reused: usize,
 }
 
 impl Pictures {
+    /// Makes the pictures of a build, taking them from the cache or storing them in it.
     pub fn new(root: &Path, config: &Config) -> Pictures {
         Pictures {
             root: root.to_path_buf(),
             settings: Some(Settings::new(&config.images, config.max_file_mb)),
             cache: root.join(&config.images.cache).join("images"),
+            encode: true,
             done: Mutex::default(),
             encoded: AtomicUsize::new(0),
+            checked: AtomicUsize::new(0),
             reused: AtomicUsize::new(0),
+        }
+    }
+
+    /// Finds every problem `new` would, but encodes and stores nothing: for `check`, which
+    /// publishes nothing. Pictures already in the cache are taken from it.
+    pub fn checking(root: &Path, config: &Config) -> Pictures {
+        Pictures {
+            encode: false,
+            ..Pictures::new(root, config)
         }
     }
 
@@ -187,8 +204,10 @@ impl Pictures {
             root: PathBuf::new(),
             settings: None,
             cache: PathBuf::new(),
+            encode: false,
             done: Mutex::default(),
             encoded: AtomicUsize::new(0),
+            checked: AtomicUsize::new(0),
             reused: AtomicUsize::new(0),
         }
     }
@@ -196,6 +215,7 @@ impl Pictures {
     pub fn work(&self) -> Work {
         Work {
             encoded: self.encoded.load(Ordering::Relaxed),
+            checked: self.checked.load(Ordering::Relaxed),
             reused: self.reused.load(Ordering::Relaxed),
         }
     }
@@ -328,9 +348,14 @@ impl Pictures {
                     self.reused.fetch_add(1, Ordering::Relaxed);
                     picture
                 }
-                None => {
+                None if self.encode => {
                     let picture = encode(&bytes, &names, settings)?;
                     self.encoded.fetch_add(1, Ordering::Relaxed);
+                    picture
+                }
+                None => {
+                    let picture = check_only(&bytes, &names, settings)?;
+                    self.checked.fetch_add(1, Ordering::Relaxed);
                     picture
                 }
             },
@@ -485,6 +510,17 @@ struct Entry {
 
 const ENTRY_FILE: &str = "picture.json";
 
+impl Entry {
+    fn of(image: &DynamicImage, transparent: bool, settings: &Settings) -> Entry {
+        Entry {
+            width: image.width(),
+            height: image.height(),
+            widths: widths_for(image.width(), settings),
+            fallback: if transparent { "png" } else { "jpg" }.to_string(),
+        }
+    }
+}
+
 fn read_entry(names: &Names, settings: &Settings) -> Option<Picture> {
     let text = std::fs::read(names.dir.join(ENTRY_FILE)).ok()?;
     let entry: Entry = serde_json::from_slice(&text).ok()?;
@@ -577,6 +613,41 @@ fn widths_for(width: u32, settings: &Settings) -> Vec<u32> {
 
 /// Decodes, turns upright, resizes and encodes a picture into its cache folder.
 fn encode(bytes: &[u8], names: &Names, settings: &Settings) -> Result<Picture, Problem> {
+    let (image, transparent) = decode(bytes, settings)?;
+    let entry = Entry::of(&image, transparent, settings);
+    let staging = names.dir.with_extension(format!(
+        "partial-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let written = write_variants(image, &entry.widths, transparent, settings, &staging);
+    let stored = written.and_then(|()| {
+        std::fs::write(
+            staging.join(ENTRY_FILE),
+            serde_json::to_vec(&entry).unwrap_or_default(),
+        )?;
+        // Another build may have made the same entry meanwhile: theirs is as good as ours.
+        if std::fs::rename(&staging, &names.dir).is_err() && names.dir.is_dir() {
+            std::fs::remove_dir_all(&staging)?;
+        }
+        Ok(())
+    });
+    stored.map_err(|e| {
+        let _ = std::fs::remove_dir_all(&staging);
+        Problem::error(
+            format!(
+                "the resized copies of this picture cannot be stored in {}: {e}",
+                names.dir.parent().unwrap_or(&names.dir).display()
+            ),
+            "check there is free disk space and that the cache folder can be written to (`images: cache` in site.yaml)",
+        )
+    })?;
+    Ok(picture_of(&entry, names, settings))
+}
+
+/// Decodes a picture and turns it upright, after every check that needs no pixel decoded;
+/// with whether it has transparent pixels.
+fn decode(bytes: &[u8], settings: &Settings) -> Result<(DynamicImage, bool), Problem> {
     let format = image::guess_format(bytes).map_err(|_| sniff_problem(bytes))?;
     let format_name = match format {
         ImageFormat::Jpeg => "JPEG",
@@ -617,43 +688,17 @@ fn encode(bytes: &[u8], names: &Names, settings: &Settings) -> Result<Picture, P
         image.apply_orientation(orientation);
     }
     let transparent = has_transparency(&image);
-    let fallback = if transparent { "png" } else { "jpg" };
-    let widths = widths_for(image.width(), settings);
-    let staging = names.dir.with_extension(format!(
-        "partial-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    let upright = (image.width(), image.height());
-    let written = write_variants(image, &widths, transparent, settings, &staging);
-    let entry = Entry {
-        width: upright.0,
-        height: upright.1,
-        widths,
-        fallback: fallback.to_string(),
-    };
-    let stored = written.and_then(|()| {
-        std::fs::write(
-            staging.join(ENTRY_FILE),
-            serde_json::to_vec(&entry).unwrap_or_default(),
-        )?;
-        // Another build may have made the same entry meanwhile: theirs is as good as ours.
-        if std::fs::rename(&staging, &names.dir).is_err() && names.dir.is_dir() {
-            std::fs::remove_dir_all(&staging)?;
-        }
-        Ok(())
-    });
-    stored.map_err(|e| {
-        let _ = std::fs::remove_dir_all(&staging);
-        Problem::error(
-            format!(
-                "the resized copies of this picture cannot be stored in {}: {e}",
-                names.dir.parent().unwrap_or(&names.dir).display()
-            ),
-            "check there is free disk space and that the cache folder can be written to (`images: cache` in site.yaml)",
-        )
-    })?;
-    Ok(picture_of(&entry, names, settings))
+    Ok((image, transparent))
+}
+
+/// What `check` needs of a picture: every problem `encode` would find, and the sizes its
+/// files would have, without encoding or storing anything.
+fn check_only(bytes: &[u8], names: &Names, settings: &Settings) -> Result<Picture, Problem> {
+    let (image, transparent) = decode(bytes, settings)?;
+    let mut picture = picture_of(&Entry::of(&image, transparent, settings), names, settings);
+    // No file is made, and a check publishes none.
+    picture.files.clear();
+    Ok(picture)
 }
 
 /// Why bytes that are not JPEG, PNG, GIF or WebP cannot be published.

@@ -51,6 +51,14 @@ pub struct Summary {
 
 /// Everything the build reads, checked and modelled; `Err` holds every problem found.
 pub fn load(options: &Options) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
+    load_with(options, Pictures::new)
+}
+
+/// `load`, its pictures made by `pictures` (which `check` has only checked).
+fn load_with(
+    options: &Options,
+    pictures: fn(&Path, &Config) -> Pictures,
+) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
     let root = &options.root;
     let mut problems = Diagnostics::new();
     let config = Config::load(root, options.base_url.as_deref())
@@ -75,7 +83,8 @@ pub fn load(options: &Options) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic
     let Some(config) = config else {
         return Err(problems.into_sorted());
     };
-    model(
+    let pictures = pictures(root, &config);
+    model_with(
         root,
         config,
         sources,
@@ -83,6 +92,7 @@ pub fn load(options: &Options) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic
         options.drafts,
         &NoCache,
         problems,
+        pictures,
     )
 }
 
@@ -95,7 +105,26 @@ pub fn model(
     assets: &[PathBuf],
     drafts: bool,
     cache: &dyn ModelCache,
+    problems: Diagnostics,
+) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let pictures = Pictures::new(root, &config);
+    model_with(
+        root, config, sources, assets, drafts, cache, problems, pictures,
+    )
+}
+
+/// `model`, showing the pages' pictures as `pictures` makes them: the one way a check's
+/// model differs from a build's, beside the model's own inputs.
+#[allow(clippy::too_many_arguments)]
+fn model_with(
+    root: &Path,
+    config: Config,
+    sources: Vec<Source>,
+    assets: &[PathBuf],
+    drafts: bool,
+    cache: &dyn ModelCache,
     mut problems: Diagnostics,
+    pictures: Pictures,
 ) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
     problems.extend(config.warnings.iter().cloned());
     // A draft bundle's files are as unpublished as its page.
@@ -111,7 +140,7 @@ pub fn model(
         .collect();
     let (static_assets, static_problems) = find_static_files(root);
     problems.extend(static_problems);
-    let pictures = Arc::new(Pictures::new(root, &config));
+    let pictures = Arc::new(pictures);
     let (site, model_problems) = Site::build_cached(
         config,
         sources,
@@ -358,7 +387,7 @@ pub fn build(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
 /// `communities check`: every validation of `build`, rendering included, writing nothing.
 pub fn check(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
     let started = Instant::now();
-    let (site, warnings) = load(options)?;
+    let (site, warnings) = load_with(options, Pictures::checking)?;
     let (statics, tera) = prepare(&options.root, &site)?;
     let pages = write_site(&options.root, &site, &tera, &statics, &NullSink)?;
     Ok(Summary {

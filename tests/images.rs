@@ -923,3 +923,38 @@ fn a_picture_named_by_its_address_on_the_site_is_processed_like_any_other() {
     // Linked for download by the same address, the original is published too.
     assert!(root.join("public/hall/hall.jpg").is_file());
 }
+
+#[test]
+fn check_finds_every_picture_problem_but_encodes_and_stores_nothing() {
+    let site = fixture("images");
+    let root = site.path();
+    put(root, "content/hall/photo.jpg", &jpeg(&photo(900, 600), &[]));
+    put(root, "content/hall/small.jpg", &jpeg(&photo(300, 200), &[]));
+    let mut cut = jpeg(&photo(400, 300), &[]);
+    cut.truncate(cut.len() / 2);
+    put(root, "content/hall/cut.jpg", &cut);
+    page(
+        root,
+        "image: photo.jpg\nimage_alt: The hall\n",
+        "![Small](small.jpg)\n\n![Cut](cut.jpg)",
+    );
+    let problems = pipeline::check(&options(root)).unwrap_err();
+    let found: Vec<(Option<usize>, bool)> =
+        problems.iter().map(|p| (p.line(), p.is_error())).collect();
+    assert_eq!(found, [(Some(6), false), (Some(8), true)], "{problems:?}");
+    assert!(!root.join(".cache").exists(), "check stored pictures");
+
+    std::fs::remove_file(root.join("content/hall/cut.jpg")).unwrap();
+    page(
+        root,
+        "image: photo.jpg\nimage_alt: The hall\n",
+        "![Small](small.jpg)",
+    );
+    let checked = pipeline::check(&options(root)).unwrap_or_else(|p| panic!("{p:?}"));
+    assert_eq!((checked.pictures.checked, checked.pictures.encoded), (2, 0));
+    assert!(!root.join(".cache").exists(), "check stored pictures");
+    // After a build, a check takes the pictures from the cache and decodes nothing.
+    build(root).unwrap();
+    let checked = pipeline::check(&options(root)).unwrap();
+    assert_eq!((checked.pictures.checked, checked.pictures.reused), (0, 2));
+}
