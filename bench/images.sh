@@ -74,11 +74,13 @@ EOF
 # Prints "wall-seconds cpu-seconds peak-MB" of a command, and shows them at once on stderr (a
 # long run interrupted keeps what it measured).
 measure() {
-    local report
+    local report figures
     report=$(mktemp)
     /usr/bin/time -f '%e %U %S %M' -o "$report" "$@" >/dev/null 2>&1
-    awk '{ printf "%s %.2f %.0f\n", $1, $2 + $3, $4 / 1024 }' "$report" | tee /dev/stderr
+    figures=$(awk '{ printf "%s %.2f %.0f\n", $1, $2 + $3, $4 / 1024 }' "$report")
     rm -f "$report"
+    echo "  wall $figures" | awk '{ printf "  wall %s s, CPU %s s, peak %s MB\n", $2, $3, $4 }' >&2
+    echo "$figures"
 }
 
 echo "communities, cold" >&2
