@@ -274,12 +274,14 @@ impl Report {
                     summary.pages,
                     summary.files,
                     summary.elapsed.as_millis(),
-                    match pictures.encoded + pictures.reused {
-                        0 => String::new(),
-                        _ => format!(
-                            " ({} pictures made, {} from the cache)",
-                            pictures.encoded, pictures.reused
-                        ),
+                    match (pictures.encoded, pictures.checked, pictures.reused) {
+                        (0, 0, 0) => String::new(),
+                        (made, 0, reused) => {
+                            format!(" ({made} pictures made, {reused} from the cache)")
+                        }
+                        (_, checked, reused) => {
+                            format!(" ({checked} pictures checked, {reused} from the cache)")
+                        }
                     },
                     match summary.warnings.len() {
                         0 => String::new(),

@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 use percent_encoding::percent_decode_str;
 use pulldown_cmark::{
@@ -485,6 +485,10 @@ impl<'a, 'c> Renderer<'a, 'c> {
             self.flush_html();
         }
         if let Event::Text(t) = event {
+            // An unmatched `[` is a text event of its own.
+            if &*t == "[" {
+                self.undefined_footnote(offset);
+            }
             self.pending_text.push_str(&t);
             return;
         }
@@ -877,7 +881,12 @@ impl<'a, 'c> Renderer<'a, 'c> {
     /// wrong with the file is reported where the text names it.
     fn processed_picture(&mut self, picture: &Picture, decorative: bool) -> Option<String> {
         let in_text = self.ctx.pictures?;
-        let source = linked_file(&picture.dest, self.ctx.content_path, self.ctx.base_path)?;
+        let source = linked_file(
+            &picture.dest,
+            self.ctx.content_path,
+            self.ctx.base_path,
+            in_text.content_file,
+        )?;
         let made = in_text.pictures.get(&source)?;
         let problem = match &made {
             Ok(made) => made.too_small.clone(),
@@ -1033,6 +1042,29 @@ impl<'a, 'c> Renderer<'a, 'c> {
         );
         self.anchors.push(reference_id);
         self.push(Event::Html(html.into()));
+    }
+
+    /// A `[^label]` the parser left as text, as no footnote of that label is defined.
+    fn undefined_footnote(&mut self, offset: usize) {
+        let label = self.locator.body[offset..]
+            .strip_prefix("[^")
+            .and_then(|rest| rest.split_once(']'))
+            .map(|(label, _)| label)
+            .filter(|label| !label.is_empty() && !label.contains(char::is_whitespace));
+        let Some(label) = label.filter(|_| self.part.is_none()) else {
+            return;
+        };
+        let hint = format!(
+            "write the note below the paragraph, on a line of its own: [^{label}]: The note's text"
+        );
+        self.warn(
+            offset,
+            ProblemKind::ContentQuality,
+            format!(
+                "the footnote [^{label}] has no note, so the page shows \"[^{label}]\" as it is"
+            ),
+            &hint,
+        );
     }
 
     /// The footnotes, in the order first referred to, each with links back to its references.
@@ -1241,8 +1273,15 @@ pub fn content_target(path: &str, from: &str) -> Option<Result<String, ()>> {
 }
 
 /// The file a link or picture's address names, relative to the site root: a file of
-/// `content/`, or of `static/` for a site path such as `/images/logo.png`.
-pub fn linked_file(dest: &str, from: &str, base_path: &str) -> Option<std::path::PathBuf> {
+/// `content/`, by its path or by the site path `content_file` knows it at
+/// (`/case-studies/hall/photo.jpg`), or else of `static/` for a site path such as
+/// `/images/logo.png`.
+pub fn linked_file(
+    dest: &str,
+    from: &str,
+    base_path: &str,
+    content_file: &dyn Fn(&str) -> Option<PathBuf>,
+) -> Option<PathBuf> {
     let (path, _) = split_anchor(dest);
     match content_target(path, from) {
         Some(Ok(target)) => Some(Path::new("content").join(target)),
@@ -1253,7 +1292,10 @@ pub fn linked_file(dest: &str, from: &str, base_path: &str) -> Option<std::path:
                 .strip_prefix('/')
                 .filter(|r| !r.starts_with('/'))?;
             let decoded = percent_decode_str(rest).decode_utf8_lossy();
-            Some(Path::new("static").join(normalise(&decoded)?))
+            let path = normalise(&decoded)?;
+            Some(
+                content_file(&format!("/{path}")).unwrap_or_else(|| Path::new("static").join(path)),
+            )
         }
     }
 }
@@ -1334,6 +1376,28 @@ mod tests {
             &resolver,
         );
         assert_eq!(out.anchors, ["notes", "fn-notes", "fnref-notes"]);
+    }
+
+    #[test]
+    fn a_footnote_reference_with_no_note_is_a_warning_at_its_column_and_others_are_not() {
+        let (_, problems) = render(
+            "Spent [^grant] and [^fund].\n\n[^fund]: N.\n\n`[^code]` and \\[^escaped] and [^ spaced]\n\n    [^block]\n",
+            &ctx(),
+            &resolver,
+        );
+        let places: Vec<_> = problems
+            .iter()
+            .map(|p| (p.line(), p.column(), p.message.clone()))
+            .collect();
+        assert_eq!(
+            places,
+            [(
+                Some(5),
+                Some(7),
+                "the footnote [^grant] has no note, so the page shows \"[^grant]\" as it is"
+                    .to_string()
+            )]
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::owners;
 use crate::publish;
 use crate::render::{self, Reads, Rendered};
 use crate::search;
-use crate::site::{Asset, ModelCache, NoCache, Site};
+use crate::site::{self, Asset, ModelCache, NoCache, Site};
 use crate::theme::{self, THEME_DIR};
 
 #[derive(Debug, Clone, Default)]
@@ -53,6 +53,14 @@ pub struct Summary {
 
 /// Everything the build reads, checked and modelled; `Err` holds every problem found.
 pub fn load(options: &Options) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
+    load_with(options, Pictures::new)
+}
+
+/// `load`, its pictures made by `pictures` (which `check` has only checked).
+fn load_with(
+    options: &Options,
+    pictures: fn(&Path, &Config) -> Pictures,
+) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
     let root = &options.root;
     let mut problems = Diagnostics::new();
     let config = Config::load(root, options.base_url.as_deref())
@@ -77,7 +85,8 @@ pub fn load(options: &Options) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic
     let Some(config) = config else {
         return Err(problems.into_sorted());
     };
-    model(
+    let pictures = pictures(root, &config);
+    model_with(
         root,
         config,
         sources,
@@ -85,6 +94,7 @@ pub fn load(options: &Options) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic
         options.drafts,
         &NoCache,
         problems,
+        pictures,
     )
 }
 
@@ -97,7 +107,26 @@ pub fn model(
     assets: &[PathBuf],
     drafts: bool,
     cache: &dyn ModelCache,
+    problems: Diagnostics,
+) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let pictures = Pictures::new(root, &config);
+    model_with(
+        root, config, sources, assets, drafts, cache, problems, pictures,
+    )
+}
+
+/// `model`, showing the pages' pictures as `pictures` makes them: the one way a check's
+/// model differs from a build's, beside the model's own inputs.
+#[allow(clippy::too_many_arguments)]
+fn model_with(
+    root: &Path,
+    config: Config,
+    sources: Vec<Source>,
+    assets: &[PathBuf],
+    drafts: bool,
+    cache: &dyn ModelCache,
     mut problems: Diagnostics,
+    pictures: Pictures,
 ) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
     problems.extend(config.warnings.iter().cloned());
     // A draft bundle's files are as unpublished as its page.
@@ -113,10 +142,16 @@ pub fn model(
         .collect();
     let (static_assets, static_problems) = find_static_files(root);
     problems.extend(static_problems);
-    let pictures = Arc::new(Pictures::new(root, &config));
-    let (mut site, model_problems) =
-        Site::build_cached(config, sources, &assets, drafts, cache, pictures);
-    site.static_files = static_assets;
+    let pictures = Arc::new(pictures);
+    let (site, model_problems) = Site::build_cached(
+        config,
+        sources,
+        &assets,
+        static_assets,
+        drafts,
+        cache,
+        pictures,
+    );
     problems.extend(model_problems);
     problems.extend(links::check(&site));
     problems.extend(owners::check(&site));
@@ -175,6 +210,8 @@ fn static_files(root: &Path, site: &Site) -> BTreeMap<String, StaticFile> {
 
 /// Files pages link to (not show): attachments, and Markdown links that are not pictures.
 fn linked_files(site: &Site) -> HashSet<PathBuf> {
+    let content_files = site::content_files_by_url(&site.assets);
+    let content_file = |url: &str| content_files.get(url).map(|p| p.to_path_buf());
     site.pages
         .iter()
         .flat_map(|page| {
@@ -194,6 +231,7 @@ fn linked_files(site: &Site) -> HashSet<PathBuf> {
                         &l.dest,
                         &page.source.content_path,
                         site.config.base_path(),
+                        &content_file,
                     )
                 });
             attachments.chain(links).collect::<Vec<_>>()
@@ -373,7 +411,7 @@ pub fn build(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
 /// `communities check`: every validation of `build`, rendering included, writing nothing.
 pub fn check(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
     let started = Instant::now();
-    let (site, warnings) = load(options)?;
+    let (site, warnings) = load_with(options, Pictures::checking)?;
     let (statics, tera) = prepare(&options.root, &site)?;
     let pages = write_site(&options.root, &site, &tera, &statics, &NullSink)?;
     Ok(Summary {

@@ -4,7 +4,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -144,14 +144,24 @@ impl Site {
         drafts: bool,
     ) -> (Site, Vec<Diagnostic>) {
         let pictures = Arc::new(Pictures::off());
-        Site::build_cached(config, sources, asset_paths, drafts, &NoCache, pictures)
+        Site::build_cached(
+            config,
+            sources,
+            asset_paths,
+            Vec::new(),
+            drafts,
+            &NoCache,
+            pictures,
+        )
     }
 
-    /// `build`, taking each body's rendered Markdown from `cache` when it is there.
+    /// `build` with the site's static files, taking each body's rendered Markdown from `cache`
+    /// when it is there.
     pub fn build_cached(
         config: Config,
         sources: Vec<Source>,
         asset_paths: &[PathBuf],
+        static_files: Vec<Asset>,
         drafts: bool,
         cache: &dyn ModelCache,
         pictures: Arc<Pictures>,
@@ -191,19 +201,22 @@ impl Site {
             asset_paths_rel.hash(&mut hasher);
             // Raw HTML is kept, cleaned or refused by these.
             (config.html.sanitize, &config.html.iframe_hosts).hash(&mut hasher);
-            // A picture's published names follow its bytes: pages showing a changed picture
-            // are rendered again.
-            for asset in &assets {
+            // A picture's published names follow its bytes: pages showing a changed or new
+            // picture, beside them or under `static/`, are rendered again.
+            for asset in assets.iter().chain(&static_files) {
                 pictures.version(&asset.source).hash(&mut hasher);
             }
             hasher.finish()
         };
 
+        let content_files = content_files_by_url(&assets);
+        let content_file = |url: &str| content_files.get(url).map(|p| p.to_path_buf());
         let ctx = BodyContext {
             resolve: &|path| targets.get(path).cloned(),
             base_path: config.base_path(),
             sanitizer: sanitizer.as_ref(),
             pictures: &pictures,
+            content_file: &content_file,
         };
         let bodies: Vec<Body> = published
             .par_iter()
@@ -230,8 +243,12 @@ impl Site {
             .zip(&bodies)
             .for_each(|(source, body)| {
                 for link in body.rendered.links.iter().filter(|l| l.picture) {
-                    let file =
-                        markdown::linked_file(&link.dest, &source.content_path, config.base_path());
+                    let file = markdown::linked_file(
+                        &link.dest,
+                        &source.content_path,
+                        config.base_path(),
+                        &content_file,
+                    );
                     if let Some(file) = file {
                         pictures.get(&file);
                     }
@@ -264,7 +281,7 @@ impl Site {
                 pages,
                 taxonomies,
                 assets,
-                static_files: Vec::new(),
+                static_files,
                 drafts_left_out: drafts_left_out.into_iter().collect(),
                 pictures,
             },
@@ -296,11 +313,14 @@ impl Site {
             .html
             .sanitize
             .then(|| Sanitizer::new(&self.config.html.iframe_hosts));
+        let content_files = content_files_by_url(&self.assets);
+        let content_file = |url: &str| content_files.get(url).map(|p| p.to_path_buf());
         let ctx = BodyContext {
             resolve: &resolve,
             base_path: self.config.base_path(),
             sanitizer: sanitizer.as_ref(),
             pictures: &self.pictures,
+            content_file: &content_file,
         };
         render_body(source, &ctx)
     }
@@ -337,6 +357,16 @@ struct BodyContext<'a> {
     base_path: &'a str,
     sanitizer: Option<&'a Sanitizer>,
     pictures: &'a Pictures,
+    content_file: &'a (dyn Fn(&str) -> Option<PathBuf> + Sync),
+}
+
+/// Files of `content/` by their site path, e.g. `/case-studies/hall/photo.jpg`.
+pub fn content_files_by_url(assets: &[Asset]) -> HashMap<&str, &Path> {
+    assets
+        .iter()
+        .filter(|a| a.source.starts_with("content"))
+        .map(|a| (a.url.as_str(), a.source.as_path()))
+        .collect()
 }
 
 /// What is wrong with the picture a page's front matter names, at its `image:` line.
@@ -362,6 +392,7 @@ fn render_body(source: &Source, with: &BodyContext) -> Body {
         pictures: Some(InText {
             pictures: with.pictures,
             lead: source.meta.image.is_none(),
+            content_file: with.content_file,
         }),
     };
     let (rendered, problems) = markdown::render(&source.body, &ctx, with.resolve);

@@ -564,3 +564,397 @@ fn a_pixel_bomb_is_refused_from_its_header_before_it_is_decoded() {
     assert_eq!(found[0].0, 4);
     assert!(found[0].1.contains("60000 x 60000"), "{found:?}");
 }
+
+/// A file of the built-in theme.
+fn theme_file(path: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("themes/default")
+            .join(path),
+    )
+    .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The declarations of the rule for `selector` written at the start of a line of `css`.
+fn rule<'a>(css: &'a str, selector: &str) -> &'a str {
+    let (start, _) = css
+        .match_indices(&format!("{selector} {{"))
+        .find(|(at, _)| {
+            css[..*at]
+                .rsplit('\n')
+                .next()
+                .is_some_and(|indent| indent.trim().is_empty())
+        })
+        .unwrap_or_else(|| panic!("style.css has no rule for {selector}"));
+    let body = &css[start + selector.len() + 2..];
+    &body[..body.find('}').unwrap_or(body.len())]
+}
+
+/// The value of `property` in a rule, e.g. `0 1.25rem`.
+fn declared<'a>(rule: &'a str, property: &str) -> &'a str {
+    rule.split(';')
+        .find_map(|d| d.trim().strip_prefix(&format!("{property}:")))
+        .unwrap_or_else(|| panic!("no {property} in {rule}"))
+        .trim()
+}
+
+/// A length in CSS pixels: `1.25rem`, or a custom property of the root holding one.
+fn css_px(css: &str, value: &str) -> f64 {
+    let value = match value.strip_prefix("var(").and_then(|v| v.strip_suffix(')')) {
+        Some(name) => declared(rule(css, ":root"), name),
+        None => value,
+    };
+    let rem: f64 = value
+        .strip_suffix("rem")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{value} is not a length in rem"));
+    rem * 16.0
+}
+
+/// The widths the theme's stylesheet shows pictures at, for a window `vw` CSS pixels wide.
+struct Layout {
+    page_max: f64,
+    gutter: f64,
+    narrow_up_to: f64,
+    narrow_gutter: f64,
+    text_max: f64,
+    page_image_max: f64,
+    card_min: f64,
+    card_gap: f64,
+}
+
+impl Layout {
+    fn read(css: &str) -> Layout {
+        let gutter = |rule: &str| {
+            let padding = declared(rule, "padding");
+            css_px(css, padding.split_whitespace().last().unwrap())
+        };
+        let narrow = &css[css
+            .find("@media (max-width: ")
+            .expect("a narrow-screen rule")..];
+        let narrow_up_to = narrow["@media (max-width: ".len()..]
+            .split(')')
+            .next()
+            .unwrap();
+        let cards = rule(css, ".cards");
+        let columns = declared(cards, "grid-template-columns");
+        let card_min = columns
+            .split("min(100%, ")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .expect("cards of a least width");
+        assert!(
+            columns.starts_with("repeat(auto-fill,"),
+            "the card grid is no longer auto-fill: {columns}"
+        );
+        Layout {
+            page_max: css_px(css, declared(rule(css, ".wrap"), "max-width")),
+            gutter: gutter(rule(css, ".wrap")),
+            narrow_up_to: css_px(css, narrow_up_to),
+            narrow_gutter: gutter(rule(narrow, ".wrap")),
+            text_max: css_px(css, declared(rule(css, ".prose"), "max-width")),
+            page_image_max: css_px(css, declared(rule(css, ".page-image"), "max-width")),
+            card_min: css_px(css, card_min),
+            card_gap: css_px(css, declared(cards, "gap")),
+        }
+    }
+
+    fn content(&self, vw: f64) -> f64 {
+        let gutter = if vw <= self.narrow_up_to {
+            self.narrow_gutter
+        } else {
+            self.gutter
+        };
+        (vw - 2.0 * gutter).min(self.page_max)
+    }
+
+    /// The text column without an aside beside it, the widest it is.
+    fn text(&self, vw: f64) -> f64 {
+        self.content(vw).min(self.text_max)
+    }
+
+    fn page_image(&self, vw: f64) -> f64 {
+        self.content(vw).min(self.page_image_max)
+    }
+
+    /// A card of the auto-fill grid: as many columns as fit at their least width.
+    fn card(&self, vw: f64) -> f64 {
+        let width = self.content(vw);
+        let columns = ((width + self.card_gap) / (self.card_min + self.card_gap))
+            .floor()
+            .max(1.0);
+        (width - (columns - 1.0) * self.card_gap) / columns
+    }
+}
+
+/// A `sizes` length (`42rem`, `100vw`, `calc((100vw - 5rem) / 3)`) in CSS pixels.
+struct Length<'a> {
+    rest: &'a str,
+    vw: f64,
+}
+
+impl Length<'_> {
+    fn of(text: &str, vw: f64) -> f64 {
+        let text = text.replace("calc(", "(");
+        let mut length = Length { rest: &text, vw };
+        let value = length.sum();
+        assert!(length.rest.trim().is_empty(), "cannot read {text}");
+        value
+    }
+
+    fn take(&mut self, symbol: char) -> bool {
+        self.rest = self.rest.trim_start();
+        match self.rest.strip_prefix(symbol) {
+            Some(rest) => {
+                self.rest = rest;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn sum(&mut self) -> f64 {
+        let mut value = self.product();
+        loop {
+            if self.take('+') {
+                value += self.product();
+            } else if self.take('-') {
+                value -= self.product();
+            } else {
+                return value;
+            }
+        }
+    }
+
+    fn product(&mut self) -> f64 {
+        let mut value = self.term();
+        loop {
+            if self.take('*') {
+                value *= self.term();
+            } else if self.take('/') {
+                value /= self.term();
+            } else {
+                return value;
+            }
+        }
+    }
+
+    fn term(&mut self) -> f64 {
+        if self.take('(') {
+            let value = self.sum();
+            assert!(self.take(')'), "unclosed bracket");
+            return value;
+        }
+        let digits = self
+            .rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(self.rest.len());
+        let number: f64 = self.rest[..digits].parse().expect("a number");
+        self.rest = &self.rest[digits..];
+        let unit = self
+            .rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(self.rest.len());
+        let factor = match &self.rest[..unit] {
+            "rem" => 16.0,
+            "vw" => self.vw / 100.0,
+            "px" | "" => 1.0,
+            other => panic!("unknown unit {other}"),
+        };
+        self.rest = &self.rest[unit..];
+        number * factor
+    }
+}
+
+/// The width a browser takes from `sizes` in a window `vw` CSS pixels wide: the length of
+/// the first entry whose `(min-width: ...)` holds.
+fn sizes_width(sizes: &str, vw: f64) -> f64 {
+    for entry in sizes.split(", ") {
+        match entry.strip_prefix("(min-width: ") {
+            Some(rest) => {
+                let (least, length) = rest.split_once(") ").expect("a media condition");
+                if vw >= Length::of(least, vw) {
+                    return Length::of(length, vw);
+                }
+            }
+            None => return Length::of(entry, vw),
+        }
+    }
+    panic!("no entry of {sizes} applies at {vw}px");
+}
+
+/// The `sizes` a template sets.
+fn template_sizes(template: &str) -> String {
+    let text = theme_file(template);
+    let start = text
+        .find("set sizes = \"")
+        .expect("the template sets sizes")
+        + 13;
+    text[start..start + text[start..].find('"').unwrap()].to_string()
+}
+
+#[test]
+fn every_sizes_attribute_matches_the_width_the_stylesheet_shows_the_picture_at() {
+    let layout = Layout::read(&theme_file("static/style.css"));
+    type ShownAt = fn(&Layout, f64) -> f64;
+    let kinds: [(&str, String, ShownAt); 3] = [
+        (
+            "pictures in the text",
+            communities::images::SIZES_TEXT.to_string(),
+            Layout::text,
+        ),
+        (
+            "a page's own picture",
+            template_sizes("templates/partials/image.html"),
+            Layout::page_image,
+        ),
+        (
+            "card pictures",
+            template_sizes("templates/partials/card.html"),
+            Layout::card,
+        ),
+    ];
+    let mut drifts = Vec::new();
+    for (kind, sizes, shown_at) in &kinds {
+        for vw in 280..=2000 {
+            let vw = f64::from(vw);
+            let shown = shown_at(&layout, vw);
+            let said = sizes_width(sizes, vw);
+            // Narrower makes the browser choose a blurred file; much wider wastes bytes.
+            if said < shown - 0.5 || said > shown * 1.05 + 0.5 {
+                drifts.push(format!(
+                    "{kind} at {vw}px: shown {shown:.1}px, sizes says {said:.1}px"
+                ));
+            }
+        }
+    }
+    assert!(
+        drifts.is_empty(),
+        "{} widths drift, e.g.\n{}",
+        drifts.len(),
+        drifts[..drifts.len().min(12)].join("\n")
+    );
+}
+
+/// The addresses of every picture file the preview's page `hall/index.html` shows, and
+/// whether each is among the files the preview serves.
+fn preview_pictures(outcome: &communities::incremental::Outcome) -> Vec<(String, bool)> {
+    let page = String::from_utf8_lossy(&outcome.files["hall/index.html"]).into_owned();
+    let document = scraper::Html::parse_document(&page);
+    let mut shown = Vec::new();
+    for element in select(&document, "article source, article img") {
+        let srcset = element.value().attr("srcset");
+        let urls = srcset.into_iter().flat_map(candidates).map(|(url, _)| url);
+        let src = element.value().attr("src").map(str::to_string);
+        for url in urls.chain(src) {
+            let served = outcome.files.contains_key(url.trim_start_matches('/'));
+            shown.push((url, served));
+        }
+    }
+    shown
+}
+
+#[test]
+fn the_preview_shows_a_changed_or_added_picture_under_static_at_its_new_name() {
+    let site = fixture("images");
+    let root = site.path();
+    put(root, "static/photo.jpg", &jpeg(&photo(500, 300), &[]));
+    page(
+        root,
+        "",
+        "![The hall](/photo.jpg)\n\n![The garden](/garden.jpg)",
+    );
+    let (mut session, first) = communities::incremental::Session::new(root, None);
+    assert!(first.is_err(), "/garden.jpg does not exist yet");
+
+    put(root, "static/garden.jpg", &jpeg(&photo(400, 300), &[]));
+    let added = session
+        .update(&[root.join("static/garden.jpg")])
+        .unwrap_or_else(|p| panic!("{p:?}"));
+    let before = preview_pictures(&added);
+    assert!(
+        before.iter().any(|(url, _)| url.contains("/garden-400.")),
+        "the added picture is processed: {before:?}"
+    );
+    assert!(before.iter().all(|(_, served)| *served), "{before:?}");
+
+    put(root, "static/photo.jpg", &jpeg(&photo(500, 320), &[]));
+    let changed = session
+        .update(&[root.join("static/photo.jpg")])
+        .unwrap_or_else(|p| panic!("{p:?}"));
+    let after = preview_pictures(&changed);
+    assert!(after.iter().all(|(_, served)| *served), "{after:?}");
+    let photo_urls = |shown: &[(String, bool)]| -> Vec<String> {
+        shown
+            .iter()
+            .filter(|(url, _)| url.contains("/photo-"))
+            .map(|(url, _)| url.clone())
+            .collect()
+    };
+    assert!(!photo_urls(&after).is_empty(), "{after:?}");
+    assert!(
+        photo_urls(&after)
+            .iter()
+            .all(|url| !photo_urls(&before).contains(url)),
+        "the changed picture keeps its old names: {after:?}"
+    );
+}
+
+#[test]
+fn a_picture_named_by_its_address_on_the_site_is_processed_like_any_other() {
+    let site = fixture("images");
+    let root = site.path();
+    put(root, "content/hall/hall.jpg", &jpeg(&photo(900, 600), &[]));
+    write(
+        root,
+        "content/visit.md",
+        "---\ntitle: Visit\n---\n![The hall](/hall/hall.jpg)\n\n[Full size](/hall/hall.jpg)\n",
+    );
+    page(root, "", "Text.");
+    build(root).unwrap_or_else(|p| panic!("{p:?}"));
+    let document = html(root, "public/visit/index.html");
+    let sources = select(&document, "article picture source");
+    let srcset = sources
+        .first()
+        .and_then(|s| s.value().attr("srcset"))
+        .unwrap_or_else(|| panic!("no processed picture: {}", document.html()));
+    let widths: Vec<u32> = candidates(srcset).into_iter().map(|(_, w)| w).collect();
+    assert_eq!(widths, [480, 800, 900]);
+    // Linked for download by the same address, the original is published too.
+    assert!(root.join("public/hall/hall.jpg").is_file());
+}
+
+#[test]
+fn check_finds_every_picture_problem_but_encodes_and_stores_nothing() {
+    let site = fixture("images");
+    let root = site.path();
+    put(root, "content/hall/photo.jpg", &jpeg(&photo(900, 600), &[]));
+    put(root, "content/hall/small.jpg", &jpeg(&photo(300, 200), &[]));
+    let mut cut = jpeg(&photo(400, 300), &[]);
+    cut.truncate(cut.len() / 2);
+    put(root, "content/hall/cut.jpg", &cut);
+    page(
+        root,
+        "image: photo.jpg\nimage_alt: The hall\n",
+        "![Small](small.jpg)\n\n![Cut](cut.jpg)",
+    );
+    let problems = pipeline::check(&options(root)).unwrap_err();
+    let found: Vec<(Option<usize>, bool)> =
+        problems.iter().map(|p| (p.line(), p.is_error())).collect();
+    assert_eq!(found, [(Some(6), false), (Some(8), true)], "{problems:?}");
+    assert!(!root.join(".cache").exists(), "check stored pictures");
+
+    std::fs::remove_file(root.join("content/hall/cut.jpg")).unwrap();
+    page(
+        root,
+        "image: photo.jpg\nimage_alt: The hall\n",
+        "![Small](small.jpg)",
+    );
+    let checked = pipeline::check(&options(root)).unwrap_or_else(|p| panic!("{p:?}"));
+    assert_eq!((checked.pictures.checked, checked.pictures.encoded), (2, 0));
+    assert!(!root.join(".cache").exists(), "check stored pictures");
+    // After a build, a check takes the pictures from the cache and decodes nothing.
+    build(root).unwrap();
+    let checked = pipeline::check(&options(root)).unwrap();
+    assert_eq!((checked.pictures.checked, checked.pictures.reused), (0, 2));
+}

@@ -983,6 +983,14 @@ const CATALOGUE: &[Mistake] = &[
         "content/a.md:6:1: warning: this footnote is never referred to, so it is not shown",
         "refer to it in the text with [^label], or remove it",
     ),
+    mistake(
+        &[(
+            "content/a.md",
+            "---\ntitle: About\n---\nWe met twice.[^minutes]\n\n[^minute]: Minutes are kept by the clerk.\n",
+        )],
+        "content/a.md:4:14: warning: the footnote [^minutes] has no note, so the page shows \"[^minutes]\" as it is",
+        "write the note below the paragraph, on a line of its own: [^minutes]: The note's text",
+    ),
     // site.yaml, which maintainers edit.
     mistake(
         &[("site.yaml", "title: Mistakes\nbase_url: mistakes.example\n")],

@@ -7,7 +7,7 @@ import { buildSite, serveDir, launch, projectRoot } from './lib.mjs';
 
 /** The widths the theme's `sizes` lead to at one device pixel per CSS pixel. */
 const VIEWPORTS = [
-  // 375 px: both pictures span the screen less its margins (335 px), so 480.
+  // 375 px: both pictures span the screen less its 1rem margins (343 px), so 480.
   { width: 375, lead: 480, text: 480 },
   // 1280 px: the page's picture is 70rem (1120 px), the text's 42rem (672 px).
   { width: 1280, lead: 1200, text: 800 },
