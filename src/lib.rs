@@ -49,3 +49,6 @@ mod theme;
 mod view;
 mod watch;
 pub mod yaml;
+
+/// The `sizes` of pictures in the text, which a test holds to the stylesheet's widths.
+pub use images::SIZES_TEXT;

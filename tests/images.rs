@@ -800,7 +800,7 @@ fn every_sizes_attribute_matches_the_width_the_stylesheet_shows_the_picture_at()
     let kinds: [(&str, String, ShownAt); 3] = [
         (
             "pictures in the text",
-            communities::images::SIZES_TEXT.to_string(),
+            communities::SIZES_TEXT.to_string(),
             Layout::text,
         ),
         (
