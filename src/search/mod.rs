@@ -6,13 +6,20 @@
 //! data of the few pages shown. Page numbers follow the newest-first order, so equal scores
 //! rank newest first without shipping dates.
 //!
-//! Output under `search/`: `manifest.json`, `facets.bin`, `shards/N.bin`, `pages/N.json`.
+//! Output under `search/`: `manifest.json`, `facets.bin`, `shards/N.bin`, `pages/N.bin`. All but
+//! the manifest are stored zlib-compressed (the browser inflates them with
+//! `DecompressionStream`), as hosts send binary files as they are: the bytes a query fetches are
+//! the stored ones.
 
 mod index;
 mod shard;
 mod text;
 
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::ZlibEncoder;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -132,9 +139,9 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
 
     let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(shards.len() + pages.len() + 2);
     for (i, shard) in shards.iter().enumerate() {
-        files.push((format!("{DIR}/shards/{i}.bin"), shard.bytes.clone()));
+        files.push((format!("{DIR}/shards/{i}.bin"), compressed(&shard.bytes)));
     }
-    files.push((format!("{DIR}/facets.bin"), packed));
+    files.push((format!("{DIR}/facets.bin"), compressed(&packed)));
     let results: Vec<(String, Vec<u8>)> = pages
         .par_iter()
         .enumerate()
@@ -152,7 +159,7 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
                 ),
             };
             let json = serde_json::to_vec(&data).unwrap_or_default();
-            (format!("{DIR}/pages/{i}.json"), json)
+            (format!("{DIR}/pages/{i}.bin"), compressed(&json))
         })
         .collect();
     files.extend(results);
@@ -171,6 +178,14 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
     let json = serde_json::to_vec(&manifest).unwrap_or_default();
     files.push((format!("{DIR}/manifest.json"), json));
     Ok(files)
+}
+
+/// `bytes` in zlib's format, which `DecompressionStream("deflate")` reads.
+fn compressed(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = ZlibEncoder::new(Vec::with_capacity(bytes.len() / 2), Compression::best());
+    // Writing into a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().unwrap_or_default()
 }
 
 /// Page positions, newest first; undated pages last, by URL.

@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { buildSite, serveDir, launch } from './lib.mjs';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -275,11 +276,11 @@ test('excerpts are whole sentences that never run into a heading, with the match
 test('page text in an excerpt stays text: markup in it is shown, never run', async () => {
   const page = await browser.newPage();
   // Result data whose text holds markup, as a page about HTML might.
-  await page.route(/\/search\/pages\/\d+\.json/, async (route) => {
-    const data = await (await route.fetch()).json();
+  await page.route(/\/search\/pages\/\d+\.bin/, async (route) => {
+    const data = JSON.parse(inflateSync(await (await route.fetch()).body()));
     data.summary = '';
     data.text = 'Our <b>volunteers</b> wrote <img src=x onerror="window.ran=1"> here.';
-    await route.fulfill({ json: data });
+    await route.fulfill({ body: deflateSync(JSON.stringify(data)) });
   });
   await page.goto(`${site.url}/search/?q=volunteers`);
   await results(page, /for “volunteers”$/);

@@ -93,7 +93,7 @@ const stemEnglish = (() => {
   'use strict';
 
   const root = document.getElementById('search');
-  if (!root || !window.fetch || !window.TextDecoder || !window.URLSearchParams) return;
+  if (!root || !window.fetch || !window.TextDecoder || !window.URLSearchParams || !window.DecompressionStream) return;
 
   const PAGE_SIZE = 10;
   // While typing, a query whose shards are all at hand runs at once; one that needs a shard
@@ -147,10 +147,11 @@ const stemEnglish = (() => {
   const tokens = (s) => fold(s).split(/[^\p{Alphabetic}\p{N}]+/u);
   const queryWords = (s) => [...new Set(tokens(s).filter((w) => [...w].length > 1 && !stopWords.has(w)))];
 
+  /** An index file, stored zlib-compressed, inflated. */
   async function get(path, type) {
     const response = await fetch(`${base}${path}?v=${manifest.version}`);
     if (!response.ok) throw new Error(`${path}: ${response.status}`);
-    return response[type]();
+    return new Response(response.body.pipeThrough(new DecompressionStream('deflate')))[type]();
   }
 
   function cached(cache, key, load) {
@@ -236,7 +237,7 @@ const stemEnglish = (() => {
       }),
     );
   const entryOf = (stems, stem) => stems.find((e) => e.stem === stem);
-  const page = (i) => cached(pages, i, () => get(`pages/${i}.json`, 'json'));
+  const page = (i) => cached(pages, i, () => get(`pages/${i}.bin`, 'json'));
 
   /**
    * The shards a query word needs besides its stem's when the index lacks that stem: its own
