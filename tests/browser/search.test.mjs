@@ -216,6 +216,22 @@ test('a typo is corrected to the closest word of the index, and searching for it
   await page.close();
 });
 
+test('a word that finds few pages keeps its results and is offered a close word that finds many times more', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/search/?q=chance`);
+  const found = await results(page, /for “chance”\. Did you mean “change”\?$/);
+  assert.ok(found.length > 0 && found.length < 3, `found ${found.length}`);
+  assert.equal(await page.locator('#search-correction').textContent(), 'Did you mean change?');
+
+  await page.locator('#search-correction').getByRole('link', { name: 'change' }).click();
+  await results(page, /for “change”$/);
+  const changed = Number((await status(page).textContent()).match(/^\d+/)[0]);
+  assert.ok(changed >= 10 * found.length, `${changed} against ${found.length}`);
+  assert.equal(await page.locator('#search-correction').isVisible(), false);
+  await page.waitForURL(/\?q=change$/);
+  await page.close();
+});
+
 test('no results: the help names the query, offers to clear the filters and links to the listings', async () => {
   const page = await browser.newPage();
   await page.goto(`${site.url}/search/?q=xylophone&kind=case-study`);
@@ -320,10 +336,11 @@ test('the live region announces a finished search once, not each keystroke, and 
   await context.close();
 });
 
-test('axe finds no WCAG 2.2 A or AA violation in the corrected, empty and stop-word states of search', async () => {
+test('axe finds no WCAG 2.2 A or AA violation in the corrected, offered, empty and stop-word states of search', async () => {
   const page = await browser.newPage();
   for (const [query, pattern] of [
     ['q=libary', /corrected from/],
+    ['q=chance', /Did you mean/],
     ['q=xylophone&kind=case-study', /No results/],
     ['q=the', /too common/],
   ]) {
