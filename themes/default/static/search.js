@@ -151,12 +151,13 @@ const stemEnglish = (() => {
   const tokens = (s) => fold(s).split(/[^\p{Alphabetic}\p{N}]+/u);
   const queryWords = (s) => [...new Set(tokens(s).filter((w) => [...w].length > 1 && !stopWords.has(w)))];
 
-  /** An index file, stored zlib-compressed, inflated. */
-  async function get(path, type) {
-    const response = await fetch(`${base}${path}?v=${manifest.version}`);
+  /** An index file (all are stored zlib-compressed), inflated. */
+  async function inflated(path, init) {
+    const response = await fetch(`${base}${path}`, init);
     if (!response.ok) throw new Error(`${path}: ${response.status}`);
-    return new Response(response.body.pipeThrough(new DecompressionStream('deflate')))[type]();
+    return new Response(response.body.pipeThrough(new DecompressionStream('deflate')));
   }
+  const get = async (path, type) => (await inflated(`${path}?v=${manifest.version}`))[type]();
 
   function cached(cache, key, load) {
     if (!cache.has(key)) {
@@ -376,15 +377,15 @@ const stemEnglish = (() => {
     };
   }
 
+  /** Each page's field per facet, from its position in the manifest's distinct packed values. */
   function unpackFacets(bytes) {
     const width = manifest.facetBytes;
+    const byPosition = manifest.facets.map((f) => manifest.fields.map((packed) => Math.floor(packed / 2 ** f.shift) % 2 ** f.bits));
     fields = manifest.facets.map(() => new Uint32Array(manifest.pages));
     for (let doc = 0; doc < manifest.pages; doc++) {
-      let packed = 0;
-      for (let i = width - 1; i >= 0; i--) packed = packed * 256 + bytes[doc * width + i];
-      manifest.facets.forEach((f, j) => {
-        fields[j][doc] = Math.floor(packed / 2 ** f.shift) % 2 ** f.bits;
-      });
+      let position = 0;
+      for (let i = width - 1; i >= 0; i--) position = position * 256 + bytes[doc * width + i];
+      for (let j = 0; j < fields.length; j++) fields[j][doc] = byPosition[j][position];
     }
   }
 
@@ -757,9 +758,7 @@ const stemEnglish = (() => {
 
   async function start() {
     try {
-      const response = await fetch(`${base}manifest.json`, { cache: 'no-cache' });
-      if (!response.ok) throw new Error(String(response.status));
-      manifest = await response.json();
+      manifest = await (await inflated('manifest.bin', { cache: 'no-cache' })).json();
       unpackFacets(new Uint8Array(await get('facets.bin', 'arrayBuffer')));
     } catch {
       announce('Search is not available right now. Please try again later.');
