@@ -8,9 +8,15 @@ use std::path::PathBuf;
 use communities::pipeline::{self, Options};
 use communities::search;
 
+mod common;
+
 fn index() -> BTreeMap<String, Vec<u8>> {
+    index_of(PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
+fn index_of(root: PathBuf) -> BTreeMap<String, Vec<u8>> {
     let options = Options {
-        root: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+        root,
         ..Options::default()
     };
     let (site, _) = pipeline::load(&options).expect("the site loads");
@@ -58,4 +64,31 @@ fn every_index_file_is_stored_compressed_and_inflates_to_what_the_browser_reads(
     }
     // Nothing else: one file per shard and per page, the facets and the manifest.
     assert_eq!(files.len(), shards + stored_pages + 2);
+}
+
+#[test]
+fn a_new_page_leaves_the_result_files_of_the_other_pages_as_they_were() {
+    let site = common::fixture("kinds");
+    let before = index_of(site.path().to_path_buf());
+    common::write(
+        site.path(),
+        "content/case-studies/newest.md",
+        "---\ntitle: Quorn repair cafe\nsummary: A repair cafe opened in the village hall.\ndate: 2030-01-01\n---\nVolunteers mend toasters.\n",
+    );
+    let after = index_of(site.path().to_path_buf());
+    let pages = |files: &BTreeMap<String, Vec<u8>>| {
+        files
+            .iter()
+            .filter(|(path, _)| path.starts_with("search/pages/"))
+            .map(|(path, bytes)| (path.clone(), bytes.clone()))
+            .collect::<BTreeMap<_, _>>()
+    };
+    let (before, after) = (pages(&before), pages(&after));
+    assert_eq!(after.len(), before.len() + 1);
+    for (path, bytes) in &before {
+        assert_eq!(after.get(path), Some(bytes), "{path} changed");
+    }
+    let newest = format!("search/pages/{}.bin", before.len());
+    let data: serde_json::Value = serde_json::from_slice(&inflated(&after[&newest])).unwrap();
+    assert_eq!(data["title"], "Quorn repair cafe");
 }

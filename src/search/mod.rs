@@ -3,8 +3,9 @@
 //! Sized so that a query downloads little however big the site is: a small manifest (shard
 //! keys, facet names, stop words, the distinct combinations of facet values), each page's
 //! combination (a byte each, for counts without a query), the one shard holding the query's word, and then the result
-//! data of the few pages shown. Page numbers follow the newest-first order, so equal scores
-//! rank newest first without shipping dates.
+//! data of the few pages shown. Page numbers follow the date, oldest first, so equal scores
+//! rank newest first without shipping dates, and a new page leaves the other pages' files as
+//! they were (a deploy uploads only what changed).
 //!
 //! Output under `search/`: `manifest.bin` (JSON), `facets.bin`, `shards/N.bin`, `pages/N.bin`
 //! (JSON), all stored zlib-compressed (the browser inflates them with `DecompressionStream`), as
@@ -117,7 +118,7 @@ pub fn write(site: &Site, sink: &dyn Sink) -> Vec<Diagnostic> {
 
 /// The index's files: output path and contents.
 pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
-    let order = newest_first(site);
+    let order = oldest_first(site);
     let pages: Vec<&Page> = order.iter().map(|&i| &site.pages[i]).collect();
     let headings: Vec<Vec<&str>> = pages
         .iter()
@@ -194,15 +195,16 @@ fn compressed(bytes: &[u8]) -> Vec<u8> {
     encoder.finish().unwrap_or_default()
 }
 
-/// Page positions, newest first; undated pages last, by URL.
-fn newest_first(site: &Site) -> Vec<usize> {
+/// Page positions, oldest first, undated pages before all; by URL, last first, on the same
+/// date, so that the reverse order reads newest first and then by URL.
+fn oldest_first(site: &Site) -> Vec<usize> {
     let mut order: Vec<usize> = (0..site.pages.len()).collect();
     order.sort_by(|&a, &b| {
         let (a, b) = (&site.pages[a].source, &site.pages[b].source);
-        b.meta
+        a.meta
             .date
-            .cmp(&a.meta.date)
-            .then_with(|| a.url.cmp(&b.url))
+            .cmp(&b.meta.date)
+            .then_with(|| b.url.cmp(&a.url))
     });
     order
 }

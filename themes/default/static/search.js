@@ -147,7 +147,8 @@ const stemEnglish = (() => {
   let timer = 0;
 
   // The same folding and splitting as src/search/text.rs.
-  const fold = (s) => s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+  // ASCII text, nearly every word, has nothing to decompose: skipping that keeps excerpts quick.
+  const fold = (s) => (/^[\0-\x7f]*$/.test(s) ? s : s.normalize('NFKD').replace(/\p{M}/gu, '')).toLowerCase();
   const tokens = (s) => fold(s).split(/[^\p{Alphabetic}\p{N}]+/u);
   const queryWords = (s) => [...new Set(tokens(s).filter((w) => [...w].length > 1 && !stopWords.has(w)))];
 
@@ -462,8 +463,9 @@ const stemEnglish = (() => {
     const { passing, counts } = filter(candidates, passes);
     showCounts(counts);
     hits = words.length || filtering ? passing : [];
-    // Page numbers run newest first, so ties go to the newer page.
-    if (found) hits.sort((a, b) => found.total[b] - found.total[a] || a - b);
+    // Page numbers run oldest first: ties go to the newer page, and filters alone list newest first.
+    if (found) hits.sort((a, b) => found.total[b] - found.total[a] || b - a);
+    else hits.reverse();
     const hadFocus = list.contains(document.activeElement);
     list.replaceChildren();
     shown = 0;
