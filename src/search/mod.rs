@@ -187,9 +187,10 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
     Ok(files)
 }
 
-/// `bytes` in zlib's format, which `DecompressionStream("deflate")` reads.
+/// `bytes` in zlib's format, which `DecompressionStream("deflate")` reads. The default level:
+/// the best makes these small files no smaller, only slower to write.
 fn compressed(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = ZlibEncoder::new(Vec::with_capacity(bytes.len() / 2), Compression::best());
+    let mut encoder = ZlibEncoder::new(Vec::with_capacity(bytes.len() / 2), Compression::default());
     // Writing into a Vec cannot fail.
     let _ = encoder.write_all(bytes);
     encoder.finish().unwrap_or_default()
