@@ -1,18 +1,27 @@
 //! The site's search index, written at build for `search.js` to query in the browser.
 //!
 //! Sized so that a query downloads little however big the site is: a small manifest (shard
-//! keys, facet names, stop words), the packed facet values of every page (a few bits each,
-//! for counts without a query), the one shard holding the query's word, and then the result
-//! data of the few pages shown. Page numbers follow the newest-first order, so equal scores
-//! rank newest first without shipping dates.
+//! keys, facet names, stop words, the distinct combinations of facet values), each page's
+//! combination (a byte each, for counts without a query), the one shard holding the query's word, and then the result
+//! data of the few pages shown. Page numbers follow the date, oldest first, so equal scores
+//! rank newest first without shipping dates, and a new page leaves the other pages' files as
+//! they were (a deploy uploads only what changed).
 //!
-//! Output under `search/`: `manifest.json`, `facets.bin`, `shards/N.bin`, `pages/N.json`.
+//! Output under `search/`: `manifest.bin` (JSON), `facets.bin`, `shards/N.bin`, `pages/N.bin`
+//! (JSON), all stored zlib-compressed (the browser inflates them with `DecompressionStream`), as
+//! hosts send binary files as they are: the bytes a query fetches are the stored ones.
 
 mod index;
 mod shard;
 mod text;
 
+use std::cmp::Reverse;
+use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::ZlibEncoder;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -72,8 +81,11 @@ struct Manifest<'a> {
     /// Shard `i` holds the words from `keys[i]` up to the next key.
     keys: Vec<&'a str>,
     stop_words: &'a [&'a str],
-    facet_bytes: usize,
     facets: Vec<FacetView<'a>>,
+    /// The distinct packed facet values of the pages, most common first...
+    fields: Vec<u64>,
+    /// ...and the width of each page's position in `fields` in `facets.bin`.
+    facet_bytes: usize,
 }
 
 /// What a result shows.
@@ -106,7 +118,7 @@ pub fn write(site: &Site, sink: &dyn Sink) -> Vec<Diagnostic> {
 
 /// The index's files: output path and contents.
 pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
-    let order = newest_first(site);
+    let order = oldest_first(site);
     let pages: Vec<&Page> = order.iter().map(|&i| &site.pages[i]).collect();
     let headings: Vec<Vec<&str>> = pages
         .iter()
@@ -128,13 +140,14 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
     let index = Index::build(&fields);
     let shards = shard::shards(&index, SHARD_BYTES);
     let facets = facets(&pages);
-    let (views, facet_bytes, packed) = pack(&facets)?;
+    let (views, packed) = pack(&facets)?;
+    let (fields, facet_bytes, positions) = positions(&packed);
 
     let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(shards.len() + pages.len() + 2);
     for (i, shard) in shards.iter().enumerate() {
-        files.push((format!("{DIR}/shards/{i}.bin"), shard.bytes.clone()));
+        files.push((format!("{DIR}/shards/{i}.bin"), compressed(&shard.bytes)));
     }
-    files.push((format!("{DIR}/facets.bin"), packed));
+    files.push((format!("{DIR}/facets.bin"), compressed(&positions)));
     let results: Vec<(String, Vec<u8>)> = pages
         .par_iter()
         .enumerate()
@@ -152,7 +165,7 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
                 ),
             };
             let json = serde_json::to_vec(&data).unwrap_or_default();
-            (format!("{DIR}/pages/{i}.json"), json)
+            (format!("{DIR}/pages/{i}.bin"), compressed(&json))
         })
         .collect();
     files.extend(results);
@@ -165,23 +178,34 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
         pages: pages.len(),
         keys: shards.iter().map(|s| s.key.as_str()).collect(),
         stop_words: text::STOP_WORDS,
-        facet_bytes,
         facets: views,
+        fields,
+        facet_bytes,
     };
     let json = serde_json::to_vec(&manifest).unwrap_or_default();
-    files.push((format!("{DIR}/manifest.json"), json));
+    files.push((format!("{DIR}/manifest.bin"), compressed(&json)));
     Ok(files)
 }
 
-/// Page positions, newest first; undated pages last, by URL.
-fn newest_first(site: &Site) -> Vec<usize> {
+/// `bytes` in zlib's format, which `DecompressionStream("deflate")` reads. The default level:
+/// the best makes these small files no smaller, only slower to write.
+fn compressed(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = ZlibEncoder::new(Vec::with_capacity(bytes.len() / 2), Compression::default());
+    // Writing into a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().unwrap_or_default()
+}
+
+/// Page positions, oldest first, undated pages before all; by URL, last first, on the same
+/// date, so that the reverse order reads newest first and then by URL.
+fn oldest_first(site: &Site) -> Vec<usize> {
     let mut order: Vec<usize> = (0..site.pages.len()).collect();
     order.sort_by(|&a, &b| {
         let (a, b) = (&site.pages[a].source, &site.pages[b].source);
-        b.meta
+        a.meta
             .date
-            .cmp(&a.meta.date)
-            .then_with(|| a.url.cmp(&b.url))
+            .cmp(&b.meta.date)
+            .then_with(|| b.url.cmp(&a.url))
     });
     order
 }
@@ -349,9 +373,9 @@ fn capitalised(name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Every page's facet values packed into a little-endian number of `facet_bytes` bytes: for
-/// a multi-valued facet a bit per value, otherwise the value's position plus one.
-fn pack(facets: &[Facet]) -> Result<(Vec<FacetView<'_>>, usize, Vec<u8>), Diagnostic> {
+/// Every page's facet values packed into a number: for a multi-valued facet a bit per value,
+/// otherwise the value's position plus one.
+fn pack(facets: &[Facet]) -> Result<(Vec<FacetView<'_>>, Vec<u64>), Diagnostic> {
     let mut views = Vec::new();
     let mut shift = 0;
     for facet in facets {
@@ -381,20 +405,39 @@ fn pack(facets: &[Facet]) -> Result<(Vec<FacetView<'_>>, usize, Vec<u8>), Diagno
             ),
         ));
     }
-    let bytes = shift.div_ceil(8) as usize;
     let pages = facets.first().map_or(0, |f| f.of_page.len());
-    let mut packed = Vec::with_capacity(pages * bytes);
-    for page in 0..pages {
-        let mut value: u64 = 0;
-        for (facet, view) in facets.iter().zip(&views) {
-            for &v in &facet.of_page[page] {
-                let field = if facet.multi { 1 << v } else { v as u64 + 1 };
-                value |= field << view.shift;
+    let packed = (0..pages)
+        .map(|page| {
+            let mut value: u64 = 0;
+            for (facet, view) in facets.iter().zip(&views) {
+                for &v in &facet.of_page[page] {
+                    let field = if facet.multi { 1 << v } else { v as u64 + 1 };
+                    value |= field << view.shift;
+                }
             }
-        }
-        packed.extend_from_slice(&value.to_le_bytes()[..bytes]);
+            value
+        })
+        .collect();
+    Ok((views, packed))
+}
+
+/// Pages share few combinations of facet values, so each page stores the position of its own
+/// in the list of distinct ones (most common first), little-endian in as few bytes as fit.
+fn positions(packed: &[u64]) -> (Vec<u64>, usize, Vec<u8>) {
+    let mut counts: HashMap<u64, usize> = HashMap::new();
+    for &value in packed {
+        *counts.entry(value).or_default() += 1;
     }
-    Ok((views, bytes, packed))
+    let mut fields: Vec<u64> = counts.keys().copied().collect();
+    fields.sort_unstable_by_key(|f| (Reverse(counts[f]), *f));
+    let position: HashMap<u64, usize> = fields.iter().enumerate().map(|(i, f)| (*f, i)).collect();
+    let last = fields.len().saturating_sub(1) as u64;
+    let bytes = (u64::BITS - last.leading_zeros()).div_ceil(8).max(1) as usize;
+    let mut out = Vec::with_capacity(packed.len() * bytes);
+    for value in packed {
+        out.extend_from_slice(&(position[value] as u64).to_le_bytes()[..bytes]);
+    }
+    (fields, bytes, out)
 }
 
 #[cfg(test)]
@@ -429,12 +472,24 @@ mod tests {
                 of_page: vec![vec![0, 2], vec![1], vec![]],
             },
         ];
-        let (views, bytes, packed) = pack(&facets).unwrap();
+        let (views, packed) = pack(&facets).unwrap();
         assert_eq!((views[0].shift, views[0].bits), (0, 2));
         assert_eq!((views[1].shift, views[1].bits), (2, 3));
-        assert_eq!(bytes, 1);
         // Page 0: kind c (position 2, stored 3), principles x and z (bits 0 and 2).
         assert_eq!(packed, [3 | (0b101 << 2), (0b010 << 2), 1]);
+    }
+
+    #[test]
+    fn pages_store_the_position_of_their_facet_values_most_common_first() {
+        assert_eq!(
+            positions(&[9, 4, 9, 7, 9, 4]),
+            (vec![9, 4, 7], 1, vec![0, 1, 0, 2, 0, 1])
+        );
+        assert_eq!(positions(&[]), (vec![], 1, vec![]));
+        let many: Vec<u64> = (0..300).collect();
+        let (fields, bytes, stored) = positions(&many);
+        assert_eq!((fields.len(), bytes, stored.len()), (300, 2, 600));
+        assert_eq!(&stored[598..], [43, 1], "299 little-endian");
     }
 
     #[test]

@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { buildSite, serveDir, launch } from './lib.mjs';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -215,6 +216,22 @@ test('a typo is corrected to the closest word of the index, and searching for it
   await page.close();
 });
 
+test('a word that finds few pages keeps its results and is offered a close word that finds many times more', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/search/?q=chance`);
+  const found = await results(page, /for “chance”\. Did you mean “change”\?$/);
+  assert.ok(found.length > 0 && found.length < 3, `found ${found.length}`);
+  assert.equal(await page.locator('#search-correction').textContent(), 'Did you mean change?');
+
+  await page.locator('#search-correction').getByRole('link', { name: 'change' }).click();
+  await results(page, /for “change”$/);
+  const changed = Number((await status(page).textContent()).match(/^\d+/)[0]);
+  assert.ok(changed >= 10 * found.length, `${changed} against ${found.length}`);
+  assert.equal(await page.locator('#search-correction').isVisible(), false);
+  await page.waitForURL(/\?q=change$/);
+  await page.close();
+});
+
 test('no results: the help names the query, offers to clear the filters and links to the listings', async () => {
   const page = await browser.newPage();
   await page.goto(`${site.url}/search/?q=xylophone&kind=case-study`);
@@ -275,11 +292,11 @@ test('excerpts are whole sentences that never run into a heading, with the match
 test('page text in an excerpt stays text: markup in it is shown, never run', async () => {
   const page = await browser.newPage();
   // Result data whose text holds markup, as a page about HTML might.
-  await page.route(/\/search\/pages\/\d+\.json/, async (route) => {
-    const data = await (await route.fetch()).json();
+  await page.route(/\/search\/pages\/\d+\.bin/, async (route) => {
+    const data = JSON.parse(inflateSync(await (await route.fetch()).body()));
     data.summary = '';
     data.text = 'Our <b>volunteers</b> wrote <img src=x onerror="window.ran=1"> here.';
-    await route.fulfill({ json: data });
+    await route.fulfill({ body: deflateSync(JSON.stringify(data)) });
   });
   await page.goto(`${site.url}/search/?q=volunteers`);
   await results(page, /for “volunteers”$/);
@@ -319,10 +336,11 @@ test('the live region announces a finished search once, not each keystroke, and 
   await context.close();
 });
 
-test('axe finds no WCAG 2.2 A or AA violation in the corrected, empty and stop-word states of search', async () => {
+test('axe finds no WCAG 2.2 A or AA violation in the corrected, offered, empty and stop-word states of search', async () => {
   const page = await browser.newPage();
   for (const [query, pattern] of [
     ['q=libary', /corrected from/],
+    ['q=chance', /Did you mean/],
     ['q=xylophone&kind=case-study', /No results/],
     ['q=the', /too common/],
   ]) {

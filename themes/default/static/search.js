@@ -93,7 +93,7 @@ const stemEnglish = (() => {
   'use strict';
 
   const root = document.getElementById('search');
-  if (!root || !window.fetch || !window.TextDecoder || !window.URLSearchParams) return;
+  if (!root || !window.fetch || !window.TextDecoder || !window.URLSearchParams || !window.DecompressionStream) return;
 
   const PAGE_SIZE = 10;
   // While typing, a query whose shards are all at hand runs at once; one that needs a shard
@@ -112,6 +112,10 @@ const stemEnglish = (() => {
   const maxEdits = (word) => (word.length >= 5 ? 2 : word.length >= 3 ? 1 : 0);
   // Close words offered when nothing is found.
   const SUGGESTIONS = 3;
+  // A word that finds fewer pages than this is offered a word one edit away that finds this many
+  // times more ("chance": did you mean "change"?); its own results stay, as it may be meant.
+  const FEW_RESULTS = 3;
+  const MANY_TIMES = 10;
   // An excerpt is the best matching sentence, with those after it up to this many words.
   const EXCERPT_WORDS = 30;
 
@@ -143,15 +147,18 @@ const stemEnglish = (() => {
   let timer = 0;
 
   // The same folding and splitting as src/search/text.rs.
-  const fold = (s) => s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+  // ASCII text, nearly every word, has nothing to decompose: skipping that keeps excerpts quick.
+  const fold = (s) => (/^[\0-\x7f]*$/.test(s) ? s : s.normalize('NFKD').replace(/\p{M}/gu, '')).toLowerCase();
   const tokens = (s) => fold(s).split(/[^\p{Alphabetic}\p{N}]+/u);
   const queryWords = (s) => [...new Set(tokens(s).filter((w) => [...w].length > 1 && !stopWords.has(w)))];
 
-  async function get(path, type) {
-    const response = await fetch(`${base}${path}?v=${manifest.version}`);
+  /** An index file (all are stored zlib-compressed), inflated. */
+  async function inflated(path, init) {
+    const response = await fetch(`${base}${path}`, init);
     if (!response.ok) throw new Error(`${path}: ${response.status}`);
-    return response[type]();
+    return new Response(response.body.pipeThrough(new DecompressionStream('deflate')));
   }
+  const get = async (path, type) => (await inflated(`${path}?v=${manifest.version}`))[type]();
 
   function cached(cache, key, load) {
     if (!cache.has(key)) {
@@ -236,7 +243,7 @@ const stemEnglish = (() => {
       }),
     );
   const entryOf = (stems, stem) => stems.find((e) => e.stem === stem);
-  const page = (i) => cached(pages, i, () => get(`pages/${i}.json`, 'json'));
+  const page = (i) => cached(pages, i, () => get(`pages/${i}.bin`, 'json'));
 
   /**
    * The shards a query word needs besides its stem's when the index lacks that stem: its own
@@ -281,8 +288,7 @@ const stemEnglish = (() => {
   }
 
   /** The index's words closest to `word` among `stems`, fewest edits first, then the most used. */
-  function closest(word, stems) {
-    const max = maxEdits(word);
+  function closest(word, stems, max = maxEdits(word)) {
     const found = [];
     for (const entry of stems) {
       for (const candidate of entry.words) {
@@ -295,7 +301,8 @@ const stemEnglish = (() => {
 
   /**
    * One query word: each page's score (0: no match), the words of the index it matched (to
-   * mark in excerpts), the word it was corrected to, and close words to suggest.
+   * mark in excerpts), the word it was corrected to, close words to suggest, and a more used
+   * word to offer if it finds only a few pages.
    * It matches its stem's pages or, if the index lacks its stem, those of the stems and words
    * it begins.
    */
@@ -324,7 +331,13 @@ const stemEnglish = (() => {
       else continue;
       found = true;
     }
-    if (found) return { scores, marked, suggestions: [] };
+    if (found) {
+      const few = correct && own && own.docs.length < FEW_RESULTS;
+      const offered = few
+        ? closest(q, entries, 1).find((c) => c.entry !== own && c.entry.docs.length >= MANY_TIMES * own.docs.length)
+        : null;
+      return { scores, marked, suggestions: [], offered: offered?.word };
+    }
     const close = closest(q, entries);
     const suggestions = [...new Set(close.map((c) => c.word))].slice(0, SUGGESTIONS);
     if (!correct || !close.length) return { scores, marked, suggestions };
@@ -334,7 +347,8 @@ const stemEnglish = (() => {
 
   /**
    * Pages that match every word (in page order), each page's summed score, the words to mark,
-   * the corrections made ({ from, to }) and close words to the ones that found nothing.
+   * the corrections made ({ from, to }), close words to the ones that found nothing and more
+   * used words to the ones that found few pages.
    */
   async function match(words, correct) {
     const each = await Promise.all(words.map((w) => matchWord(w, correct)));
@@ -360,18 +374,19 @@ const stemEnglish = (() => {
       marked: new Set(each.flatMap((m) => [...m.marked])),
       corrections: each.flatMap((m, i) => (m.corrected ? [{ from: words[i], to: m.corrected }] : [])),
       suggestions: each.flatMap((m, i) => m.suggestions.map((to) => ({ from: words[i], to }))),
+      offers: each.flatMap((m, i) => (m.offered ? [{ from: words[i], to: m.offered }] : [])),
     };
   }
 
+  /** Each page's field per facet, from its position in the manifest's distinct packed values. */
   function unpackFacets(bytes) {
     const width = manifest.facetBytes;
+    const byPosition = manifest.facets.map((f) => manifest.fields.map((packed) => Math.floor(packed / 2 ** f.shift) % 2 ** f.bits));
     fields = manifest.facets.map(() => new Uint32Array(manifest.pages));
     for (let doc = 0; doc < manifest.pages; doc++) {
-      let packed = 0;
-      for (let i = width - 1; i >= 0; i--) packed = packed * 256 + bytes[doc * width + i];
-      manifest.facets.forEach((f, j) => {
-        fields[j][doc] = Math.floor(packed / 2 ** f.shift) % 2 ** f.bits;
-      });
+      let position = 0;
+      for (let i = width - 1; i >= 0; i--) position = position * 256 + bytes[doc * width + i];
+      for (let j = 0; j < fields.length; j++) fields[j][doc] = byPosition[j][position];
     }
   }
 
@@ -448,8 +463,9 @@ const stemEnglish = (() => {
     const { passing, counts } = filter(candidates, passes);
     showCounts(counts);
     hits = words.length || filtering ? passing : [];
-    // Page numbers run newest first, so ties go to the newer page.
-    if (found) hits.sort((a, b) => found.total[b] - found.total[a] || a - b);
+    // Page numbers run oldest first: ties go to the newer page, and filters alone list newest first.
+    if (found) hits.sort((a, b) => found.total[b] - found.total[a] || b - a);
+    else hits.reverse();
     const hadFocus = list.contains(document.activeElement);
     list.replaceChildren();
     shown = 0;
@@ -459,7 +475,8 @@ const stemEnglish = (() => {
     if (hadFocus) input.focus();
 
     const corrected = found?.corrections.length ? correctedQuery(typed, found.corrections) : '';
-    showCorrection(corrected, typed);
+    const offers = !corrected && hits.length ? (found?.offers ?? []) : [];
+    showCorrection(corrected, typed, offers);
     const suggestions = hits.length ? [] : (found?.suggestions ?? []);
     const empty = (words.length || filtering) && !hits.length;
     showHelp(empty, suggestions, typed, filtering);
@@ -469,14 +486,16 @@ const stemEnglish = (() => {
     } else if (!words.length && !filtering) {
       announce('');
     } else if (empty) {
-      const offered = suggestions.length ? ` Did you mean ${suggestions.map((s) => `“${s.to}”`).join(' or ')}?` : '';
-      announce(`No results${words.length ? ` for “${typed}”` : ''}${filters}.${offered}`);
+      announce(`No results${words.length ? ` for “${typed}”` : ''}${filters}.${didYouMean(suggestions)}`);
     } else {
       const n = `${hits.length} ${hits.length === 1 ? 'result' : 'results'}`;
       const query = corrected ? ` for “${corrected}” (corrected from “${typed}”)` : words.length ? ` for “${typed}”` : '';
-      announce(`${n}${query}${filters}`);
+      announce(`${n}${query}${filters}${offers.length ? '.' : ''}${didYouMean(offers)}`);
     }
   }
+
+  /** " Did you mean “change”?" for words offered in place of the typed ones, if any. */
+  const didYouMean = (offers) => (offers.length ? ` Did you mean ${offers.map((s) => `“${s.to}”`).join(' or ')}?` : '');
 
   /** The query as typed with the corrected words put in. */
   function correctedQuery(typed, corrections) {
@@ -504,10 +523,14 @@ const stemEnglish = (() => {
     return link;
   }
 
-  /** "Showing results for volunteer. Search instead for volunter" */
-  function showCorrection(corrected, typed) {
-    correction.hidden = !corrected;
-    if (!corrected) return correction.replaceChildren();
+  /**
+   * "Showing results for volunteer. Search instead for volunter", or for words that found few
+   * pages "Did you mean change?"
+   */
+  function showCorrection(corrected, typed, offers) {
+    correction.hidden = !corrected && !offers.length;
+    correction.replaceChildren();
+    if (!corrected) return offerLinks(correction, offers, typed);
     const strong = document.createElement('strong');
     strong.textContent = corrected;
     correction.replaceChildren('Showing results for ', strong, '. Search instead for ', queryLink(typed, true));
@@ -519,16 +542,20 @@ const stemEnglish = (() => {
     const offer = $('search-suggestions');
     offer.hidden = !suggestions.length;
     offer.replaceChildren();
-    if (suggestions.length) {
-      offer.append('Did you mean ');
-      suggestions.forEach((s, i) => {
-        if (i) offer.append(' or ');
-        const words = tokens(typed).filter(Boolean);
-        offer.append(queryLink(words.map((w) => (w === s.from ? s.to : w)).join(' '), false));
-      });
-      offer.append('?');
-    }
+    offerLinks(offer, suggestions, typed);
     $('search-unfilter').hidden = !filtering;
+  }
+
+  /** "Did you mean village hall or village halls?": the query with each offered word put in. */
+  function offerLinks(paragraph, offers, typed) {
+    if (!offers.length) return;
+    paragraph.append('Did you mean ');
+    offers.forEach((s, i) => {
+      if (i) paragraph.append(' or ');
+      const words = tokens(typed).filter(Boolean);
+      paragraph.append(queryLink(words.map((w) => (w === s.from ? s.to : w)).join(' '), false));
+    });
+    paragraph.append('?');
   }
 
   async function showMore(run) {
@@ -733,9 +760,7 @@ const stemEnglish = (() => {
 
   async function start() {
     try {
-      const response = await fetch(`${base}manifest.json`, { cache: 'no-cache' });
-      if (!response.ok) throw new Error(String(response.status));
-      manifest = await response.json();
+      manifest = await (await inflated('manifest.bin', { cache: 'no-cache' })).json();
       unpackFacets(new Uint8Array(await get('facets.bin', 'arrayBuffer')));
     } catch {
       announce('Search is not available right now. Please try again later.');
