@@ -99,7 +99,8 @@ pub struct Context<'a> {
     pub pictures: Option<images::InText<'a>>,
 }
 
-fn options() -> Options {
+/// The Markdown extensions pages are written with.
+pub fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH

@@ -35,6 +35,7 @@ fn part_id(url: &str) -> &str {
 
 #[derive(Debug, Clone)]
 pub struct Page {
+    /// Its `body` is left empty: once rendered, the Markdown is only needed as `rendered`.
     pub source: Source,
     /// Shared so that `serve` can keep it for the next build when the body is unchanged.
     pub rendered: Arc<Rendered>,
@@ -255,8 +256,11 @@ impl Site {
                 }
             });
         let mut pages: Vec<Page> = Vec::with_capacity(published.len());
-        for (source, body) in published.into_iter().zip(bodies) {
+        for (mut source, body) in published.into_iter().zip(bodies) {
             problems.extend(body.problems);
+            // Every page's Markdown held to the end of the build would grow memory with the
+            // site for nothing.
+            source.body = String::new();
             pages.push(Page {
                 source,
                 rendered: body.rendered,

@@ -364,3 +364,25 @@ fn many_removals_by_the_sanitiser_take_linear_time() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn the_model_keeps_a_page_s_markdown_only_as_rendered_so_memory_does_not_hold_it_twice() {
+    let site = fixture("markdown");
+    write(
+        site.path(),
+        "content/page.md",
+        "---\ntitle: Page\n---\nSome *words* here.\n",
+    );
+    let options = Options {
+        root: site.path().to_path_buf(),
+        ..Options::default()
+    };
+    let (site, _) = pipeline::load(&options).expect("the fixture builds");
+    let page = site
+        .pages
+        .iter()
+        .find(|p| p.source.content_path == "page.md")
+        .expect("the page is published");
+    assert!(page.rendered.html.contains("<em>words</em>"));
+    assert!(site.pages.iter().all(|p| p.source.body.is_empty()));
+}
