@@ -270,9 +270,9 @@ impl Report {
                 self.show(&summary.warnings);
                 let pictures = summary.pictures;
                 println!(
-                    "{verb} {} pages and {} files in {} ms{}{}",
-                    summary.pages,
-                    summary.files,
+                    "{verb} {} and {} in {} ms{}{}",
+                    plural(summary.pages, "page"),
+                    plural(summary.files, "file"),
                     summary.elapsed.as_millis(),
                     match (pictures.encoded, pictures.checked, pictures.reused) {
                         (0, 0, 0) => String::new(),

@@ -42,7 +42,7 @@ fn every_kind_of_page_gets_a_pretty_url() {
     let site = fixture("kinds");
     let summary = build_ok(site.path(), &[]);
     assert!(
-        summary.starts_with("Built 41 pages and 1 files in "),
+        summary.starts_with("Built 41 pages and 1 file in "),
         "{summary}"
     );
     let public = site.path().join("public");
