@@ -1,7 +1,7 @@
 //! The inverted index: every stem, the folded words that reduce to it, and the pages that use
 //! it with their BM25 score, worked out here so the browser only adds scores up.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 
@@ -21,6 +21,9 @@ const TITLE_WEIGHT: u32 = 6;
 const SUMMARY_WEIGHT: u32 = 3;
 const HEADINGS_WEIGHT: u32 = 2;
 const BODY_WEIGHT: u32 = 1;
+
+/// Pages counted in parallel before their words are put into the vocabulary.
+const COUNT_CHUNK: usize = 256;
 
 const K1: f64 = 1.2;
 const B: f64 = 0.75;
@@ -47,53 +50,53 @@ pub struct Index {
 impl Index {
     /// Indexes pages; page numbers are positions in `docs`.
     pub fn build(docs: &[Fields]) -> Index {
-        let counted: Vec<(Vec<(String, u32)>, u32)> = docs.par_iter().map(count).collect();
-        let vocabulary: HashSet<&str> = counted
-            .par_iter()
-            .fold(HashSet::new, |mut set, (tf, _)| {
-                set.extend(tf.iter().map(|(w, _)| w.as_str()));
-                set
-            })
-            .reduce(HashSet::new, |mut a, b| {
-                a.extend(b);
-                a
-            });
-        let mut vocabulary: Vec<&str> = vocabulary.into_iter().collect();
+        // Each page's words become ids into one vocabulary a chunk of pages at a time, so that
+        // the words of every page are never held as strings at once (tens of KB a page).
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut counted: Vec<(Vec<(u32, u32)>, u32)> = Vec::with_capacity(docs.len());
+        for chunk in docs.chunks(COUNT_CHUNK) {
+            let words: Vec<(Vec<(String, u32)>, u32)> = chunk.par_iter().map(count).collect();
+            for (tf, length) in words {
+                let tf = tf
+                    .into_iter()
+                    .map(|(word, n)| {
+                        let next = ids.len() as u32;
+                        (*ids.entry(word).or_insert(next), n)
+                    })
+                    .collect();
+                counted.push((tf, length));
+            }
+        }
+        let mut vocabulary: Vec<(String, u32)> = ids.into_iter().collect();
         vocabulary.par_sort_unstable();
         let stemmed: Vec<String> = vocabulary
             .par_iter()
-            .map_init(Stems::new, |stems, w| stems.stem(w))
+            .map_init(Stems::new, |stems, (w, _)| stems.stem(w))
             .collect();
         let mut distinct: Vec<&str> = stemmed.iter().map(String::as_str).collect();
         distinct.par_sort_unstable();
         distinct.dedup();
         let stem_ids: HashMap<&str, usize> =
             distinct.iter().enumerate().map(|(i, s)| (*s, i)).collect();
-        let word_stem: HashMap<&str, usize> = vocabulary
-            .iter()
-            .zip(&stemmed)
-            .map(|(w, s)| (*w, stem_ids[s.as_str()]))
-            .collect();
+        // By word id.
+        let mut word_stem = vec![0; vocabulary.len()];
+        for ((_, id), stem) in vocabulary.iter().zip(&stemmed) {
+            word_stem[*id as usize] = stem_ids[stem.as_str()];
+        }
         // The vocabulary is sorted, so each stem's words are too.
         let mut forms: Vec<Vec<String>> = vec![Vec::new(); distinct.len()];
-        for word in &vocabulary {
-            forms[word_stem[word]].push(word.to_string());
+        for (word, id) in &vocabulary {
+            forms[word_stem[*id as usize]].push(word.clone());
         }
 
         // Weighted term frequency of each stem in each page, pages in order.
-        let by_page: Vec<HashMap<usize, u32>> = counted
-            .par_iter()
-            .map(|(tf, _)| {
-                let mut by_stem: HashMap<usize, u32> = HashMap::new();
-                for (word, n) in tf {
-                    *by_stem.entry(word_stem[word.as_str()]).or_default() += n;
-                }
-                by_stem
-            })
-            .collect();
         let mut frequencies: Vec<Vec<(u32, u32)>> = vec![Vec::new(); distinct.len()];
-        for (doc, by_stem) in by_page.into_iter().enumerate() {
-            for (stem, n) in by_stem {
+        let mut by_stem: HashMap<usize, u32> = HashMap::new();
+        for (doc, (tf, _)) in counted.iter().enumerate() {
+            for &(word, n) in tf {
+                *by_stem.entry(word_stem[word as usize]).or_default() += n;
+            }
+            for (stem, n) in by_stem.drain() {
                 frequencies[stem].push((doc as u32, n));
             }
         }
