@@ -17,6 +17,7 @@ use crate::cms::{self, Backend, LOCAL_API, Script};
 use crate::config::Config;
 use crate::content;
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::images::Pictures;
 use crate::models::Kind;
 use crate::output::NullSink;
 use crate::pipeline;
@@ -607,7 +608,7 @@ fn errors_of_check(root: &Path, replaced: &[(PathBuf, Vec<u8>)]) -> Vec<Diagnost
         sources.extend(source);
     }
     let checked = pipeline::model(
-        root,
+        Pictures::new(root, &config),
         config,
         sources,
         &files.assets,

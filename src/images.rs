@@ -198,6 +198,11 @@ impl Pictures {
         }
     }
 
+    /// The site folder the pictures are found in.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// Processes nothing: for rendering Markdown outside a site.
     pub fn off() -> Pictures {
         Pictures {

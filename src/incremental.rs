@@ -13,6 +13,7 @@ use tera::Tera;
 
 use crate::content::Source;
 use crate::diagnostics::Diagnostic;
+use crate::images::Pictures;
 use crate::jobs::{self, Job};
 use crate::links;
 use crate::output::{Files, MemorySink};
@@ -251,7 +252,7 @@ impl Session {
             related: &self.related,
         };
         let (site, warnings) = pipeline::model(
-            &self.sources.root,
+            Pictures::new(&self.sources.root, &config),
             config,
             sources,
             &self.sources.files.assets,

@@ -85,48 +85,29 @@ fn load_with(
     let Some(config) = config else {
         return Err(problems.into_sorted());
     };
-    let pictures = pictures(root, &config);
-    model_with(
-        root,
+    model(
+        pictures(root, &config),
         config,
         sources,
         &files.assets,
         options.drafts,
         &NoCache,
         problems,
-        pictures,
     )
 }
 
-/// The checked model of parsed sources, adding its problems to those found before; `serve`
-/// calls it with the sources and rendered Markdown it kept from its previous build.
+/// The checked model of parsed sources, adding its problems to those found before, with the
+/// pages' pictures as `pictures` makes them (the one way a check's model differs from a
+/// build's); `serve` calls it with the sources and rendered Markdown it kept from its previous
+/// build.
 pub fn model(
-    root: &Path,
-    config: Config,
-    sources: Vec<Source>,
-    assets: &[PathBuf],
-    drafts: bool,
-    cache: &dyn ModelCache,
-    problems: Diagnostics,
-) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let pictures = Pictures::new(root, &config);
-    model_with(
-        root, config, sources, assets, drafts, cache, problems, pictures,
-    )
-}
-
-/// `model`, showing the pages' pictures as `pictures` makes them: the one way a check's
-/// model differs from a build's, beside the model's own inputs.
-#[allow(clippy::too_many_arguments)]
-fn model_with(
-    root: &Path,
+    pictures: Pictures,
     config: Config,
     sources: Vec<Source>,
     assets: &[PathBuf],
     drafts: bool,
     cache: &dyn ModelCache,
     mut problems: Diagnostics,
-    pictures: Pictures,
 ) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
     problems.extend(config.warnings.iter().cloned());
     // A draft bundle's files are as unpublished as its page.
@@ -140,7 +121,7 @@ fn model_with(
         .filter(|file| !draft_bundles.iter().any(|dir| file.starts_with(dir)))
         .cloned()
         .collect();
-    let (static_assets, static_problems) = find_static_files(root);
+    let (static_assets, static_problems) = find_static_files(pictures.root());
     problems.extend(static_problems);
     let pictures = Arc::new(pictures);
     let (site, model_problems) = Site::build_cached(
