@@ -458,7 +458,7 @@ impl Session {
             .map(|(_, source, _)| source.path.clone())
             .collect();
         for (index, source, body) in updates {
-            let page = &mut site.pages[index];
+            let page = Arc::make_mut(&mut site.pages[index]);
             page.source = source;
             page.rendered = body.rendered;
             page.part = body.part;

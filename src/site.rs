@@ -90,7 +90,7 @@ pub struct Asset {
 pub struct Site {
     pub config: Config,
     /// Published pages, sorted by URL.
-    pub pages: Vec<Page>,
+    pub pages: Vec<Arc<Page>>,
     pub taxonomies: Vec<Taxonomy>,
     /// Files under `content/`, published beside their pages.
     pub assets: Vec<Asset>,
@@ -282,7 +282,7 @@ impl Site {
         (
             Site {
                 config,
-                pages,
+                pages: pages.into_iter().map(Arc::new).collect(),
                 taxonomies,
                 assets,
                 static_files,
@@ -330,7 +330,7 @@ impl Site {
     }
 
     pub fn home(&self) -> Option<usize> {
-        self.pages.iter().position(Page::is_home)
+        self.pages.iter().position(|page| page.is_home())
     }
 
     /// The chain of sections above a page, from home down to its parent.

@@ -119,7 +119,7 @@ pub fn write(site: &Site, sink: &dyn Sink) -> Vec<Diagnostic> {
 /// The index's files: output path and contents.
 pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
     let order = oldest_first(site);
-    let pages: Vec<&Page> = order.iter().map(|&i| &site.pages[i]).collect();
+    let pages: Vec<&Page> = order.iter().map(|&i| &*site.pages[i]).collect();
     let headings: Vec<Vec<&str>> = pages
         .iter()
         .map(|p| p.rendered.toc.iter().map(|h| h.title.as_str()).collect())
