@@ -21,7 +21,7 @@ use crate::paths::output_path;
 use crate::pipeline::{self, StaticFile};
 use crate::render::{self, Reads};
 use crate::site::{Body, ModelCache, Site};
-use crate::sources::{Edits, Parsed, Read, Sources};
+use crate::sources::{Edits, Parsed, Sources};
 use crate::theme::{self, Templates};
 
 /// What a rebuild produced.
@@ -55,8 +55,7 @@ fn page_sources(site: &Site) -> Arc<HashMap<String, PathBuf>> {
 struct Built {
     /// Shared with the site-wide work while it runs; an edit meanwhile changes a copy.
     site: Arc<Site>,
-    templates: Arc<Templates>,
-    tera: Arc<Tera>,
+    theme: Theme,
     /// Files copied, stylesheets and scripts at their hashed names.
     statics: BTreeMap<String, StaticFile>,
     /// Every job's reads, by the job's site path.
@@ -68,6 +67,16 @@ struct Built {
     /// Each page's output path and source file.
     sources: Arc<HashMap<String, PathBuf>>,
     site_wide: SiteWideState,
+    /// The site paths of jobs served first from a provisional model (or removed), which the
+    /// next rebuild renders again whatever their reads.
+    provisional: HashSet<String>,
+}
+
+/// The theme's templates as read, and compiled.
+#[derive(Clone)]
+struct Theme {
+    templates: Arc<Templates>,
+    tera: Arc<Tera>,
 }
 
 /// How the outputs made from every page at once stand against the pages.
@@ -117,12 +126,38 @@ impl SiteWideWork {
 /// The state `serve` keeps between builds of one site.
 pub struct Session {
     sources: Sources,
+    /// Edits read and not yet rebuilt: what the next `finish` takes.
+    pending: Pending,
     /// Rendered Markdown and related lists, kept for the next model.
     bodies: Bodies,
     related: Related,
     built: Option<Built>,
-    /// The last build succeeded, so every file parsed since is in the model as served.
+    /// The last build succeeded, so every file parsed since is in the model as served, or
+    /// among the pending edits.
     in_sync: bool,
+}
+
+/// Edits read from disk and not yet rebuilt, gathered over every batch a rebuild has not taken.
+#[derive(Default)]
+struct Pending {
+    edits: Edits,
+    /// The Markdown files parsed anew.
+    reparsed: BTreeSet<PathBuf>,
+    /// Only stylesheets changed; `None` before the first batch.
+    css_only: Option<bool>,
+}
+
+/// Why a rebuild did not finish.
+enum Stop {
+    Problems(Vec<Diagnostic>),
+    /// Newer edits arrived: they are rebuilt together with these.
+    Overtaken,
+}
+
+impl From<Vec<Diagnostic>> for Stop {
+    fn from(problems: Vec<Diagnostic>) -> Stop {
+        Stop::Problems(problems)
+    }
 }
 
 impl Session {
@@ -133,12 +168,14 @@ impl Session {
     ) -> (Session, Result<Outcome, Vec<Diagnostic>>) {
         let mut session = Session {
             sources: Sources::new(root, base_url),
+            pending: Pending::default(),
             bodies: Bodies::default(),
             related: Related::default(),
             built: None,
             in_sync: false,
         };
-        let outcome = session.rebuild(Edits::everything());
+        session.take_edits(Edits::everything());
+        let outcome = session.finish_now();
         // The first build is served whole.
         let outcome = match (outcome, session.catch_up()) {
             (Ok(outcome), Some(Ok(whole))) => Ok(Outcome {
@@ -154,8 +191,170 @@ impl Session {
     /// Rebuilds after the files at `paths` (relative to the root, or absolute below it) changed,
     /// were created or were removed. On failure the previous build stays as it was.
     pub fn update(&mut self, paths: &[PathBuf]) -> Result<Outcome, Vec<Diagnostic>> {
+        self.take(paths);
+        self.finish_now()
+    }
+
+    /// Reads the files at `paths`, which changed, were created or were removed, for the next
+    /// `first_pages` and `finish`.
+    pub fn take(&mut self, paths: &[PathBuf]) {
         let edits = self.sources.classify(paths);
-        self.rebuild(edits)
+        self.take_edits(edits);
+    }
+
+    fn take_edits(&mut self, edits: Edits) {
+        let read = self.sources.read(&edits);
+        let pending = &mut self.pending;
+        pending.css_only = Some(read.css_only && pending.css_only.unwrap_or(true));
+        pending.edits.merge(edits);
+        pending.reparsed.extend(read.reparsed);
+    }
+
+    /// Rebuilds with every edit taken, unless `overtaken` says that newer edits wait, in which
+    /// case it stops early (`None`) and the next `finish` takes these edits with the newer.
+    /// On failure the previous build stays as it was.
+    pub fn finish(
+        &mut self,
+        overtaken: &(dyn Fn() -> bool + Sync),
+    ) -> Option<Result<Outcome, Vec<Diagnostic>>> {
+        let pending = std::mem::take(&mut self.pending);
+        match self.build(&pending, overtaken) {
+            Err(Stop::Overtaken) => {
+                self.pending = pending;
+                None
+            }
+            Err(Stop::Problems(problems)) => {
+                self.in_sync = false;
+                Some(Err(problems))
+            }
+            Ok(outcome) => {
+                self.in_sync = true;
+                Some(Ok(outcome))
+            }
+        }
+    }
+
+    /// `finish` to the end, whatever arrives meanwhile.
+    fn finish_now(&mut self) -> Result<Outcome, Vec<Diagnostic>> {
+        loop {
+            if let Some(result) = self.finish(&|| false) {
+                return result;
+            }
+        }
+    }
+
+    /// The pages an editor waits for, served before the rest of the rebuild: those of the
+    /// edited Markdown files and the `viewed` output paths (the few pages open in the
+    /// browser), rendered against the last model with the pending edits put in
+    /// (edited pages in place, new ones in their section, removed ones gone, and a new
+    /// site.yaml, templates and stylesheets), with the edited files the site copies. The
+    /// next `finish` renders them again from the whole model. `None` when there is nothing to
+    /// serve first, when the last build failed, or when anything edited has errors, which
+    /// `finish` reports.
+    pub fn first_pages(&mut self, viewed: &[String]) -> Option<Outcome> {
+        if !self.in_sync {
+            return None;
+        }
+        let built = self.built.as_ref()?;
+        let root = &self.sources.root;
+        let edits = &self.pending.edits;
+        let mut site = (*built.site).clone();
+        if edits.config {
+            site.config = self.sources.config.clone()?;
+        }
+        let sink = MemorySink::default();
+        let tera = if edits.config || edits.templates || !edits.files.is_empty() {
+            let (statics, fingerprints) = pipeline::fingerprint(root, &site).ok()?;
+            let templates = theme::read_templates(root).ok()?;
+            let tera = theme::compile(&templates, site.config.base_path(), &fingerprints).ok()?;
+            // Edited files, and stylesheets at their new names for the pages to link.
+            for (path, file) in &statics {
+                if self.is_edited(file, &edits.files) || !built.statics.contains_key(path) {
+                    file.copy(root, path, &sink).ok()?;
+                }
+            }
+            Arc::new(tera)
+        } else {
+            built.theme.tera.clone()
+        };
+
+        let mut first: BTreeSet<Job> = BTreeSet::new();
+        for path in &self.pending.reparsed {
+            let parsed = self.sources.parsed.get(path)?;
+            let source = parsed.source.clone()?;
+            if parsed.problems.iter().any(Diagnostic::is_error) {
+                return None;
+            }
+            let body = site.render_body(&source);
+            if body.problems.iter().any(Diagnostic::is_error) {
+                return None;
+            }
+            let index = match site.pages.iter().position(|p| p.source.path == *path) {
+                Some(index) => index,
+                None => {
+                    // The rebuild reports a page that takes another's address.
+                    if site.pages.iter().any(|p| p.source.url == source.url) {
+                        return None;
+                    }
+                    site.add_page(source.clone())
+                }
+            };
+            let page = Arc::make_mut(&mut site.pages[index]);
+            page.source = source;
+            page.rendered = body.rendered;
+            page.part = body.part;
+            first.extend(jobs::page_jobs(&site, index));
+        }
+        let mut removed = Vec::new();
+        for index in 0..site.pages.len() {
+            if !self
+                .sources
+                .parsed
+                .contains_key(&site.pages[index].source.path)
+            {
+                removed.extend(
+                    jobs::page_jobs(&site, index)
+                        .into_iter()
+                        .map(|job| jobs::job_url(&site, job)),
+                );
+                site.unlist_page(index);
+            }
+        }
+        if !viewed.is_empty() {
+            first.extend(jobs::all_jobs(&site).into_iter().filter(|&job| {
+                let url = jobs::job_url(&site, job);
+                !removed.contains(&url) && viewed.contains(&output_path(&url))
+            }));
+        }
+        let first: Vec<Job> = first.into_iter().collect();
+        let rendered = render::render_changed(&site, &tera, &first, None, &sink, &|| false);
+        if !rendered.problems.is_empty() {
+            return None;
+        }
+
+        let built = self.built.as_mut()?;
+        let mut files = (*built.files).clone();
+        let mut changed: Vec<String> = removed
+            .iter()
+            .map(|url| output_path(url))
+            .filter(|path| files.remove(path).is_some())
+            .collect();
+        changed.extend(merge(&mut files, sink.into_files()));
+        if changed.is_empty() {
+            return None;
+        }
+        changed.sort();
+        built.provisional.extend(rendered.urls.iter().cloned());
+        built.provisional.extend(removed);
+        built.files = Arc::new(files);
+        Some(Outcome {
+            files: built.files.clone(),
+            changed,
+            rendered: rendered.urls.len(),
+            css_only: false,
+            warnings: Vec::new(),
+            sources: built.sources.clone(),
+        })
     }
 
     /// The site-wide work the last rebuild left, unless it is handed out already or the
@@ -170,7 +369,7 @@ impl Session {
         Some(SiteWideWork {
             generation: state.generation,
             site: built.site.clone(),
-            tera: built.tera.clone(),
+            tera: built.theme.tera.clone(),
         })
     }
 
@@ -213,26 +412,18 @@ impl Session {
         self.put_site_wide(work.run())
     }
 
-    fn rebuild(&mut self, edits: Edits) -> Result<Outcome, Vec<Diagnostic>> {
-        let result = self.build(edits);
-        self.in_sync = result.is_ok();
-        result
-    }
-
-    fn build(&mut self, edits: Edits) -> Result<Outcome, Vec<Diagnostic>> {
-        let Read {
-            mut problems,
-            reparsed,
-            css_only,
-        } = self.sources.read(&edits);
-        if let Some(outcome) = self.body_edits(&edits, &reparsed) {
-            return outcome;
+    fn build(
+        &mut self,
+        pending: &Pending,
+        overtaken: &(dyn Fn() -> bool + Sync),
+    ) -> Result<Outcome, Stop> {
+        let edits = &pending.edits;
+        if let Some(outcome) = self.body_edits(edits, &pending.reparsed) {
+            return Ok(outcome?);
         }
-        for parsed in self.sources.parsed.values() {
-            problems.extend(parsed.problems.iter().cloned());
-        }
+        let problems = self.sources.problems();
         let Some(config) = self.sources.config.clone() else {
-            return Err(problems.into_sorted());
+            return Err(problems.into_sorted().into());
         };
         let mut sources: Vec<Source> = self
             .sources
@@ -260,6 +451,9 @@ impl Session {
             &cache,
             problems,
         )?;
+        if overtaken() {
+            return Err(Stop::Overtaken);
+        }
 
         let (statics, fingerprints) = pipeline::fingerprint(&self.sources.root, &site)?;
         // A stylesheet or script of new content has a new name, which every page links.
@@ -267,24 +461,28 @@ impl Session {
             .built
             .as_ref()
             .filter(|built| !edits.config && statics.keys().eq(built.statics.keys()));
-        let (templates, tera, edited_templates) = match keep {
-            Some(kept) if !edits.templates => (kept.templates.clone(), kept.tera.clone(), None),
+        let (theme, edited_templates) = match keep {
+            Some(kept) if !edits.templates => (kept.theme.clone(), None),
             _ => {
                 let templates = theme::read_templates(&self.sources.root)?;
                 let tera = theme::compile(&templates, site.config.base_path(), &fingerprints)?;
                 let edited =
-                    keep.map(|kept| theme::affected_templates(&kept.templates, &templates));
-                (Arc::new(templates), Arc::new(tera), edited)
+                    keep.map(|kept| theme::affected_templates(&kept.theme.templates, &templates));
+                let theme = Theme {
+                    templates: Arc::new(templates),
+                    tera: Arc::new(tera),
+                };
+                (theme, edited)
             }
         };
         // Pages keep their output unless what they read or their templates changed.
         let keep = keep.map(|_| edited_templates.unwrap_or_default());
-        let built = self.render(keep, site, templates, tera, statics, &edits.files)?;
+        let built = self.render(keep, site, theme, statics, &edits.files, overtaken)?;
         let outcome = Outcome {
             files: built.files.clone(),
             changed: built.changed.clone(),
             rendered: built.rendered,
-            css_only: css_only && !built.changed.is_empty(),
+            css_only: pending.css_only == Some(true) && !built.changed.is_empty(),
             warnings,
             sources: built.sources.clone(),
         };
@@ -300,33 +498,36 @@ impl Session {
         &self,
         keep: Option<BTreeSet<String>>,
         site: Site,
-        templates: Arc<Templates>,
-        tera: Arc<Tera>,
+        theme: Theme,
         statics: BTreeMap<String, StaticFile>,
         changed_files: &BTreeSet<PathBuf>,
-    ) -> Result<Built, Vec<Diagnostic>> {
+        overtaken: &(dyn Fn() -> bool + Sync),
+    ) -> Result<Built, Stop> {
         let previous = self.built.as_ref();
         let kept = previous.filter(|_| keep.is_some());
         let copied: BTreeMap<String, StaticFile> = statics
             .iter()
             .filter(|(path, file)| {
-                let edited = match file {
-                    StaticFile::Disk(from) => changed_files
-                        .contains(from.strip_prefix(&self.sources.root).unwrap_or(from)),
-                    StaticFile::BuiltIn(_) | StaticFile::Made(..) => false,
-                };
-                kept.is_none_or(|kept| edited || kept.statics.get(*path) != Some(*file))
+                kept.is_none_or(|kept| {
+                    self.is_edited(file, changed_files) || kept.statics.get(*path) != Some(*file)
+                })
             })
             .map(|(path, file)| (path.clone(), file.clone()))
             .collect();
         let filtered: HashMap<String, Reads>;
         let reads = match (kept, &keep) {
-            (Some(kept), Some(edited)) if edited.is_empty() => &kept.reads,
+            (Some(kept), Some(edited)) if edited.is_empty() && kept.provisional.is_empty() => {
+                &kept.reads
+            }
             (Some(kept), Some(edited)) => {
+                // Pages served first were rendered from a provisional model: they are
+                // rendered again whatever they read.
                 filtered = kept
                     .reads
                     .iter()
-                    .filter(|(_, reads)| !edited.contains(reads.template()))
+                    .filter(|(url, reads)| {
+                        !edited.contains(reads.template()) && !kept.provisional.contains(*url)
+                    })
                     .map(|(url, reads)| (url.clone(), reads.clone()))
                     .collect();
                 &filtered
@@ -340,14 +541,18 @@ impl Session {
         let mut rendered = pipeline::write_pages(
             &self.sources.root,
             &site,
-            &tera,
+            &theme.tera,
             &copied,
             Some(reads),
             &sink,
+            overtaken,
         );
+        if rendered.overtaken {
+            return Err(Stop::Overtaken);
+        }
         if !rendered.problems.is_empty() {
             rendered.problems.sort();
-            return Err(rendered.problems);
+            return Err(rendered.problems.into());
         }
         let mut files = Files::new();
         let mut site_wide = SiteWideState::default();
@@ -390,15 +595,25 @@ impl Session {
         Ok(Built {
             sources: page_sources(&site),
             site: Arc::new(site),
-            templates,
-            tera,
+            theme,
             statics,
             reads: rendered.reads,
             files: Arc::new(files),
             changed,
             rendered: rendered.urls.len(),
             site_wide,
+            provisional: HashSet::new(),
         })
+    }
+
+    /// Whether `file` is copied from a file among `changed` (relative to the root).
+    fn is_edited(&self, file: &StaticFile, changed: &BTreeSet<PathBuf>) -> bool {
+        match file {
+            StaticFile::Disk(from) => {
+                changed.contains(from.strip_prefix(&self.sources.root).unwrap_or(from))
+            }
+            StaticFile::BuiltIn(_) | StaticFile::Made(..) => false,
+        }
     }
 
     /// Edits that change page bodies alone leave the model as it was but for those bodies:
@@ -407,7 +622,7 @@ impl Session {
     fn body_edits(
         &mut self,
         edits: &Edits,
-        reparsed: &[PathBuf],
+        reparsed: &BTreeSet<PathBuf>,
     ) -> Option<Result<Outcome, Vec<Diagnostic>>> {
         if !self.in_sync
             || edits.config
@@ -418,9 +633,10 @@ impl Session {
             return None;
         }
         let built = self.built.as_ref()?;
+        let targets = links::Targets::of(&built.site);
         let mut updates = Vec::new();
         for path in reparsed {
-            let parsed = &self.sources.parsed[path];
+            let parsed = self.sources.parsed.get(path)?;
             let source = parsed.source.as_ref()?;
             let index = built
                 .site
@@ -437,7 +653,6 @@ impl Session {
                 return None;
             }
             let mut body = built.site.render_body(source);
-            let targets = links::Targets::of(&built.site);
             body.problems.extend(links::check_page(
                 &built.site,
                 &targets,
@@ -465,12 +680,16 @@ impl Session {
             warnings.extend(body.problems);
         }
         // Only the pages that show an edited page can change: the others' contexts hold none
-        // of its values, and the values every page shares come from front matter alone.
+        // of its values, and the values every page shares come from front matter alone. Pages
+        // served first from a provisional model are rendered again whatever they read.
+        let provisional = std::mem::take(&mut built.provisional);
+        built.reads.retain(|url, _| !provisional.contains(url));
         let showing: HashSet<&String> = built
             .reads
             .iter()
             .filter(|(_, reads)| edited.iter().any(|path| reads.shows(path)))
             .map(|(url, _)| url)
+            .chain(&provisional)
             .collect();
         let candidates: Vec<Job> = jobs::all_jobs(&built.site)
             .into_iter()
@@ -479,10 +698,11 @@ impl Session {
         let sink = MemorySink::default();
         let rendered = render::render_changed(
             &built.site,
-            &built.tera,
+            &built.theme.tera,
             &candidates,
             Some(&built.reads),
             &sink,
+            &|| false,
         );
         let problems = rendered.problems;
         if !problems.is_empty() {

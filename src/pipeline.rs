@@ -326,7 +326,7 @@ pub fn write_site(
     statics: &BTreeMap<String, StaticFile>,
     sink: &dyn Sink,
 ) -> Result<usize, Vec<Diagnostic>> {
-    let mut rendered = write_pages(root, site, tera, statics, None, sink);
+    let mut rendered = write_pages(root, site, tera, statics, None, sink, &|| false);
     rendered.problems.extend(write_site_wide(site, tera, sink));
     if rendered.problems.is_empty() {
         Ok(rendered.urls.len())
@@ -338,7 +338,7 @@ pub fn write_site(
 
 /// The pages, the content editor's files and the given static files. With `reads` (as
 /// `serve` keeps them), only pages whose reads differ are rendered, and every page's reads
-/// are recorded for the next time.
+/// are recorded for the next time. Pages are left undone once `stop` says so.
 pub fn write_pages(
     root: &Path,
     site: &Site,
@@ -346,8 +346,12 @@ pub fn write_pages(
     statics: &BTreeMap<String, StaticFile>,
     reads: Option<&HashMap<String, Reads>>,
     sink: &dyn Sink,
+    stop: &(dyn Fn() -> bool + Sync),
 ) -> Rendered {
-    let mut rendered = render::render_changed(site, tera, &jobs::all_jobs(site), reads, sink);
+    let mut rendered = render::render_changed(site, tera, &jobs::all_jobs(site), reads, sink, stop);
+    if rendered.overtaken {
+        return rendered;
+    }
     rendered
         .problems
         .extend(crate::cms::write(root, site, sink));

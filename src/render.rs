@@ -29,7 +29,7 @@ use crate::view::{date_view, kind_label};
 
 /// Renders jobs in parallel into the sink. Every distinct template error is reported once.
 pub fn render(site: &Site, tera: &Tera, jobs: &[Job], sink: &dyn Sink) -> Vec<Diagnostic> {
-    render_changed(site, tera, jobs, None, sink).problems
+    render_changed(site, tera, jobs, None, sink, &|| false).problems
 }
 
 /// What `render_changed` did.
@@ -40,24 +40,31 @@ pub struct Rendered {
     pub reads: HashMap<String, Reads>,
     /// The site paths of the jobs rendered.
     pub urls: Vec<String>,
+    /// `stop` said to stop before every job was done.
+    pub overtaken: bool,
 }
 
 /// Renders into the sink the jobs whose reads differ from those `previous` holds for the same
 /// site path, and records every job's reads for the next time; with no `previous`, renders
 /// every job and records nothing (a build run once). The templates, and the stylesheets and
-/// scripts they link, must be the same as when `previous` was recorded.
+/// scripts they link, must be the same as when `previous` was recorded. Jobs not begun when
+/// `stop` says so are left undone, and the result says it was overtaken.
 pub fn render_changed(
     site: &Site,
     tera: &Tera,
     jobs: &[Job],
     previous: Option<&HashMap<String, Reads>>,
     sink: &dyn Sink,
+    stop: &(dyn Fn() -> bool + Sync),
 ) -> Rendered {
     let shared = Shared::new(site);
     let problems = Mutex::new(BTreeSet::new());
-    let done: Vec<(String, Reads, bool)> = jobs
+    let done: Vec<Option<(String, Reads, bool)>> = jobs
         .par_iter()
         .map(|&job| {
+            if stop() {
+                return None;
+            }
             let (url, template, recorded) = shared.context_of(job, previous.is_some());
             let unchanged = previous
                 .and_then(|previous| previous.get(&url))
@@ -82,7 +89,7 @@ pub fn render_changed(
                         .insert(problem);
                 }
             }
-            (url, recorded.reads, !unchanged)
+            Some((url, recorded.reads, !unchanged))
         })
         .collect();
     let mut rendered = Rendered {
@@ -91,9 +98,10 @@ pub fn render_changed(
             .unwrap_or_else(|p| p.into_inner())
             .into_iter()
             .collect(),
+        overtaken: done.iter().any(Option::is_none),
         ..Rendered::default()
     };
-    for (url, reads, made) in done {
+    for (url, reads, made) in done.into_iter().flatten() {
         if made {
             rendered.urls.push(url.clone());
         }
@@ -877,6 +885,7 @@ mod tests {
             &all_jobs(site),
             Some(&HashMap::new()),
             &NullSink,
+            &|| false,
         )
         .reads
     }
@@ -926,7 +935,14 @@ mod tests {
     #[test]
     fn a_build_run_once_records_no_reads() {
         let site = site("A", "");
-        let rendered = render_changed(&site, &Tera::new(), &all_jobs(&site), None, &NullSink);
+        let rendered = render_changed(
+            &site,
+            &Tera::new(),
+            &all_jobs(&site),
+            None,
+            &NullSink,
+            &|| false,
+        );
         assert!(rendered.reads.is_empty());
         assert_eq!(rendered.urls.len(), all_jobs(&site).len());
     }

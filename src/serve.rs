@@ -8,11 +8,11 @@
 //! body are refused unread, connections are counted, idle ones closed, and each connection
 //! has its own thread with write timeouts, so a client that never reads stalls only itself.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -30,6 +30,11 @@ const MAX_CONNECTIONS: usize = 128;
 /// A request head longer than this is refused: real ones are well under 8 KB.
 const MAX_HEAD_BYTES: usize = 16 * 1024;
 const MAX_HEADERS: usize = 64;
+/// How many of the pages viewed last an edit renders first, beside its own pages.
+const VIEWED: usize = 4;
+/// How long edits arriving one after another may keep pre-empting the rebuild of earlier ones
+/// before it runs to its end anyway, so that listings and other pages follow in bounded time.
+const MAX_DEFER: Duration = Duration::from_secs(2);
 /// A connection with no whole request head for this long is closed.
 const IDLE: Duration = Duration::from_secs(10);
 /// A client that does not read its answers for this long is dropped.
@@ -92,6 +97,8 @@ pub struct Preview {
     /// The site folder: the content editor at `/admin/` saves there, and problems show the
     /// source lines they point at. None in tests that serve files alone.
     site: Option<PathBuf>,
+    /// The output paths of the pages viewed last, newest first, which an edit renders first.
+    viewed: Mutex<VecDeque<String>>,
 }
 
 enum Message {
@@ -161,9 +168,16 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
     let (sender, messages) = mpsc::channel();
     let messages_sender = sender.clone();
     let changes = sender.clone();
-    let mut watcher = Watcher::start(root, move |paths| {
-        let _ = changes.send(Message::Changed(paths));
-    })?;
+    // Batches of changes sent, counted before each is sent: more than the loop has taken
+    // means a newer edit waits.
+    let saves = Arc::new(AtomicU64::new(0));
+    let mut watcher = {
+        let saves = saves.clone();
+        Watcher::start(root, move |paths| {
+            saves.fetch_add(1, Ordering::SeqCst);
+            let _ = changes.send(Message::Changed(paths));
+        })?
+    };
     ctrlc::set_handler(move || {
         let _ = sender.send(Message::Stop);
     })
@@ -187,9 +201,15 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
             })
         });
     }
+    let mut taken = 0;
+    // When the edits not yet rebuilt began to wait.
+    let mut waiting: Option<Instant> = None;
     while let Ok(message) = messages.recv() {
         let mut paths = match message {
-            Message::Changed(paths) => paths,
+            Message::Changed(paths) => {
+                taken += 1;
+                paths
+            }
             Message::SiteWide(fresh) => {
                 put_site_wide(&mut session, &preview, fresh);
                 continue;
@@ -200,7 +220,10 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
         let mut stop = false;
         while let Ok(message) = messages.try_recv() {
             match message {
-                Message::Changed(more) => paths.extend(more),
+                Message::Changed(more) => {
+                    taken += 1;
+                    paths.extend(more);
+                }
                 Message::SiteWide(fresh) => put_site_wide(&mut session, &preview, fresh),
                 Message::Stop => stop = true,
             }
@@ -210,8 +233,19 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
         }
         watcher.refresh();
         let started = Instant::now();
-        let outcome = session.update(&paths);
-        preview.publish(outcome, started);
+        session.take(&paths);
+        // The edited page and the pages open in the browser first; the rest of the rebuild
+        // gives way to newer edits, within bounds.
+        if let Some(first) = session.first_pages(&preview.viewed()) {
+            preview.publish_first(first, started);
+        }
+        let since = *waiting.get_or_insert(started);
+        let overtaken = || saves.load(Ordering::SeqCst) > taken && since.elapsed() < MAX_DEFER;
+        let Some(outcome) = session.finish(&overtaken) else {
+            continue;
+        };
+        waiting = None;
+        preview.publish(outcome, since);
         // The search index and the like follow on their worker, never holding up an edit.
         if let Some(work) = session.site_wide_work() {
             let _ = work_sender.send(work);
@@ -561,7 +595,20 @@ impl Preview {
             hosts: hosts.iter().map(|h| h.to_ascii_lowercase()).collect(),
             bind,
             site: None,
+            viewed: Mutex::default(),
         }
+    }
+
+    /// The output paths of the pages viewed last, newest first.
+    pub fn viewed(&self) -> Vec<String> {
+        lock(&self.viewed).iter().cloned().collect()
+    }
+
+    fn note_viewed(&self, key: &str) {
+        let mut viewed = lock(&self.viewed);
+        viewed.retain(|k| k != key);
+        viewed.push_front(key.to_string());
+        viewed.truncate(VIEWED);
     }
 
     /// Offers the content editor at `/admin/`, saving into the site at `root`, and quotes
@@ -569,6 +616,22 @@ impl Preview {
     pub fn with_site(mut self, root: PathBuf) -> Preview {
         self.site = Some(root);
         self
+    }
+
+    /// Serves the pages an edit rendered first, leaving the problems and warnings shown as
+    /// they are until the rebuild ends.
+    fn publish_first(&self, first: Outcome, started: Instant) {
+        let pages = first.rendered;
+        write_lock(&self.current).files = first.files;
+        println!(
+            "Showed {pages} {} first in {} ms",
+            if pages == 1 { "page" } else { "pages" },
+            started.elapsed().as_millis()
+        );
+        let mut live = lock(&self.live.state);
+        live.generation += 1;
+        live.css_only = false;
+        self.live.changed.notify_all();
     }
 
     /// Shows a build's result in the terminal and to open pages.
@@ -728,6 +791,9 @@ impl Preview {
         let generation = lock(&self.live.state).generation;
 
         let (status, key) = if files.contains_key(&key) {
+            if key.ends_with(".html") {
+                self.note_viewed(&key);
+            }
             (200, key)
         } else if files.contains_key(&format!("{key}/index.html")) {
             let mut reply = Reply::new(301, "text/plain; charset=utf-8", Arc::from(&b""[..]));

@@ -329,6 +329,54 @@ impl Site {
         render_body(source, &ctx)
     }
 
+    /// Adds a page made from `source` to the model as `build` would place it in its section's
+    /// listing, though in no taxonomy or related list; returns its index. For serving an
+    /// edit's own page before the model is built again.
+    pub fn add_page(&mut self, source: Source) -> usize {
+        let sections = sections_by_dir(self.pages.iter().map(|page| &**page));
+        let parent = listing_dir(&source).and_then(|dir| nearest_section(&sections, dir));
+        let page = Page {
+            source,
+            rendered: Arc::default(),
+            part: None,
+            parent,
+            children: Vec::new(),
+            subsections: Vec::new(),
+            related: Vec::new(),
+            previous: None,
+            next: None,
+        };
+        let index = self.pages.len();
+        if let Some(parent) = parent {
+            let listed = if page.source.is_section {
+                &self.pages[parent].subsections
+            } else {
+                &self.pages[parent].children
+            };
+            let at = listed.partition_point(|&other| {
+                listing_order(&self.pages[other], &page) == Ordering::Less
+            });
+            let parent = Arc::make_mut(&mut self.pages[parent]);
+            if page.source.is_section {
+                parent.subsections.insert(at, index);
+            } else {
+                parent.children.insert(at, index);
+            }
+        }
+        self.pages.push(Arc::new(page));
+        index
+    }
+
+    /// Takes a page out of its section's listing, for serving the listing before the model is
+    /// built again without the page.
+    pub fn unlist_page(&mut self, index: usize) {
+        if let Some(parent) = self.pages[index].parent {
+            let parent = Arc::make_mut(&mut self.pages[parent]);
+            parent.children.retain(|&i| i != index);
+            parent.subsections.retain(|&i| i != index);
+        }
+    }
+
     pub fn home(&self) -> Option<usize> {
         self.pages.iter().position(|page| page.is_home())
     }
@@ -500,34 +548,9 @@ pub fn listing_order(a: &Page, b: &Page) -> Ordering {
 
 /// Each page's parent is the nearest folder above it with an `_index.md`.
 fn link_sections(pages: &mut [Page]) {
-    let sections: HashMap<String, usize> = pages
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.source.is_section)
-        .map(|(i, p)| (parent_dir(&p.source.content_path), i))
-        .collect();
+    let sections = sections_by_dir(pages.iter());
     for page in pages.iter_mut() {
-        let source = &page.source;
-        // A section or a bundle is listed by the folder above its own folder.
-        let mut dir = if source.is_section || source.is_bundle {
-            let own = parent_dir(&source.content_path);
-            if own.is_empty() {
-                continue;
-            }
-            parent_dir(&own)
-        } else {
-            parent_dir(&source.content_path)
-        };
-        loop {
-            if let Some(&section) = sections.get(&dir) {
-                page.parent = Some(section);
-                break;
-            }
-            if dir.is_empty() {
-                break;
-            }
-            dir = parent_dir(&dir);
-        }
+        page.parent = listing_dir(&page.source).and_then(|dir| nearest_section(&sections, dir));
     }
     for i in 0..pages.len() {
         if let Some(parent) = pages[i].parent {
@@ -551,6 +574,39 @@ fn link_sections(pages: &mut [Page]) {
     for (i, children, subsections) in order {
         pages[i].children = children;
         pages[i].subsections = subsections;
+    }
+}
+
+/// Each section's index by the folder it stands for.
+fn sections_by_dir<'a>(pages: impl Iterator<Item = &'a Page>) -> HashMap<String, usize> {
+    pages
+        .enumerate()
+        .filter(|(_, p)| p.source.is_section)
+        .map(|(i, p)| (parent_dir(&p.source.content_path), i))
+        .collect()
+}
+
+/// The folder from which a page's section is sought: a section or a bundle is listed by the
+/// folder above its own folder; the home page by none.
+fn listing_dir(source: &Source) -> Option<String> {
+    if source.is_section || source.is_bundle {
+        let own = parent_dir(&source.content_path);
+        (!own.is_empty()).then(|| parent_dir(&own))
+    } else {
+        Some(parent_dir(&source.content_path))
+    }
+}
+
+/// The nearest section at or above `dir`.
+fn nearest_section(sections: &HashMap<String, usize>, mut dir: String) -> Option<usize> {
+    loop {
+        if let Some(&section) = sections.get(&dir) {
+            return Some(section);
+        }
+        if dir.is_empty() {
+            return None;
+        }
+        dir = parent_dir(&dir);
     }
 }
 

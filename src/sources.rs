@@ -29,14 +29,16 @@ pub(crate) struct Sources {
     /// The site's address while it is served, in place of site.yaml's.
     base_url: Option<String>,
     pub config: Option<Config>,
+    /// Why site.yaml could not be read, when it could not.
+    config_problem: Option<Diagnostic>,
     pub files: ContentFiles,
+    /// Problems met finding the files.
+    walk_problems: Vec<Diagnostic>,
     pub parsed: HashMap<PathBuf, Parsed>,
 }
 
 /// What `Sources::read` found.
 pub(crate) struct Read {
-    /// Problems with site.yaml and with finding the files.
-    pub problems: Diagnostics,
     /// The Markdown files parsed anew.
     pub reparsed: Vec<PathBuf>,
     /// Only stylesheets changed.
@@ -53,7 +55,9 @@ impl Sources {
                 .collect(),
             base_url,
             config: None,
+            config_problem: None,
             files: ContentFiles::default(),
+            walk_problems: Vec::new(),
             parsed: HashMap::new(),
         }
     }
@@ -102,19 +106,18 @@ impl Sources {
     /// Reads what `edits` changed: site.yaml, the files found, and the Markdown files whose
     /// bytes changed or that name a changed file (or all, for a new size limit).
     pub fn read(&mut self, edits: &Edits) -> Read {
-        let mut problems = Diagnostics::new();
         let max_mb = self.config.as_ref().map(|c| c.max_file_mb);
         if edits.config || self.config.is_none() {
-            self.config = None;
-            match Config::load(&self.root, self.base_url.as_deref()) {
-                Ok(config) => self.config = Some(config),
-                Err(problem) => problems.push(problem),
-            }
+            (self.config, self.config_problem) =
+                match Config::load(&self.root, self.base_url.as_deref()) {
+                    Ok(config) => (Some(config), None),
+                    Err(problem) => (None, Some(problem)),
+                };
         }
         let mut reparse: BTreeSet<PathBuf> = edits.pages.clone();
         if edits.discover {
             let (files, walk_problems) = content::discover(&self.root);
-            problems.extend(walk_problems);
+            self.walk_problems = walk_problems;
             let present: HashSet<&PathBuf> = files.pages.iter().collect();
             self.parsed.retain(|path, _| present.contains(path));
             reparse.extend(
@@ -153,11 +156,19 @@ impl Sources {
                 .iter()
                 .all(|f| f.extension().is_some_and(|e| e == "css"));
         let reparsed = self.parse(&reparse, &forced);
-        Read {
-            problems,
-            reparsed,
-            css_only,
+        Read { reparsed, css_only }
+    }
+
+    /// Every problem of the files as last read: site.yaml's, finding the files', and each
+    /// Markdown file's.
+    pub fn problems(&self) -> Diagnostics {
+        let mut problems = Diagnostics::new();
+        problems.extend(self.config_problem.iter().cloned());
+        problems.extend(self.walk_problems.iter().cloned());
+        for parsed in self.parsed.values() {
+            problems.extend(parsed.problems.iter().cloned());
         }
+        problems
     }
 
     /// Reads and parses the given Markdown files, skipping those whose bytes are unchanged
@@ -231,6 +242,15 @@ impl Edits {
             discover: true,
             ..Edits::default()
         }
+    }
+
+    /// Adds the edits of a later batch, for one rebuild to take both.
+    pub fn merge(&mut self, later: Edits) {
+        self.config |= later.config;
+        self.templates |= later.templates;
+        self.discover |= later.discover;
+        self.pages.extend(later.pages);
+        self.files.extend(later.files);
     }
 }
 

@@ -423,6 +423,140 @@ fn body_edits_then_front_matter_edits_match_a_full_build_after_each() {
     }
 }
 
+/// The pages `first_pages` served, by output path, as they were served.
+fn served_first(session: &mut Session, viewed: &[&str]) -> BTreeMap<String, String> {
+    let viewed: Vec<String> = viewed.iter().map(|v| v.to_string()).collect();
+    let first = session.first_pages(&viewed).expect("pages served first");
+    first
+        .changed
+        .iter()
+        .filter_map(|path| {
+            let page = first.files.get(path)?;
+            Some((path.clone(), String::from_utf8_lossy(page).into_owned()))
+        })
+        .collect()
+}
+
+#[test]
+fn an_edited_title_is_served_first_on_its_page_and_the_viewed_listing_then_everywhere() {
+    let site = fixture("serve");
+    let root = site.path();
+    let (mut session, first) = Session::new(root, Some(BASE.to_string()));
+    first.expect("first build");
+    replace(
+        root,
+        CASE_STUDY,
+        "\"Croft Community Fridge\"",
+        "\"Fridge renamed\"",
+    );
+    session.take(&[root.join(CASE_STUDY)]);
+    let served = served_first(&mut session, &["case-studies/index.html"]);
+    let page = "case-studies/croft-community-fridge/index.html";
+    assert!(served[page].contains("Fridge renamed"), "{served:?}");
+    assert!(served["case-studies/index.html"].contains("Fridge renamed"));
+    // The home page is not open: it waits for the rebuild.
+    assert!(!served.contains_key("index.html"));
+    let rebuilt = session
+        .finish(&|| false)
+        .expect("nothing overtakes it")
+        .expect("the rebuild");
+    assert!(
+        pages(&rebuilt).contains(&"index.html"),
+        "the home page follows"
+    );
+    let whole = session
+        .catch_up()
+        .expect("site-wide work")
+        .expect("it is made");
+    assert_same_site(&files(&whole), &full_build(root));
+}
+
+#[test]
+fn an_edit_served_first_and_undone_before_its_rebuild_leaves_no_trace() {
+    let site = fixture("serve");
+    let root = site.path();
+    let (mut session, first) = Session::new(root, Some(BASE.to_string()));
+    first.expect("first build");
+    let original = read(root, CASE_STUDY);
+    replace(
+        root,
+        CASE_STUDY,
+        "\"Croft Community Fridge\"",
+        "\"Fridge renamed\"",
+    );
+    session.take(&[root.join(CASE_STUDY)]);
+    let served = served_first(&mut session, &["case-studies/index.html"]);
+    assert!(served["case-studies/index.html"].contains("Fridge renamed"));
+    assert!(session.finish(&|| true).is_none(), "the undo overtakes it");
+    write(root, CASE_STUDY, &original);
+    let outcome = update_whole(&mut session, &[root.join(CASE_STUDY)]);
+    assert_same_site(&files(&outcome), &full_build(root));
+}
+
+#[test]
+fn a_new_page_is_served_first_and_a_removed_one_is_gone_first() {
+    let site = fixture("serve");
+    let root = site.path();
+    let (mut session, first) = Session::new(root, Some(BASE.to_string()));
+    first.expect("first build");
+    let note = "content/case-studies/a-new-allotment.md";
+    write(
+        root,
+        note,
+        "---\ntitle: A new allotment\ndate: 2024-05-01\nsummary: Growing.\n---\n\nDug in May.\n",
+    );
+    session.take(&[root.join(note)]);
+    let served = served_first(&mut session, &["case-studies/index.html"]);
+    assert!(served["case-studies/a-new-allotment/index.html"].contains("Dug in May."));
+    assert!(served["case-studies/index.html"].contains("A new allotment"));
+    update_whole(&mut session, &[]);
+
+    std::fs::remove_file(root.join(note)).unwrap();
+    session.take(&[root.join(note)]);
+    let first = session.first_pages(&[]).expect("the removal served first");
+    assert!(
+        !first
+            .files
+            .contains_key("case-studies/a-new-allotment/index.html")
+    );
+    assert!(
+        first
+            .changed
+            .contains(&"case-studies/a-new-allotment/index.html".to_string())
+    );
+    let outcome = update_whole(&mut session, &[]);
+    assert_same_site(&files(&outcome), &full_build(root));
+}
+
+#[test]
+fn a_template_edit_is_served_first_on_the_viewed_page() {
+    let site = fixture("serve");
+    let root = site.path();
+    let (mut session, first) = Session::new(root, Some(BASE.to_string()));
+    first.expect("first build");
+    let template = "themes/default/templates/case-study.html";
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/case-study.html"),
+    )
+    .unwrap();
+    write(
+        root,
+        template,
+        &text.replacen(
+            "{% block content %}",
+            "{% block content %}<i hidden>marked</i>",
+            1,
+        ),
+    );
+    session.take(&[root.join(template)]);
+    let page = "case-studies/croft-community-fridge/index.html";
+    let served = served_first(&mut session, &[page]);
+    assert!(served[page].contains("<i hidden>marked</i>"));
+    assert_eq!(served.len(), 1, "only the viewed page goes first");
+    let outcome = update_whole(&mut session, &[]);
+    assert_same_site(&files(&outcome), &full_build(root));
+}
+
 /// One save an editor can make to the serve fixture.
 #[derive(Debug, Clone)]
 enum Edit {
@@ -431,6 +565,8 @@ enum Edit {
     Date(usize, u8),
     Tags(usize),
     Weight(usize, u8),
+    /// Puts the page back as the fixture has it, undoing every edit to it.
+    Restore(usize),
     AddPage(u8),
     RemovePage(u8),
     RenamePage(u8),
@@ -456,7 +592,8 @@ fn edit_strategy() -> impl proptest::strategy::Strategy<Value = Edit> {
         (page.clone(), any::<u8>()).prop_map(|(p, n)| Edit::Title(p, n)),
         (page.clone(), 1..9u8).prop_map(|(p, n)| Edit::Date(p, n)),
         page.clone().prop_map(Edit::Tags),
-        (page, 1..9u8).prop_map(|(p, n)| Edit::Weight(p, n)),
+        (page.clone(), 1..9u8).prop_map(|(p, n)| Edit::Weight(p, n)),
+        page.prop_map(Edit::Restore),
         (0..3u8).prop_map(Edit::AddPage),
         (0..3u8).prop_map(Edit::RemovePage),
         (0..3u8).prop_map(Edit::RenamePage),
@@ -510,6 +647,11 @@ fn apply(root: &Path, edit: &Edit) -> Vec<String> {
         }
         Edit::Weight(p, n) => {
             set_field(root, EDITED[p], "weight", &n.to_string());
+            vec![EDITED[p].to_string()]
+        }
+        Edit::Restore(p) => {
+            let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/serve");
+            write(root, EDITED[p], &read(&fixture, EDITED[p]));
             vec![EDITED[p].to_string()]
         }
         Edit::AddPage(n) => {
@@ -581,22 +723,38 @@ proptest::proptest! {
         ..proptest::prelude::ProptestConfig::default()
     })]
 
-    /// Whatever edits arrive, and whether each save comes before or after the site-wide
-    /// work of the one before it is put in place, the served site ends equal to a full build.
+    /// Whatever edits arrive, whether their pages and the viewed ones are served first,
+    /// whether the next save overtakes their rebuild, and whether each save comes before or
+    /// after the site-wide work of the one before it is put in place, the served site ends
+    /// equal to a full build.
     #[test]
     fn any_edits_at_any_pace_leave_the_served_site_equal_to_a_full_build(
-        steps in proptest::collection::vec((edit_strategy(), proptest::bool::ANY), 1..5)
+        steps in proptest::collection::vec(
+            (edit_strategy(), proptest::bool::ANY, proptest::bool::ANY, proptest::bool::ANY),
+            1..5,
+        )
     ) {
         let site = fixture("serve");
         let root = site.path();
         let (mut session, first) = Session::new(root, Some(BASE.to_string()));
         first.expect("first build");
+        let viewed = [
+            "index.html".to_string(),
+            "case-studies/index.html".to_string(),
+            "tags/allotments/index.html".to_string(),
+        ];
         let mut pending = None;
-        for (edit, save_before_site_wide) in &steps {
+        for (edit, save_before_site_wide, serve_first, overtaken) in &steps {
             let paths: Vec<PathBuf> = apply(root, edit).iter().map(|p| root.join(p)).collect();
-            session
-                .update(&paths)
-                .unwrap_or_else(|p| panic!("{edit:?} failed: {p:?}"));
+            session.take(&paths);
+            if *serve_first {
+                let _ = session.first_pages(&viewed);
+            }
+            match session.finish(&|| *overtaken) {
+                // Taken with the next save's edits.
+                None => continue,
+                Some(result) => result.unwrap_or_else(|p| panic!("{edit:?} failed: {p:?}")),
+            };
             // Work overtaken by this save is put in place after it, as the worker does.
             if let Some(work) = pending.take() {
                 let _ = session.put_site_wide(communities::incremental::SiteWideWork::run(&work));
@@ -614,9 +772,11 @@ proptest::proptest! {
         if let Some(work) = pending {
             let _ = session.put_site_wide(work.run());
         }
+        // The edits of a last save whose rebuild was overtaken go into the next rebuild.
+        let rebuilt = session.update(&[]).expect("the last rebuild");
         let served = match session.catch_up() {
             Some(outcome) => outcome.expect("site-wide outputs"),
-            None => session.update(&[]).expect("an empty update"),
+            None => rebuilt,
         };
         assert_same_site(&files(&served), &full_build(root));
     }
