@@ -87,9 +87,17 @@ def case_studies_newest_first(site):
 
 
 def unlinked(site, pages):
-    """The first of `pages` no page links to, so renaming it breaks no link."""
+    """The first of `pages` no page links to, so renaming it breaks no link, and where it
+    stands among them."""
     text = "\n".join(p.read_text(encoding="utf-8") for p in (site / "content").rglob("*.md"))
-    return next(p for p in pages if f"case-studies/{p.name}" not in text)
+    return next((i, p) for i, p in enumerate(pages) if f"case-studies/{p.name}" not in text)
+
+
+def listing(position):
+    """The section listing page that shows the case study at `position`, newest first: both
+    generators list ten a page and number further pages /page/N/."""
+    n = position // 10 + 1
+    return "/case-studies/" if n == 1 else f"/case-studies/page/{n}/"
 
 
 class Site:
@@ -100,13 +108,14 @@ class Site:
         self.flavor = flavor
         self.port = port
         newest = case_studies_newest_first(root)
-        # The newest is first in its listing and term pages; renaming takes one no page
-        # links to among the ten the listing's first page shows.
+        # The newest is first in its listing and term pages; renaming takes the newest that no
+        # page links to, and looks for it on the listing page that shows it.
         self.page = newest[0]
         self.original = self.page.read_text(encoding="utf-8")
         self.date = re.search(r"^date: (.*)$", self.original, re.M).group(1)
         self.slug = self.page.stem
-        self.moving = unlinked(root, newest[:10])
+        position, self.moving = unlinked(root, newest)
+        self.moving_listing = listing(position)
         self.other = sorted(p for p in self.page.parent.glob("*.md")
                             if p.name not in ("_index.md", self.page.name))[0]
         tags = re.search(r"^tags: \[\"([^\"]+)\"", self.original, re.M)
@@ -172,7 +181,7 @@ class Site:
             served = lambda status, body: status == 200
             listed = lambda status, body: self.url(marker) in body
             return ([(self.url(marker), served)],
-                    [(self.url(marker), served), ("/case-studies/", listed)])
+                    [(self.url(marker), served), (self.moving_listing, listed)])
         if kind == "bundle":
             save(self.attachment, f"%PDF-1.4\n% {marker}\n")
             return [(self.attachment_url, has)], [(self.attachment_url, has)]

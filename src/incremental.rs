@@ -42,6 +42,18 @@ pub struct Outcome {
     pub sources: Arc<HashMap<String, PathBuf>>,
 }
 
+/// The pages an edit serves before its rebuild (`Session::first_pages`), to lay over the
+/// files served until the rebuild's own are.
+#[derive(Debug, Default)]
+pub struct FirstPages {
+    /// Output paths and their provisional content.
+    pub files: Files,
+    /// Output paths of pages removed.
+    pub removed: Vec<String>,
+    /// How many pages were rendered.
+    pub rendered: usize,
+}
+
 fn page_sources(site: &Site) -> Arc<HashMap<String, PathBuf>> {
     Arc::new(
         site.pages
@@ -67,9 +79,8 @@ struct Built {
     /// Each page's output path and source file.
     sources: Arc<HashMap<String, PathBuf>>,
     site_wide: SiteWideState,
-    /// The site paths of jobs served first from a provisional model (or removed), which the
-    /// next rebuild renders again whatever their reads.
-    provisional: HashSet<String>,
+    /// Output path -> job, for every job of the model.
+    jobs: HashMap<String, Job>,
 }
 
 /// The theme's templates as read, and compiled.
@@ -251,7 +262,7 @@ impl Session {
     /// next `finish` renders them again from the whole model. `None` when there is nothing to
     /// serve first, when the last build failed, or when anything edited has errors, which
     /// `finish` reports.
-    pub fn first_pages(&mut self, viewed: &[String]) -> Option<Outcome> {
+    pub fn first_pages(&self, viewed: &[String]) -> Option<FirstPages> {
         if !self.in_sync {
             return None;
         }
@@ -315,46 +326,29 @@ impl Session {
                 removed.extend(
                     jobs::page_jobs(&site, index)
                         .into_iter()
-                        .map(|job| jobs::job_url(&site, job)),
+                        .map(|job| output_path(&jobs::job_url(&site, job))),
                 );
                 site.unlist_page(index);
             }
         }
-        if !viewed.is_empty() {
-            first.extend(jobs::all_jobs(&site).into_iter().filter(|&job| {
-                let url = jobs::job_url(&site, job);
-                !removed.contains(&url) && viewed.contains(&output_path(&url))
-            }));
-        }
+        // Pages of the last model keep their jobs' numbers in the provisional one.
+        first.extend(
+            viewed
+                .iter()
+                .filter(|path| !removed.contains(path))
+                .filter_map(|path| built.jobs.get(path).copied()),
+        );
         let first: Vec<Job> = first.into_iter().collect();
         let rendered = render::render_changed(&site, &tera, &first, None, &sink, &|| false);
         if !rendered.problems.is_empty() {
             return None;
         }
-
-        let built = self.built.as_mut()?;
-        let mut files = (*built.files).clone();
-        let mut changed: Vec<String> = removed
-            .iter()
-            .map(|url| output_path(url))
-            .filter(|path| files.remove(path).is_some())
-            .collect();
-        changed.extend(merge(&mut files, sink.into_files()));
-        if changed.is_empty() {
-            return None;
-        }
-        changed.sort();
-        built.provisional.extend(rendered.urls.iter().cloned());
-        built.provisional.extend(removed);
-        built.files = Arc::new(files);
-        Some(Outcome {
-            files: built.files.clone(),
-            changed,
+        let first = FirstPages {
+            files: sink.into_files(),
+            removed,
             rendered: rendered.urls.len(),
-            css_only: false,
-            warnings: Vec::new(),
-            sources: built.sources.clone(),
-        })
+        };
+        (!first.files.is_empty() || !first.removed.is_empty()).then_some(first)
     }
 
     /// The site-wide work the last rebuild left, unless it is handed out already or the
@@ -516,18 +510,12 @@ impl Session {
             .collect();
         let filtered: HashMap<String, Reads>;
         let reads = match (kept, &keep) {
-            (Some(kept), Some(edited)) if edited.is_empty() && kept.provisional.is_empty() => {
-                &kept.reads
-            }
+            (Some(kept), Some(edited)) if edited.is_empty() => &kept.reads,
             (Some(kept), Some(edited)) => {
-                // Pages served first were rendered from a provisional model: they are
-                // rendered again whatever they read.
                 filtered = kept
                     .reads
                     .iter()
-                    .filter(|(url, reads)| {
-                        !edited.contains(reads.template()) && !kept.provisional.contains(*url)
-                    })
+                    .filter(|(_, reads)| !edited.contains(reads.template()))
                     .map(|(url, reads)| (url.clone(), reads.clone()))
                     .collect();
                 &filtered
@@ -594,6 +582,7 @@ impl Session {
         site_wide.generation += 1;
         Ok(Built {
             sources: page_sources(&site),
+            jobs: jobs_by_path(&site),
             site: Arc::new(site),
             theme,
             statics,
@@ -602,7 +591,6 @@ impl Session {
             changed,
             rendered: rendered.urls.len(),
             site_wide,
-            provisional: HashSet::new(),
         })
     }
 
@@ -680,20 +668,12 @@ impl Session {
             warnings.extend(body.problems);
         }
         // Only the pages that show an edited page can change: the others' contexts hold none
-        // of its values, and the values every page shares come from front matter alone. Pages
-        // served first from a provisional model are rendered again whatever they read.
-        let provisional = std::mem::take(&mut built.provisional);
-        built.reads.retain(|url, _| !provisional.contains(url));
-        let showing: HashSet<&String> = built
+        // of its values, and the values every page shares come from front matter alone.
+        let candidates: Vec<Job> = built
             .reads
             .iter()
             .filter(|(_, reads)| edited.iter().any(|path| reads.shows(path)))
-            .map(|(url, _)| url)
-            .chain(&provisional)
-            .collect();
-        let candidates: Vec<Job> = jobs::all_jobs(&built.site)
-            .into_iter()
-            .filter(|&job| showing.contains(&jobs::job_url(&built.site, job)))
+            .filter_map(|(url, _)| built.jobs.get(&output_path(url)).copied())
             .collect();
         let sink = MemorySink::default();
         let rendered = render::render_changed(
@@ -738,6 +718,14 @@ impl Session {
             sources: built.sources.clone(),
         }))
     }
+}
+
+/// Every job of the site by its output path.
+fn jobs_by_path(site: &Site) -> HashMap<String, Job> {
+    jobs::all_jobs(site)
+        .into_iter()
+        .map(|job| (output_path(&jobs::job_url(site, job)), job))
+        .collect()
 }
 
 /// Puts fresh site-wide outputs in place of the last ones, removing any no longer made;

@@ -21,7 +21,7 @@ use percent_encoding::percent_decode_str;
 
 use crate::cms_backend;
 use crate::diagnostics::{Diagnostic, SourceLines};
-use crate::incremental::{Outcome, Session, SiteWide, SiteWideWork};
+use crate::incremental::{FirstPages, Outcome, Session, SiteWide, SiteWideWork};
 use crate::output::Files;
 use crate::watch::Watcher;
 
@@ -67,6 +67,9 @@ pub struct ServeOptions {
 #[derive(Default)]
 struct Current {
     files: Arc<Files>,
+    /// Pages an edit showed first, laid over `files` until its rebuild ends: their new
+    /// content, or `None` for a page removed.
+    first: Arc<HashMap<String, Option<Arc<[u8]>>>>,
     sources: Arc<HashMap<String, PathBuf>>,
     warnings: Vec<Diagnostic>,
     problems: Option<Vec<Diagnostic>>,
@@ -109,12 +112,11 @@ enum Message {
 }
 
 /// Makes the site-wide outputs of the newest work waiting, skipping work that newer edits
-/// overtook before it began, on threads of its own: rendering an edit never queues behind it.
+/// overtook before it began, on threads of its own at a lower priority: rendering an edit
+/// never queues behind it, and takes the processors from it while both run.
 fn site_wide_worker(work: &mpsc::Receiver<SiteWideWork>, done: impl Fn(SiteWide)) {
-    let threads =
-        std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1));
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
+        .start_handler(|_| yield_to_edits())
         .build()
         .ok();
     while let Ok(mut next) = work.recv() {
@@ -126,6 +128,17 @@ fn site_wide_worker(work: &mpsc::Receiver<SiteWideWork>, done: impl Fn(SiteWide)
             None => next.run(),
         };
         done(fresh);
+    }
+}
+
+/// Lowers the calling thread's priority, so that the site-wide work runs on what the rebuild
+/// of an edit leaves.
+fn yield_to_edits() {
+    // SAFETY: setpriority has no memory-safety preconditions; on Linux, process 0 is the
+    // calling thread alone. Failing leaves the priority as it was, which is only slower.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
     }
 }
 
@@ -620,9 +633,20 @@ impl Preview {
 
     /// Serves the pages an edit rendered first, leaving the problems and warnings shown as
     /// they are until the rebuild ends.
-    fn publish_first(&self, first: Outcome, started: Instant) {
+    fn publish_first(&self, first: FirstPages, started: Instant) {
         let pages = first.rendered;
-        write_lock(&self.current).files = first.files;
+        {
+            let mut current = write_lock(&self.current);
+            let mut shown = (*current.first).clone();
+            shown.extend(
+                first
+                    .files
+                    .into_iter()
+                    .map(|(path, bytes)| (path, Some(bytes))),
+            );
+            shown.extend(first.removed.into_iter().map(|path| (path, None)));
+            current.first = Arc::new(shown);
+        }
         println!(
             "Showed {pages} {} first in {} ms",
             if pages == 1 { "page" } else { "pages" },
@@ -640,6 +664,8 @@ impl Preview {
         let css_only;
         {
             let mut current = write_lock(&self.current);
+            // The rebuild's pages replace those shown first, even where they are as before.
+            let shown_first = !std::mem::take(&mut current.first).is_empty();
             match outcome {
                 Ok(outcome) => {
                     for warning in &outcome.warnings {
@@ -647,7 +673,10 @@ impl Preview {
                     }
                     let warnings_changed = outcome.warnings != current.warnings;
                     current.warnings = outcome.warnings;
-                    if outcome.changed.is_empty() && current.problems.is_none() && !warnings_changed
+                    if outcome.changed.is_empty()
+                        && current.problems.is_none()
+                        && !warnings_changed
+                        && !shown_first
                     {
                         println!("Rebuilt in {elapsed} ms: nothing changed");
                         return;
@@ -656,7 +685,10 @@ impl Preview {
                         1 => println!("Rebuilt in {elapsed} ms: 1 file changed"),
                         n => println!("Rebuilt in {elapsed} ms: {n} files changed"),
                     }
-                    css_only = outcome.css_only && current.problems.is_none() && !warnings_changed;
+                    css_only = outcome.css_only
+                        && current.problems.is_none()
+                        && !warnings_changed
+                        && !shown_first;
                     current.files = outcome.files;
                     current.sources = outcome.sources;
                     current.problems = None;
@@ -775,6 +807,7 @@ impl Preview {
     fn site_file(&self, path: &str, key: String) -> Reply {
         let current = read_lock(&self.current);
         let files = current.files.clone();
+        let first = current.first.clone();
         let problems = current.problems.clone();
         let warnings = current.warnings.clone();
         let broken_here = current
@@ -789,13 +822,17 @@ impl Preview {
             });
         drop(current);
         let generation = lock(&self.live.state).generation;
+        let file = |key: &str| match first.get(key) {
+            Some(shown_first) => shown_first.clone(),
+            None => files.get(key).cloned(),
+        };
 
-        let (status, key) = if files.contains_key(&key) {
+        let (status, key) = if file(&key).is_some() {
             if key.ends_with(".html") {
                 self.note_viewed(&key);
             }
             (200, key)
-        } else if files.contains_key(&format!("{key}/index.html")) {
+        } else if file(&format!("{key}/index.html")).is_some() {
             let mut reply = Reply::new(301, "text/plain; charset=utf-8", Arc::from(&b""[..]));
             reply.headers.push(("Location", format!("{path}/")));
             return reply;
@@ -804,8 +841,8 @@ impl Preview {
         };
         let content_type = content_type(&key);
         if !content_type.starts_with("text/html") {
-            return match files.get(&key) {
-                Some(bytes) => Reply::new(status, &content_type, bytes.clone()),
+            return match file(&key) {
+                Some(bytes) => Reply::new(status, &content_type, bytes),
                 None => Reply::text(404, "Not found.\n"),
             };
         }
@@ -815,8 +852,8 @@ impl Preview {
             Some(problems) if broken_here || files.is_empty() => {
                 (500, error_page(problems, self.site.as_deref()), &[][..])
             }
-            Some(problems) => (status, page_html(&files, &key), problems.as_slice()),
-            None => (status, page_html(&files, &key), warnings.as_slice()),
+            Some(problems) => (status, page_html(file(&key)), problems.as_slice()),
+            None => (status, page_html(file(&key)), warnings.as_slice()),
         };
         let html = with_preview_tags(
             &html,
@@ -957,10 +994,8 @@ fn peer_closed(stream: &TcpStream) -> bool {
     stream.set_nonblocking(false).is_err() || closed
 }
 
-fn page_html(files: &Files, key: &str) -> String {
-    files
-        .get(key)
-        .map(|b| String::from_utf8_lossy(b).into_owned())
+fn page_html(page: Option<Arc<[u8]>>) -> String {
+    page.map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_else(|| "<!DOCTYPE html><title>Not found</title><h1>Not found</h1>".to_string())
 }
 
@@ -1333,6 +1368,46 @@ mod tests {
             .collect();
         assert_eq!(statuses, ["200", "200", "404"], "{text}");
         assert!(text.contains("home") && text.contains("lost") && !text.contains(">a<"));
+    }
+
+    #[test]
+    fn pages_shown_first_are_served_until_the_rebuild_ends_and_remember_what_was_viewed() {
+        let preview = preview();
+        let get = |path: &str| {
+            String::from_utf8_lossy(&preview.respond_to_bytes(
+                format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes(),
+            ))
+            .into_owned()
+        };
+        assert!(get("/a/").contains("<body>a</body>"));
+        get("/");
+        assert_eq!(preview.viewed(), ["index.html", "a/index.html"]);
+        let first = FirstPages {
+            files: Files::from([(
+                "a/index.html".to_string(),
+                Arc::from(&b"<html><head></head><body>a, edited</body></html>"[..]),
+            )]),
+            removed: vec!["index.html".to_string()],
+            rendered: 1,
+        };
+        let generation = lock(&preview.live.state).generation;
+        preview.publish_first(first, Instant::now());
+        assert_eq!(lock(&preview.live.state).generation, generation + 1);
+        assert!(get("/a/").contains("a, edited"));
+        assert_eq!(status_of(get("/").as_bytes()), 404);
+        // A rebuild that changes nothing still puts its pages back in their place.
+        let unchanged = Outcome {
+            files: read_lock(&preview.current).files.clone(),
+            changed: Vec::new(),
+            rendered: 0,
+            css_only: false,
+            warnings: Vec::new(),
+            sources: Arc::default(),
+        };
+        preview.publish(Ok(unchanged), Instant::now());
+        assert_eq!(lock(&preview.live.state).generation, generation + 2);
+        assert!(get("/a/").contains("<body>a</body>"));
+        assert!(get("/").contains("home"));
     }
 
     #[test]
