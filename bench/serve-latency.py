@@ -38,7 +38,7 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT = 900.0
-EDIT_TIMEOUT = 60.0
+FETCH_TIMEOUT = 60.0
 POLL = 0.002
 KINDS = ["body", "title", "tag", "add", "remove", "rename", "bundle", "template",
          "stylesheet", "config"]
@@ -52,7 +52,7 @@ def free_port():
 
 def fetch(port, path):
     """Status and body of one GET on a fresh connection (servers may close idle ones)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=EDIT_TIMEOUT)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=FETCH_TIMEOUT)
     try:
         conn.request("GET", path)
         response = conn.getresponse()
@@ -244,7 +244,7 @@ def first_passing(port, checks_from, deadline):
     return None
 
 
-def run_kind(site, kind, edits, pause, prefix):
+def run_kind(site, kind, edits, pause, prefix, edit_timeout):
     """Saves `edits` times `pause` apart; returns (page ms, last ms) lists."""
     site.moving_name = site.moving.name
     if kind == "remove":
@@ -258,7 +258,7 @@ def run_kind(site, kind, edits, pause, prefix):
     threads = []
 
     def watch(i, saved):
-        deadline = time.monotonic() + EDIT_TIMEOUT
+        deadline = time.monotonic() + edit_timeout
         done = first_passing(site.port, lambda: page_checks[i:], deadline)
         if done is not None:
             pages[i] = (done - saved) * 1000
@@ -296,7 +296,7 @@ def rss_mb(pid):
     return float("nan")
 
 
-def measure(name, command, root, flavor, port, edits, paces, kinds):
+def measure(name, command, root, flavor, port, edits, paces, kinds, edit_timeout):
     log = open(root.parent / f"{name}.log", "w")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=root)
     rows = []
@@ -311,7 +311,7 @@ def measure(name, command, root, flavor, port, edits, paces, kinds):
         time.sleep(3)
         for pace in paces:
             for kind in kinds:
-                pages, lasts = run_kind(site, kind, edits, pace, name)
+                pages, lasts = run_kind(site, kind, edits, pace, name, edit_timeout)
                 rows.append((name, kind, pace, pages, lasts))
                 print(f"{name} {kind} {pace}s: {summary(pages)} / {summary(lasts)}",
                       file=sys.stderr)
@@ -341,6 +341,8 @@ def main():
     parser.add_argument("--edits", type=int, default=10)
     parser.add_argument("--paces", default="0.3,3", help="seconds between saves")
     parser.add_argument("--kinds", default=",".join(KINDS))
+    parser.add_argument("--timeout", type=float, default=60.0,
+                        help="seconds to wait for a save to be served before counting it missed")
     parser.add_argument("--communities", type=Path,
                         default=PROJECT / "target" / "release" / "communities")
     parser.add_argument("--hugo", type=Path, help="a hugo binary, to measure `hugo server` too")
@@ -372,7 +374,7 @@ def main():
                 command = [args.hugo, "server", "--source", root, "--bind", "127.0.0.1",
                            "--port", str(port), "--disableLiveReload", "--quiet"]
             got, memory[name] = measure(name, command, root, flavor, port, args.edits, paces,
-                                        kinds)
+                                        kinds, args.timeout)
             rows.extend(got)
 
         print(f"Save to served, {args.pages}-page corpus, {args.edits} saves per kind and pace "

@@ -5,14 +5,17 @@
 //! again, however pages were added, removed or moved; templates, site.yaml and stylesheet
 //! names, which every page uses, render all.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use tera::Tera;
 
+use crate::assets::{self, Fingerprints};
 use crate::content::Source;
 use crate::diagnostics::Diagnostic;
+use crate::diagnostics::display_path;
 use crate::images::Pictures;
 use crate::jobs::{self, Job};
 use crate::links;
@@ -88,6 +91,8 @@ struct Built {
 struct Theme {
     templates: Arc<Templates>,
     tera: Arc<Tera>,
+    /// The names the templates link stylesheets and scripts by.
+    fingerprints: Arc<Fingerprints>,
 }
 
 /// How the outputs made from every page at once stand against the pages.
@@ -273,21 +278,33 @@ impl Session {
         if edits.config {
             site.config = self.sources.config.clone()?;
         }
-        let sink = MemorySink::default();
-        let tera = if edits.config || edits.templates || !edits.files.is_empty() {
+        // A stylesheet or script of new content has a new name, which every page links.
+        let renamed = edits.config
+            || edits
+                .files
+                .iter()
+                .any(|file| assets::is_fingerprinted(&display_path(file)));
+        let (statics, fingerprints) = if renamed {
             let (statics, fingerprints) = pipeline::fingerprint(root, &site).ok()?;
+            (Cow::Owned(statics), Arc::new(fingerprints))
+        } else {
+            (
+                Cow::Borrowed(&built.statics),
+                built.theme.fingerprints.clone(),
+            )
+        };
+        let tera = if renamed || edits.templates {
             let templates = theme::read_templates(root).ok()?;
-            let tera = theme::compile(&templates, site.config.base_path(), &fingerprints).ok()?;
-            // Edited files, and stylesheets at their new names for the pages to link.
-            for (path, file) in &statics {
-                if self.is_edited(file, &edits.files) || !built.statics.contains_key(path) {
-                    file.copy(root, path, &sink).ok()?;
-                }
-            }
-            Arc::new(tera)
+            Arc::new(theme::compile(&templates, site.config.base_path(), &fingerprints).ok()?)
         } else {
             built.theme.tera.clone()
         };
+        let sink = MemorySink::default();
+        for (path, file) in statics.iter() {
+            if self.is_edited(file, &edits.files) || !built.statics.contains_key(path) {
+                file.copy(root, path, &sink).ok()?;
+            }
+        }
 
         let mut first: BTreeSet<Job> = BTreeSet::new();
         for path in &self.pending.reparsed {
@@ -317,7 +334,8 @@ impl Session {
             first.extend(jobs::page_jobs(&site, index));
         }
         let mut removed = Vec::new();
-        for index in 0..site.pages.len() {
+        // Only finding the files again can find one gone.
+        for index in (0..site.pages.len()).filter(|_| edits.discover) {
             if !self
                 .sources
                 .parsed
@@ -465,6 +483,7 @@ impl Session {
                 let theme = Theme {
                     templates: Arc::new(templates),
                     tera: Arc::new(tera),
+                    fingerprints: Arc::new(fingerprints),
                 };
                 (theme, edited)
             }

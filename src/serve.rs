@@ -244,7 +244,7 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
         if stop {
             break;
         }
-        watcher.refresh();
+        paths.extend(watcher.refresh());
         let started = Instant::now();
         session.take(&paths);
         // The edited page and the pages open in the browser first; the rest of the rebuild

@@ -58,17 +58,28 @@ impl Watcher {
             .debouncer
             .watch(root, RecursiveMode::NonRecursive)
             .map_err(|e| watch_error(root, &e))?;
+        // The first build reads what the folders hold already.
         watcher.refresh();
         Ok(watcher)
     }
 
-    /// Watches source folders created since the last call (a site may start without static/).
-    pub fn refresh(&mut self) {
+    /// Watches source folders created since the last call (a site may start without static/
+    /// or its own themes/), and returns the files already in them: written before the watch
+    /// began, they would otherwise never be seen.
+    pub fn refresh(&mut self) -> Vec<PathBuf> {
+        let mut found = Vec::new();
         for name in SOURCES {
             let dir = self.root.join(name);
             if dir.is_dir() && !self.watched.contains(&dir) {
                 match self.debouncer.watch(&dir, RecursiveMode::Recursive) {
                     Ok(()) => {
+                        found.extend(
+                            walkdir::WalkDir::new(&dir)
+                                .into_iter()
+                                .flatten()
+                                .filter(|entry| entry.file_type().is_file())
+                                .map(walkdir::DirEntry::into_path),
+                        );
                         self.watched.insert(dir);
                     }
                     Err(error) => eprintln!("{}", watch_error(&dir, &error)),
@@ -78,6 +89,7 @@ impl Watcher {
                 let _ = self.debouncer.unwatch(&dir);
             }
         }
+        found
     }
 }
 

@@ -314,6 +314,26 @@ fn new_folders_deleted_pages_and_renamed_folders_are_followed() {
 }
 
 #[test]
+fn a_theme_folder_made_while_serving_is_followed_from_its_first_file() {
+    let site = fixture("serve");
+    let root = site.path();
+    assert!(
+        !root.join("themes").exists(),
+        "the fixture has no theme of its own"
+    );
+    let server = Server::start(root);
+    // Made in one go, before the new folder can be watched.
+    write(
+        root,
+        "themes/default/templates/404.html",
+        "{% extends \"base.html\" %}{% block content %}<p>Nothing here, sorry</p>{% endblock content %}",
+    );
+    server.wait_for("/no-such-page/", |status, body| {
+        status == 404 && body.contains("Nothing here, sorry")
+    });
+}
+
+#[test]
 fn paths_outside_the_site_are_never_served() {
     let parent = tempfile::tempdir().unwrap();
     let root = parent.path().join("site");
