@@ -55,6 +55,8 @@ pub struct FirstPages {
     pub removed: Vec<String>,
     /// How many pages were rendered.
     pub rendered: usize,
+    /// Only stylesheets changed, and pages only in the hashed names they link them by.
+    pub css_only: bool,
 }
 
 fn page_sources(site: &Site) -> Arc<HashMap<String, PathBuf>> {
@@ -365,6 +367,7 @@ impl Session {
             files: sink.into_files(),
             removed,
             rendered: rendered.urls.len(),
+            css_only: self.pending.css_only == Some(true),
         };
         (!first.files.is_empty() || !first.removed.is_empty()).then_some(first)
     }

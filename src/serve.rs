@@ -70,6 +70,8 @@ struct Current {
     /// Pages an edit showed first, laid over `files` until its rebuild ends: their new
     /// content, or `None` for a page removed.
     first: Arc<HashMap<String, Option<Arc<[u8]>>>>,
+    /// Every edit shown first changed stylesheets alone.
+    first_css_only: bool,
     sources: Arc<HashMap<String, PathBuf>>,
     warnings: Vec<Diagnostic>,
     problems: Option<Vec<Diagnostic>>,
@@ -635,8 +637,11 @@ impl Preview {
     /// they are until the rebuild ends.
     fn publish_first(&self, first: FirstPages, started: Instant) {
         let pages = first.rendered;
+        let css_only;
         {
             let mut current = write_lock(&self.current);
+            css_only = first.css_only && (current.first.is_empty() || current.first_css_only);
+            current.first_css_only = css_only;
             let mut shown = (*current.first).clone();
             shown.extend(
                 first
@@ -654,7 +659,7 @@ impl Preview {
         );
         let mut live = lock(&self.live.state);
         live.generation += 1;
-        live.css_only = false;
+        live.css_only = css_only;
         self.live.changed.notify_all();
     }
 
@@ -666,6 +671,7 @@ impl Preview {
             let mut current = write_lock(&self.current);
             // The rebuild's pages replace those shown first, even where they are as before.
             let shown_first = !std::mem::take(&mut current.first).is_empty();
+            let first_css_only = std::mem::take(&mut current.first_css_only);
             match outcome {
                 Ok(outcome) => {
                     for warning in &outcome.warnings {
@@ -685,10 +691,13 @@ impl Preview {
                         1 => println!("Rebuilt in {elapsed} ms: 1 file changed"),
                         n => println!("Rebuilt in {elapsed} ms: {n} files changed"),
                     }
-                    css_only = outcome.css_only
-                        && current.problems.is_none()
-                        && !warnings_changed
-                        && !shown_first;
+                    // Pages shown first with new stylesheet names take the same names again.
+                    let only_styles = if shown_first {
+                        first_css_only && (outcome.css_only || outcome.changed.is_empty())
+                    } else {
+                        outcome.css_only
+                    };
+                    css_only = only_styles && current.problems.is_none() && !warnings_changed;
                     current.files = outcome.files;
                     current.sources = outcome.sources;
                     current.problems = None;
@@ -1389,6 +1398,7 @@ mod tests {
             )]),
             removed: vec!["index.html".to_string()],
             rendered: 1,
+            css_only: false,
         };
         let generation = lock(&preview.live.state).generation;
         preview.publish_first(first, Instant::now());
