@@ -436,6 +436,9 @@ impl Session {
         if let Some(outcome) = self.body_edits(edits, &pending.reparsed) {
             return Ok(outcome?);
         }
+        if overtaken() {
+            return Err(Stop::Overtaken);
+        }
         let problems = self.sources.problems();
         let Some(config) = self.sources.config.clone() else {
             return Err(problems.into_sorted().into());

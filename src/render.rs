@@ -3,6 +3,7 @@
 //! The data every page shares (site, menus, taxonomies, page summaries) is turned into
 //! template values once and shared by reference.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hasher};
@@ -23,7 +24,7 @@ use crate::jobs::{
 use crate::models::{self, AREAS, Kind, RESOURCE_KINDS};
 use crate::output::Sink;
 use crate::paths::{full_report_url, listing_url, output_path, page_count};
-use crate::site::{Page, Site};
+use crate::site::{Page, Site, term_name, term_url};
 use crate::theme::template_error;
 use crate::view::{date_view, kind_label};
 
@@ -230,7 +231,7 @@ fn template_for(page: &Page) -> &'static str {
 #[derive(Serialize)]
 struct TermView<'a> {
     value: &'a str,
-    name: &'a str,
+    name: Cow<'a, str>,
     url: String,
 }
 
@@ -400,18 +401,32 @@ impl<'a> Shared<'a> {
         taxonomy.def.choices?.iter().position(|c| c.value == value)
     }
 
-    fn terms(&self, field: &str, meta: &Meta) -> Vec<TermView<'_>> {
+    fn terms<'v>(&'v self, field: &str, meta: &'v Meta) -> Vec<TermView<'v>> {
         let Some(taxonomy) = self.site.taxonomies.iter().find(|t| t.def.field == field) else {
             return Vec::new();
         };
         meta.terms(field)
             .into_iter()
-            .filter_map(|value| taxonomy.terms.iter().find(|term| term.value == value))
-            .map(|term| TermView {
-                value: &term.value,
-                name: &term.name,
-                url: self.link(&term.url),
-            })
+            .map(
+                |value| match taxonomy.terms.iter().find(|term| term.value == value) {
+                    Some(term) => TermView {
+                        value: &term.value,
+                        name: Cow::Borrowed(&term.name),
+                        url: self.link(&term.url),
+                    },
+                    // A value new since the model was built, on a page served before the
+                    // rebuild: shown as its term will be.
+                    None => TermView {
+                        value,
+                        name: Cow::Owned(term_name(
+                            taxonomy.def,
+                            &self.site.config.tag_names,
+                            value,
+                        )),
+                        url: self.link(&term_url(taxonomy.def, value)),
+                    },
+                },
+            )
             .collect()
     }
 

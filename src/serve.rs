@@ -32,9 +32,6 @@ const MAX_HEAD_BYTES: usize = 16 * 1024;
 const MAX_HEADERS: usize = 64;
 /// How many of the pages viewed last an edit renders first, beside its own pages.
 const VIEWED: usize = 4;
-/// How long edits arriving one after another may keep pre-empting the rebuild of earlier ones
-/// before it runs to its end anyway, so that listings and other pages follow in bounded time.
-const MAX_DEFER: Duration = Duration::from_secs(2);
 /// A connection with no whole request head for this long is closed.
 const IDLE: Duration = Duration::from_secs(10);
 /// A client that does not read its answers for this long is dropped.
@@ -250,12 +247,13 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
         let started = Instant::now();
         session.take(&paths);
         // The edited page and the pages open in the browser first; the rest of the rebuild
-        // gives way to newer edits, within bounds.
+        // gives way to newer edits, whose own pages come first in turn, and ends once the
+        // editor pauses for as long as it takes.
         if let Some(first) = session.first_pages(&preview.viewed()) {
             preview.publish_first(first, started);
         }
         let since = *waiting.get_or_insert(started);
-        let overtaken = || saves.load(Ordering::SeqCst) > taken && since.elapsed() < MAX_DEFER;
+        let overtaken = || saves.load(Ordering::SeqCst) > taken;
         let Some(outcome) = session.finish(&overtaken) else {
             continue;
         };

@@ -695,8 +695,8 @@ fn build_taxonomies(
             }
             let url = format!("/{}/", def.slug);
             let mut terms: Vec<Term> = by_url
-                .into_iter()
-                .map(|(segment, spellings)| {
+                .into_values()
+                .map(|spellings| {
                     let chosen = spellings
                         .iter()
                         .max_by(|a, b| a.1.len().cmp(&b.1.len()).then_with(|| b.0.cmp(a.0)))
@@ -716,16 +716,9 @@ fn build_taxonomies(
                     }
                     members.sort_by(|&a, &b| newest_first(&pages[a], &pages[b]));
                     members.dedup();
-                    let name = match def.choices {
-                        Some(_) => display_name(def.choices, &chosen).to_string(),
-                        None => tag_names
-                            .iter()
-                            .find(|(tag, _)| url_segment(tag) == segment)
-                            .map_or_else(|| tag_name(&chosen), |(_, name)| name.clone()),
-                    };
                     Term {
-                        name,
-                        url: format!("{url}{segment}/"),
+                        name: term_name(def, tag_names, &chosen),
+                        url: term_url(def, &chosen),
                         value: chosen,
                         pages: members,
                     }
@@ -756,6 +749,30 @@ fn odd_spelling(source: &Source, field: &str, spelling: &str, chosen: &str) -> D
     )
     .with_kind(ProblemKind::TermVariant)
     .with_hint(format!("write it {chosen:?} like the other pages"))
+}
+
+/// The name a term of `def` written `value` is shown by: its allowed value's, or a free
+/// tag's as site.yaml names it or as `tag_name` makes it.
+pub(crate) fn term_name(
+    def: &TaxonomyDef,
+    tag_names: &BTreeMap<String, String>,
+    value: &str,
+) -> String {
+    match def.choices {
+        Some(_) => display_name(def.choices, value).to_string(),
+        None => {
+            let segment = url_segment(value);
+            tag_names
+                .iter()
+                .find(|(tag, _)| url_segment(tag) == segment)
+                .map_or_else(|| tag_name(value), |(_, name)| name.clone())
+        }
+    }
+}
+
+/// Where the page of a term of `def` written `value` is published.
+pub(crate) fn term_url(def: &TaxonomyDef, value: &str) -> String {
+    format!("/{}/{}/", def.slug, url_segment(value))
 }
 
 /// A tag's name as shown when site.yaml gives none: as written if it has capitals, else with

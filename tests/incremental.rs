@@ -491,6 +491,30 @@ fn an_edit_served_first_and_overtaken_by_its_undo_leaves_the_site_as_it_was() {
 }
 
 #[test]
+fn a_new_tag_is_shown_first_on_its_page_as_its_term_will_be() {
+    let site = fixture("serve");
+    let root = site.path();
+    let (mut session, first) = Session::new(root, Some(BASE.to_string()));
+    first.expect("first build");
+    set_field(root, CASE_STUDY, "tags", "[cold-storage]");
+    session.take(&[root.join(CASE_STUDY)]);
+    let served = served_first(&mut session, &[]);
+    let page = "case-studies/croft-community-fridge/index.html";
+    let outcome = update_whole(&mut session, &[]);
+    let rebuilt = String::from_utf8_lossy(&outcome.files[page]).into_owned();
+    // The tag's link as the rebuilt page has it, from its address to its name.
+    let at = rebuilt
+        .find("/tags/cold-storage/")
+        .expect("the rebuilt page links the tag");
+    let link = &rebuilt[at..at + rebuilt[at..].find("</a>").unwrap()];
+    assert!(link.contains("Cold storage"), "{link}");
+    assert!(
+        served[page].contains(link),
+        "shown first as the term will be: {link}"
+    );
+}
+
+#[test]
 fn a_new_page_is_served_first_and_a_removed_one_is_gone_first() {
     let site = fixture("serve");
     let root = site.path();
