@@ -787,9 +787,10 @@ fn merge(files: &mut Files, fresh: Files) -> Vec<String> {
 type Bodies = Mutex<HashMap<PathBuf, KeptBody>>;
 
 struct KeptBody {
-    /// The hash of the file's bytes, which hold all that rendering reads besides link targets.
+    /// The hash of the file's bytes, which hold all that rendering reads besides what the
+    /// body records it looked up.
     file: u64,
-    links: u64,
+    settings: u64,
     body: Body,
 }
 
@@ -810,20 +811,20 @@ impl KeptModel<'_> {
 }
 
 impl ModelCache for KeptModel<'_> {
-    fn get_body(&self, source: &Source, links: u64) -> Option<Body> {
+    fn get_body(&self, source: &Source, settings: u64) -> Option<Body> {
         let file = self.file_hash(source)?;
         let bodies = self.bodies.lock().unwrap_or_else(|p| p.into_inner());
         let kept = bodies.get(&source.path)?;
-        (kept.links == links && kept.file == file).then(|| kept.body.clone())
+        (kept.settings == settings && kept.file == file).then(|| kept.body.clone())
     }
 
-    fn put_body(&self, source: &Source, links: u64, body: &Body) {
+    fn put_body(&self, source: &Source, settings: u64, body: &Body) {
         let Some(file) = self.file_hash(source) else {
             return;
         };
         let body = KeptBody {
             file,
-            links,
+            settings,
             body: body.clone(),
         };
         self.bodies

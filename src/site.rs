@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -109,15 +109,30 @@ pub struct Body {
     pub rendered: Arc<Rendered>,
     pub part: Option<Arc<Part>>,
     pub problems: Vec<Diagnostic>,
+    /// What rendering looked up beyond the page's own file, with a hash of each answer: the
+    /// body is the same wherever every lookup answers the same.
+    lookups: Vec<Lookup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Lookup {
+    /// The site address of a content path a link names.
+    Target(String, u64),
+    /// The content file at a site path.
+    File(String, u64),
+    /// The bytes of a picture shown, by size and time written, which its published names
+    /// follow.
+    Picture(PathBuf, u64),
 }
 
 /// What an earlier build of the model computed, so that `serve` computes again only what an
-/// edit changed. Rendered Markdown is valid for the same source rendered with the same `links`
-/// (which identifies every link target a body could resolve to, and how raw HTML is treated); related case studies for the
-/// same `key` (which identifies every case study's place, date, title and terms).
+/// edit changed. Rendered Markdown is valid for the same source rendered with the same
+/// `settings` (the base path and how raw HTML is treated) while every link target, file and
+/// picture it looked up is as it was; related case studies for the same `key` (which
+/// identifies every case study's place, date, title and terms).
 pub trait ModelCache: Sync {
-    fn get_body(&self, source: &Source, links: u64) -> Option<Body>;
-    fn put_body(&self, source: &Source, links: u64, body: &Body);
+    fn get_body(&self, source: &Source, settings: u64) -> Option<Body>;
+    fn put_body(&self, source: &Source, settings: u64, body: &Body);
     fn get_related(&self, key: u64) -> Option<Vec<(usize, Vec<usize>)>>;
     fn put_related(&self, key: u64, related: &[(usize, Vec<usize>)]);
 }
@@ -194,21 +209,12 @@ impl Site {
             .iter()
             .map(|s| (s.content_path.clone(), s.url.clone()))
             .collect();
-        let links = {
-            let mut hasher = DefaultHasher::new();
-            for source in &published {
-                (&source.content_path, &targets[source.content_path.as_str()]).hash(&mut hasher);
-            }
-            asset_paths_rel.hash(&mut hasher);
-            // Raw HTML is kept, cleaned or refused by these.
-            (config.html.sanitize, &config.html.iframe_hosts).hash(&mut hasher);
-            // A picture's published names follow its bytes: pages showing a changed or new
-            // picture, beside them or under `static/`, are rendered again.
-            for asset in assets.iter().chain(&static_files) {
-                pictures.version(&asset.source).hash(&mut hasher);
-            }
-            hasher.finish()
-        };
+        // Raw HTML is kept, cleaned or refused by these.
+        let settings = hash_of((
+            config.base_path(),
+            config.html.sanitize,
+            &config.html.iframe_hosts,
+        ));
 
         let content_files = content_files_by_url(&assets);
         let content_file = |url: &str| content_files.get(url).map(|p| p.to_path_buf());
@@ -222,11 +228,12 @@ impl Site {
         let bodies: Vec<Body> = published
             .par_iter()
             .map(|source| {
-                if let Some(cached) = cache.get_body(source, links) {
+                let cached = cache.get_body(source, settings);
+                if let Some(cached) = cached.filter(|body| answers_alike(body, source, &ctx)) {
                     return cached;
                 }
                 let body = render_body(source, &ctx);
-                cache.put_body(source, links, &body);
+                cache.put_body(source, settings, &body);
                 body
             })
             .collect();
@@ -435,6 +442,23 @@ fn lead_picture_problems(source: &Source, pictures: &Pictures) -> Option<Diagnos
 /// Renders a page's Markdown, and a report section's part of the whole report. Where its
 /// links lead is checked once the whole site is known (`links::check`).
 fn render_body(source: &Source, with: &BodyContext) -> Body {
+    let lookups = Mutex::new(Vec::new());
+    let note = |lookup: Lookup| {
+        lookups
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(lookup)
+    };
+    let resolve = |path: &str| {
+        let url = (with.resolve)(path);
+        note(Lookup::Target(path.to_string(), hash_of(&url)));
+        url
+    };
+    let content_file = |url: &str| {
+        let file = (with.content_file)(url);
+        note(Lookup::File(url.to_string(), hash_of(&file)));
+        file
+    };
     let ctx = markdown::Context {
         path: &source.path,
         content_path: &source.content_path,
@@ -444,20 +468,65 @@ fn render_body(source: &Source, with: &BodyContext) -> Body {
         pictures: Some(InText {
             pictures: with.pictures,
             lead: source.meta.image.is_none(),
-            content_file: with.content_file,
+            content_file: &content_file,
         }),
     };
-    let (rendered, problems) = markdown::render(&source.body, &ctx, with.resolve);
+    let (rendered, problems) = markdown::render(&source.body, &ctx, &resolve);
     let part = (source.kind == Kind::ReportSection).then(|| {
         let id = part_id(&source.url).to_string();
-        let rendered = markdown::render_part(&source.body, &ctx, &id, with.resolve);
+        let rendered = markdown::render_part(&source.body, &ctx, &id, &resolve);
         Arc::new(Part { id, rendered })
     });
+    let mut lookups = lookups.into_inner().unwrap_or_else(|p| p.into_inner());
+    lookups.extend(shown_pictures(&rendered, source, with).map(|file| {
+        let version = hash_of(with.pictures.version(&file));
+        Lookup::Picture(file, version)
+    }));
     Body {
         rendered: Arc::new(rendered),
         part,
         problems,
+        lookups,
     }
+}
+
+/// The files of the pictures a body shows.
+fn shown_pictures<'a>(
+    rendered: &'a Rendered,
+    source: &'a Source,
+    with: &'a BodyContext,
+) -> impl Iterator<Item = PathBuf> + 'a {
+    rendered
+        .links
+        .iter()
+        .filter(|l| l.picture)
+        .filter_map(|link| {
+            markdown::linked_file(
+                &link.dest,
+                &source.content_path,
+                with.base_path,
+                with.content_file,
+            )
+        })
+}
+
+/// Whether every lookup a body made answers now as it did then, so that rendering its
+/// unchanged source again would give the same body.
+fn answers_alike(body: &Body, source: &Source, with: &BodyContext) -> bool {
+    let pictures: Vec<PathBuf> = shown_pictures(&body.rendered, source, with).collect();
+    body.lookups.iter().all(|lookup| match lookup {
+        Lookup::Target(path, answer) => hash_of((with.resolve)(path)) == *answer,
+        Lookup::File(url, answer) => hash_of((with.content_file)(url)) == *answer,
+        Lookup::Picture(file, answer) => {
+            pictures.contains(file) && hash_of(with.pictures.version(file)) == *answer
+        }
+    })
+}
+
+fn hash_of(value: impl Hash) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Two pages (or a page and a section) on one URL: every file involved is reported.
