@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -294,10 +295,15 @@ impl Report {
         }
     }
 
+    /// Through one lock and buffer: a site with thousands of warnings would otherwise spend
+    /// a system call on each line.
     fn show(&mut self, problems: &[Diagnostic]) {
+        let mut err = std::io::BufWriter::new(std::io::stderr().lock());
         for problem in problems {
-            eprintln!("{}", self.sources.render(problem));
+            // A closed stderr leaves nobody to tell.
+            let _ = writeln!(err, "{}", self.sources.render(problem));
         }
+        let _ = err.flush();
     }
 
     fn failed(mut self, problems: &[Diagnostic]) -> ExitCode {
