@@ -172,6 +172,12 @@ impl Site {
             sources.into_iter().partition(|s| drafts || !s.meta.draft);
         published.sort_by(|a, b| a.url.cmp(&b.url).then_with(|| a.path.cmp(&b.path)));
         problems.extend(url_collisions(&published));
+        // Once rendered, the Markdown is only needed as `rendered`: each body is let go as soon
+        // as it is, so that the whole site's Markdown is never held beside its HTML.
+        let markdown: Vec<String> = published
+            .iter_mut()
+            .map(|s| std::mem::take(&mut s.body))
+            .collect();
 
         let assets = place_assets(&published, asset_paths);
         let mut targets: HashMap<&str, String> = published
@@ -221,11 +227,12 @@ impl Site {
         };
         let bodies: Vec<Body> = published
             .par_iter()
-            .map(|source| {
+            .zip(markdown)
+            .map(|(source, markdown)| {
                 if let Some(cached) = cache.get_body(source, links) {
                     return cached;
                 }
-                let body = render_body(source, &ctx);
+                let body = render_body(source, &markdown, &ctx);
                 cache.put_body(source, links, &body);
                 body
             })
@@ -256,11 +263,8 @@ impl Site {
                 }
             });
         let mut pages: Vec<Page> = Vec::with_capacity(published.len());
-        for (mut source, body) in published.into_iter().zip(bodies) {
+        for (source, body) in published.into_iter().zip(bodies) {
             problems.extend(body.problems);
-            // Every page's Markdown held to the end of the build would grow memory with the
-            // site for nothing.
-            source.body = String::new();
             pages.push(Page {
                 source,
                 rendered: body.rendered,
@@ -326,7 +330,7 @@ impl Site {
             pictures: &self.pictures,
             content_file: &content_file,
         };
-        render_body(source, &ctx)
+        render_body(source, &source.body, &ctx)
     }
 
     pub fn home(&self) -> Option<usize> {
@@ -386,7 +390,7 @@ fn lead_picture_problems(source: &Source, pictures: &Pictures) -> Option<Diagnos
 
 /// Renders a page's Markdown, and a report section's part of the whole report. Where its
 /// links lead is checked once the whole site is known (`links::check`).
-fn render_body(source: &Source, with: &BodyContext) -> Body {
+fn render_body(source: &Source, markdown: &str, with: &BodyContext) -> Body {
     let ctx = markdown::Context {
         path: &source.path,
         content_path: &source.content_path,
@@ -399,10 +403,10 @@ fn render_body(source: &Source, with: &BodyContext) -> Body {
             content_file: with.content_file,
         }),
     };
-    let (rendered, problems) = markdown::render(&source.body, &ctx, with.resolve);
+    let (rendered, problems) = markdown::render(markdown, &ctx, with.resolve);
     let part = (source.kind == Kind::ReportSection).then(|| {
         let id = part_id(&source.url).to_string();
-        let rendered = markdown::render_part(&source.body, &ctx, &id, with.resolve);
+        let rendered = markdown::render_part(markdown, &ctx, &id, with.resolve);
         Arc::new(Part { id, rendered })
     });
     Body {
