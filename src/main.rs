@@ -124,6 +124,11 @@ impl SiteArgs {
     }
 }
 
+/// A build allocates and frees millions of small strings from every core; glibc's allocator
+/// spent about a fifth of a large build's CPU time on that, mimalloc much less.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
