@@ -163,7 +163,9 @@ class Site:
         if kind in ("add", "remove"):
             new = self.page.with_name(f"{marker}.md")
             if kind == "add":
-                text = set_line(self.original, "title", f'"New {marker}"')
+                # A copy of the page without its old addresses, which stay the original's.
+                text = re.sub(r"^aliases: .*\n", "", self.original, flags=re.M)
+                text = set_line(text, "title", f'"New {marker}"')
                 # The same day as the newest (a later one may be in the future to Hugo).
                 save(new, set_line(text, "date", self.date))
                 served = lambda status, body: status == 200

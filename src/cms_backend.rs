@@ -616,9 +616,9 @@ fn errors_of_check(root: &Path, replaced: &[(PathBuf, Vec<u8>)]) -> Vec<Diagnost
         &NoCache,
         problems,
     )
-    .and_then(|(site, _)| {
+    .and_then(|(mut site, _)| {
         let (statics, tera) = pipeline::prepare(root, &site)?;
-        pipeline::write_site(root, &site, &tera, &statics, &NullSink)
+        pipeline::write_site(root, &mut site, &tera, &statics, &NullSink)
     });
     match checked {
         Ok(_) => Vec::new(),

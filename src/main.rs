@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -122,6 +123,11 @@ impl SiteArgs {
         self.find().unwrap_or_else(|| PathBuf::from("."))
     }
 }
+
+/// A build allocates and frees millions of small strings from every core; glibc's allocator
+/// spent about a fifth of a large build's CPU time on that, mimalloc much less.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -294,10 +300,15 @@ impl Report {
         }
     }
 
+    /// Through one lock and buffer: a site with thousands of warnings would otherwise spend
+    /// a system call on each line.
     fn show(&mut self, problems: &[Diagnostic]) {
+        let mut err = std::io::BufWriter::new(std::io::stderr().lock());
         for problem in problems {
-            eprintln!("{}", self.sources.render(problem));
+            // A closed stderr leaves nobody to tell.
+            let _ = writeln!(err, "{}", self.sources.render(problem));
         }
+        let _ = err.flush();
     }
 
     fn failed(mut self, problems: &[Diagnostic]) -> ExitCode {

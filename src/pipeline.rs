@@ -318,15 +318,17 @@ impl StaticFile {
     }
 }
 
-/// Renders every page and copies every file into the sink.
+/// Renders every page and copies every file into the sink; the pages' HTML is let go once
+/// they are written.
 pub fn write_site(
     root: &Path,
-    site: &Site,
+    site: &mut Site,
     tera: &Tera,
     statics: &BTreeMap<String, StaticFile>,
     sink: &dyn Sink,
 ) -> Result<usize, Vec<Diagnostic>> {
     let mut rendered = write_pages(root, site, tera, statics, None, sink, &|| false);
+    release_html(site);
     rendered.problems.extend(write_site_wide(site, tera, sink));
     if rendered.problems.is_empty() {
         Ok(rendered.urls.len())
@@ -376,11 +378,11 @@ pub fn build(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
     let output = options.output_dir();
     // Refuse an unsafe output before any work, so nothing is touched.
     crate::output::check_output_location(&options.root, &output).map_err(|d| vec![d])?;
-    let (site, warnings) = load(options)?;
+    let (mut site, warnings) = load(options)?;
     let staging = Staging::prepare(&options.root, &output).map_err(|d| vec![d])?;
     let sink = DirSink::new(staging.dir().to_path_buf());
     let (statics, tera) = prepare(&options.root, &site)?;
-    let pages = write_site(&options.root, &site, &tera, &statics, &sink)?;
+    let pages = write_site(&options.root, &mut site, &tera, &statics, &sink)?;
     site.pictures.prune_cache();
     let mut warnings = warnings;
     warnings.extend(staging.commit().map_err(|d| vec![d])?);
@@ -393,12 +395,26 @@ pub fn build(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
     })
 }
 
+/// Lets go of the pages' rendered HTML once every page is written: what is made from the
+/// whole site after the pages (feed, sitemap, search index) does not read it, and it is the
+/// largest part of the model. HTML that `serve` keeps for its next build is shared, and stays.
+fn release_html(site: &mut Site) {
+    for page in site.pages.iter_mut().filter_map(Arc::get_mut) {
+        if let Some(rendered) = Arc::get_mut(&mut page.rendered) {
+            rendered.html = String::new();
+        }
+        if let Some(part) = page.part.as_mut().and_then(Arc::get_mut) {
+            part.rendered = markdown::Rendered::default();
+        }
+    }
+}
+
 /// `communities check`: every validation of `build`, rendering included, writing nothing.
 pub fn check(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
     let started = Instant::now();
-    let (site, warnings) = load_with(options, Pictures::checking)?;
+    let (mut site, warnings) = load_with(options, Pictures::checking)?;
     let (statics, tera) = prepare(&options.root, &site)?;
-    let pages = write_site(&options.root, &site, &tera, &statics, &NullSink)?;
+    let pages = write_site(&options.root, &mut site, &tera, &statics, &NullSink)?;
     Ok(Summary {
         pages,
         files: site.assets.len(),

@@ -187,6 +187,12 @@ impl Site {
             sources.into_iter().partition(|s| drafts || !s.meta.draft);
         published.sort_by(|a, b| a.url.cmp(&b.url).then_with(|| a.path.cmp(&b.path)));
         problems.extend(url_collisions(&published));
+        // Once rendered, the Markdown is only needed as `rendered`: each body is let go as soon
+        // as it is, so that the whole site's Markdown is never held beside its HTML.
+        let markdown: Vec<String> = published
+            .iter_mut()
+            .map(|s| std::mem::take(&mut s.body))
+            .collect();
 
         let assets = place_assets(&published, asset_paths);
         let mut targets: HashMap<&str, String> = published
@@ -227,12 +233,13 @@ impl Site {
         };
         let bodies: Vec<Body> = published
             .par_iter()
-            .map(|source| {
+            .zip(markdown)
+            .map(|(source, markdown)| {
                 let cached = cache.get_body(source, settings);
                 if let Some(cached) = cached.filter(|body| answers_alike(body, source, &ctx)) {
                     return cached;
                 }
-                let body = render_body(source, &ctx);
+                let body = render_body(source, &markdown, &ctx);
                 cache.put_body(source, settings, &body);
                 body
             })
@@ -263,11 +270,8 @@ impl Site {
                 }
             });
         let mut pages: Vec<Page> = Vec::with_capacity(published.len());
-        for (mut source, body) in published.into_iter().zip(bodies) {
+        for (source, body) in published.into_iter().zip(bodies) {
             problems.extend(body.problems);
-            // Every page's Markdown held to the end of the build would grow memory with the
-            // site for nothing.
-            source.body = String::new();
             pages.push(Page {
                 source,
                 rendered: body.rendered,
@@ -333,7 +337,7 @@ impl Site {
             pictures: &self.pictures,
             content_file: &content_file,
         };
-        render_body(source, &ctx)
+        render_body(source, &source.body, &ctx)
     }
 
     /// Adds a page made from `source` to the model as `build` would place it in its section's
@@ -441,7 +445,7 @@ fn lead_picture_problems(source: &Source, pictures: &Pictures) -> Option<Diagnos
 
 /// Renders a page's Markdown, and a report section's part of the whole report. Where its
 /// links lead is checked once the whole site is known (`links::check`).
-fn render_body(source: &Source, with: &BodyContext) -> Body {
+fn render_body(source: &Source, markdown: &str, with: &BodyContext) -> Body {
     let lookups = Mutex::new(Vec::new());
     let note = |lookup: Lookup| {
         lookups
@@ -471,10 +475,10 @@ fn render_body(source: &Source, with: &BodyContext) -> Body {
             content_file: &content_file,
         }),
     };
-    let (rendered, problems) = markdown::render(&source.body, &ctx, &resolve);
+    let (rendered, problems) = markdown::render(markdown, &ctx, &resolve);
     let part = (source.kind == Kind::ReportSection).then(|| {
         let id = part_id(&source.url).to_string();
-        let rendered = markdown::render_part(&source.body, &ctx, &id, &resolve);
+        let rendered = markdown::render_part(markdown, &ctx, &id, &resolve);
         Arc::new(Part { id, rendered })
     });
     let mut lookups = lookups.into_inner().unwrap_or_else(|p| p.into_inner());

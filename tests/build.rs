@@ -203,6 +203,43 @@ fn two_builds_give_identical_bytes() {
     assert_eq!(one, two);
 }
 
+/// `build` lets go of each body's Markdown once rendered and of the pages' HTML once the pages
+/// are written; a build that writes the pages and then what is made from the whole site, as
+/// `serve` does, holds everything to the end. Both write the same bytes, the search index and
+/// the whole report included.
+#[test]
+fn a_build_that_lets_go_of_rendered_pages_writes_what_a_build_holding_them_writes() {
+    use communities::output::{MARKER, MemorySink};
+    use communities::pipeline::{self, Options};
+
+    let site = fixture("kinds");
+    let options = Options {
+        root: site.path().to_path_buf(),
+        output: Some("public".into()),
+        ..Options::default()
+    };
+    pipeline::build(&options).unwrap();
+    let mut built = tree(&site.path().join("public"));
+    built.remove(MARKER);
+
+    let (model, _) = pipeline::load(&options).unwrap();
+    let (statics, tera) = pipeline::prepare(site.path(), &model).unwrap();
+    let sink = MemorySink::default();
+    let pages = pipeline::write_pages(site.path(), &model, &tera, &statics, None, &sink, &|| false);
+    assert!(pages.problems.is_empty(), "{:?}", pages.problems);
+    let site_wide = pipeline::write_site_wide(&model, &tera, &sink);
+    assert!(site_wide.is_empty(), "{site_wide:?}");
+    let in_memory: BTreeMap<String, Vec<u8>> = sink
+        .into_files()
+        .into_iter()
+        .map(|(path, bytes)| (path, bytes.to_vec()))
+        .collect();
+
+    assert!(built.keys().any(|path| path.starts_with("search/pages/")));
+    assert!(built.contains_key("annual-report/2020-21/full/index.html"));
+    assert_eq!(built, in_memory);
+}
+
 #[test]
 fn a_failed_build_leaves_the_previous_output_exactly_as_it_was() {
     let site = fixture("kinds");

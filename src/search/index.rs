@@ -89,11 +89,13 @@ impl Index {
             forms[word_stem[*id as usize]].push(word.clone());
         }
 
-        // Weighted term frequency of each stem in each page, pages in order.
+        let lengths: Vec<f64> = counted.iter().map(|(_, len)| f64::from(*len)).collect();
+        // Weighted term frequency of each stem in each page, pages in order; each page's counts
+        // are let go as they are moved to their stems, so that they are not held twice.
         let mut frequencies: Vec<Vec<(u32, u32)>> = vec![Vec::new(); distinct.len()];
         let mut by_stem: HashMap<usize, u32> = HashMap::new();
-        for (doc, (tf, _)) in counted.iter().enumerate() {
-            for &(word, n) in tf {
+        for (doc, (tf, _)) in counted.into_iter().enumerate() {
+            for (word, n) in tf {
                 *by_stem.entry(word_stem[word as usize]).or_default() += n;
             }
             for (stem, n) in by_stem.drain() {
@@ -101,7 +103,6 @@ impl Index {
             }
         }
 
-        let lengths: Vec<f64> = counted.iter().map(|(_, len)| f64::from(*len)).collect();
         let pages = docs.len() as f64;
         let average = (lengths.iter().sum::<f64>() / pages.max(1.0)).max(1.0);
         let stems = frequencies

@@ -138,7 +138,10 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
         })
         .collect();
     let index = Index::build(&fields);
+    drop(fields);
     let shards = shard::shards(&index, SHARD_BYTES);
+    // The shards hold all a query needs: the index is let go before the result files are made.
+    drop(index);
     let facets = facets(&pages);
     let (views, packed) = pack(&facets)?;
     let (fields, facet_bytes, positions) = positions(&packed);
