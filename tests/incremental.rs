@@ -424,6 +424,16 @@ fn body_edits_then_front_matter_edits_match_a_full_build_after_each() {
 }
 
 /// The pages `first_pages` served, by output path, as they were served.
+/// Gives the case study a new title.
+fn rename_fridge(root: &Path) {
+    replace(
+        root,
+        CASE_STUDY,
+        "\"Croft Community Fridge\"",
+        "\"Fridge renamed\"",
+    );
+}
+
 fn served_first(session: &mut Session, viewed: &[&str]) -> BTreeMap<String, String> {
     let viewed: Vec<String> = viewed.iter().map(|v| v.to_string()).collect();
     let first = session.first_pages(&viewed).expect("pages served first");
@@ -438,14 +448,8 @@ fn served_first(session: &mut Session, viewed: &[&str]) -> BTreeMap<String, Stri
 fn an_edited_title_is_served_first_on_its_page_and_the_viewed_listing_then_everywhere() {
     let site = fixture("serve");
     let root = site.path();
-    let (mut session, first) = Session::new(root, Some(BASE.to_string()));
-    first.expect("first build");
-    replace(
-        root,
-        CASE_STUDY,
-        "\"Croft Community Fridge\"",
-        "\"Fridge renamed\"",
-    );
+    let mut session = first_build(root);
+    rename_fridge(root);
     session.take(&[root.join(CASE_STUDY)]);
     let served = served_first(&mut session, &["case-studies/index.html"]);
     let page = "case-studies/croft-community-fridge/index.html";
@@ -472,15 +476,9 @@ fn an_edited_title_is_served_first_on_its_page_and_the_viewed_listing_then_every
 fn an_edit_served_first_and_overtaken_by_its_undo_leaves_the_site_as_it_was() {
     let site = fixture("serve");
     let root = site.path();
-    let (mut session, first) = Session::new(root, Some(BASE.to_string()));
-    first.expect("first build");
+    let mut session = first_build(root);
     let original = read(root, CASE_STUDY);
-    replace(
-        root,
-        CASE_STUDY,
-        "\"Croft Community Fridge\"",
-        "\"Fridge renamed\"",
-    );
+    rename_fridge(root);
     session.take(&[root.join(CASE_STUDY)]);
     let served = served_first(&mut session, &["case-studies/index.html"]);
     assert!(served["case-studies/index.html"].contains("Fridge renamed"));
@@ -494,8 +492,7 @@ fn an_edit_served_first_and_overtaken_by_its_undo_leaves_the_site_as_it_was() {
 fn a_new_tag_is_shown_first_on_its_page_as_its_term_will_be() {
     let site = fixture("serve");
     let root = site.path();
-    let (mut session, first) = Session::new(root, Some(BASE.to_string()));
-    first.expect("first build");
+    let mut session = first_build(root);
     set_field(root, CASE_STUDY, "tags", "[cold-storage]");
     session.take(&[root.join(CASE_STUDY)]);
     let served = served_first(&mut session, &[]);
@@ -518,8 +515,7 @@ fn a_new_tag_is_shown_first_on_its_page_as_its_term_will_be() {
 fn a_new_page_is_served_first_and_a_removed_one_is_gone_first() {
     let site = fixture("serve");
     let root = site.path();
-    let (mut session, first) = Session::new(root, Some(BASE.to_string()));
-    first.expect("first build");
+    let mut session = first_build(root);
     let note = "content/case-studies/a-new-allotment.md";
     write(
         root,
@@ -544,8 +540,7 @@ fn a_new_page_is_served_first_and_a_removed_one_is_gone_first() {
 fn a_template_edit_is_served_first_on_the_viewed_page() {
     let site = fixture("serve");
     let root = site.path();
-    let (mut session, first) = Session::new(root, Some(BASE.to_string()));
-    first.expect("first build");
+    let mut session = first_build(root);
     let template = "themes/default/templates/case-study.html";
     let text = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/case-study.html"),
