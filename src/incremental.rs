@@ -329,10 +329,7 @@ impl Session {
                     site.add_page(source.clone())
                 }
             };
-            let page = Arc::make_mut(&mut site.pages[index]);
-            page.source = source;
-            page.rendered = body.rendered;
-            page.part = body.part;
+            site.put_body(index, source, body);
             first.extend(jobs::page_jobs(&site, index));
         }
         let mut removed = Vec::new();
@@ -686,11 +683,7 @@ impl Session {
             .map(|(_, source, _)| source.path.clone())
             .collect();
         for (index, source, body) in updates {
-            let page = Arc::make_mut(&mut site.pages[index]);
-            page.source = source;
-            page.rendered = body.rendered;
-            page.part = body.part;
-            warnings.extend(body.problems);
+            warnings.extend(site.put_body(index, source, body));
         }
         // Only the pages that show an edited page can change: the others' contexts hold none
         // of its values, and the values every page shares come from front matter alone.

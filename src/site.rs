@@ -378,6 +378,16 @@ impl Site {
         index
     }
 
+    /// Puts an edited page's source and rendered body in place of the model's; returns what
+    /// rendering found wrong.
+    pub fn put_body(&mut self, index: usize, source: Source, body: Body) -> Vec<Diagnostic> {
+        let page = Arc::make_mut(&mut self.pages[index]);
+        page.source = source;
+        page.rendered = body.rendered;
+        page.part = body.part;
+        body.problems
+    }
+
     /// Takes a page out of its section's listing, for serving the listing before the model is
     /// built again without the page.
     pub fn unlist_page(&mut self, index: usize) {
@@ -527,7 +537,7 @@ fn answers_alike(body: &Body, source: &Source, with: &BodyContext) -> bool {
     })
 }
 
-fn hash_of(value: impl Hash) -> u64 {
+pub(crate) fn hash_of(value: impl Hash) -> u64 {
     let mut hasher = DefaultHasher::new();
     value.hash(&mut hasher);
     hasher.finish()

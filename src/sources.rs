@@ -3,7 +3,6 @@
 //! the files it changed; and what a set of changed paths requires.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -12,6 +11,7 @@ use crate::config::{Config, DEFAULT_MAX_FILE_MB};
 use crate::content::{self, ContentFiles, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::images;
+use crate::site::hash_of;
 use crate::theme::THEME_DIR;
 
 /// A content file as last read.
@@ -252,12 +252,6 @@ impl Edits {
         self.pages.extend(later.pages);
         self.files.extend(later.files);
     }
-}
-
-fn hash_of(value: impl Hash) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    value.hash(&mut hasher);
-    hasher.finish()
 }
 
 /// Whether the page's front matter names the file at `path` (relative to the root).
