@@ -8,7 +8,7 @@
 //! body are refused unread, connections are counted, idle ones closed, and each connection
 //! has its own thread with write timeouts, so a client that never reads stalls only itself.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use percent_encoding::percent_decode_str;
 
 use crate::cms_backend;
-use crate::diagnostics::{Diagnostic, SourceLines};
+use crate::diagnostics::{Diagnostic, SourceLines, display_path};
 use crate::incremental::{FirstPages, Outcome, Session, SiteWide, SiteWideWork};
 use crate::output::Files;
 use crate::watch::Watcher;
@@ -42,6 +42,8 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 const CLOSED_CHECK: Duration = Duration::from_millis(250);
 /// After a failed accept (too many open files, say), a pause before the next.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+/// A page's panel lists at most this many problems, those of its own file first.
+const PANEL_LISTED: usize = 20;
 /// The server's own paths, answered before the site's files (no site page is named so).
 const OWN_PREFIX: &str = "/__communities/";
 const RELOAD_JS: &str = "/__communities/reload.js";
@@ -70,8 +72,9 @@ struct Current {
     /// Every edit shown first changed stylesheets alone.
     first_css_only: bool,
     sources: Arc<HashMap<String, PathBuf>>,
-    warnings: Vec<Diagnostic>,
-    problems: Option<Vec<Diagnostic>>,
+    /// Shared, so that answering a page copies none of them: a big site can have thousands.
+    warnings: Arc<[Diagnostic]>,
+    problems: Option<Arc<[Diagnostic]>>,
 }
 
 /// Open pages wait here for the next build.
@@ -665,6 +668,10 @@ impl Preview {
     fn publish(&self, outcome: Result<Outcome, Vec<Diagnostic>>, started: Instant) {
         let elapsed = started.elapsed().as_millis();
         let css_only;
+        // Printed once the lock is let go, so that printing never holds up a page.
+        let mut printed = String::new();
+        let mut problems_printed = String::new();
+        let mut warnings_before = None;
         {
             let mut current = write_lock(&self.current);
             // The rebuild's pages replace those shown first, even where they are as before.
@@ -672,48 +679,60 @@ impl Preview {
             let first_css_only = std::mem::take(&mut current.first_css_only);
             match outcome {
                 Ok(outcome) => {
-                    for warning in &outcome.warnings {
-                        eprintln!("{warning}");
-                    }
-                    let warnings_changed = outcome.warnings != current.warnings;
-                    current.warnings = outcome.warnings;
+                    let warnings: Arc<[Diagnostic]> = outcome.warnings.into();
+                    let warnings_changed = warnings != current.warnings;
+                    warnings_before = Some((
+                        std::mem::replace(&mut current.warnings, warnings.clone()),
+                        warnings,
+                    ));
                     if outcome.changed.is_empty()
                         && current.problems.is_none()
                         && !warnings_changed
                         && !shown_first
                     {
-                        println!("Rebuilt in {elapsed} ms: nothing changed");
-                        return;
-                    }
-                    match outcome.changed.len() {
-                        1 => println!("Rebuilt in {elapsed} ms: 1 file changed"),
-                        n => println!("Rebuilt in {elapsed} ms: {n} files changed"),
-                    }
-                    // Pages shown first with new stylesheet names take the same names again.
-                    let only_styles = if shown_first {
-                        first_css_only && (outcome.css_only || outcome.changed.is_empty())
+                        printed = format!("Rebuilt in {elapsed} ms: nothing changed\n");
+                        css_only = None;
                     } else {
-                        outcome.css_only
-                    };
-                    css_only = only_styles && current.problems.is_none() && !warnings_changed;
-                    current.files = outcome.files;
-                    current.sources = outcome.sources;
-                    current.problems = None;
+                        printed = match outcome.changed.len() {
+                            1 => format!("Rebuilt in {elapsed} ms: 1 file changed\n"),
+                            n => format!("Rebuilt in {elapsed} ms: {n} files changed\n"),
+                        };
+                        // Pages shown first with new stylesheet names take the same names again.
+                        let only_styles = if shown_first {
+                            first_css_only && (outcome.css_only || outcome.changed.is_empty())
+                        } else {
+                            outcome.css_only
+                        };
+                        css_only =
+                            Some(only_styles && current.problems.is_none() && !warnings_changed);
+                        current.files = outcome.files;
+                        current.sources = outcome.sources;
+                        current.problems = None;
+                    }
                 }
                 Err(problems) => {
-                    for problem in &problems {
-                        eprintln!("{problem}");
-                    }
                     let errors = problems.iter().filter(|p| p.is_error()).count();
-                    eprintln!(
-                        "The site could not be rebuilt ({errors} {}); open pages show why until it is fixed",
+                    for problem in &problems {
+                        problems_printed.push_str(&format!("{problem}\n"));
+                    }
+                    problems_printed.push_str(&format!(
+                        "The site could not be rebuilt ({errors} {}); open pages show why until it is fixed\n",
                         if errors == 1 { "error" } else { "errors" }
-                    );
-                    css_only = false;
-                    current.problems = Some(problems);
+                    ));
+                    css_only = Some(false);
+                    current.problems = Some(problems.into());
                 }
             }
         }
+        if let Some((before, now)) = warnings_before {
+            let _ = write_new_warnings(&mut io::BufWriter::new(io::stderr().lock()), &before, &now);
+        }
+        eprint!("{problems_printed}");
+        print!("{printed}");
+        let _ = io::stdout().flush();
+        let Some(css_only) = css_only else {
+            return;
+        };
         let mut live = lock(&self.live.state);
         live.generation += 1;
         live.css_only = css_only;
@@ -817,15 +836,15 @@ impl Preview {
         let first = current.first.clone();
         let problems = current.problems.clone();
         let warnings = current.warnings.clone();
-        let broken_here = current
-            .sources
-            .get(&key)
+        // The page's own file, whose problems its panel lists first.
+        let own = current.sources.get(&key).map(|source| display_path(source));
+        let broken_here = own
+            .as_ref()
             .zip(problems.as_ref())
-            .is_some_and(|(source, problems)| {
-                let source = crate::diagnostics::display_path(source);
+            .is_some_and(|(own, problems)| {
                 problems
                     .iter()
-                    .any(|p| p.is_error() && p.display_path() == source)
+                    .any(|p| p.is_error() && p.display_path() == *own)
             });
         drop(current);
         let generation = lock(&self.live.state).generation;
@@ -855,17 +874,20 @@ impl Preview {
         }
         // Before any build succeeded, or on a page the failed rebuild broke, the problems
         // are the page; elsewhere the last good page shows with them in a banner.
+        let own = own.as_deref();
         let (status, html, shown) = match &problems {
-            Some(problems) if broken_here || files.is_empty() => {
-                (500, error_page(problems, self.site.as_deref()), &[][..])
-            }
-            Some(problems) => (status, page_html(file(&key)), problems.as_slice()),
-            None => (status, page_html(file(&key)), warnings.as_slice()),
+            Some(problems) if broken_here || files.is_empty() => (
+                500,
+                error_page(problems, own, self.site.as_deref()),
+                &[][..],
+            ),
+            Some(problems) => (status, page_html(file(&key)), &problems[..]),
+            None => (status, page_html(file(&key)), &warnings[..]),
         };
         let html = with_preview_tags(
             &html,
             generation,
-            shown,
+            Problems { all: shown, own },
             problems.is_some(),
             self.site.as_deref(),
         );
@@ -1001,6 +1023,32 @@ fn peer_closed(stream: &TcpStream) -> bool {
     stream.set_nonblocking(false).is_err() || closed
 }
 
+/// Writes the warnings that `before` did not have, and how many it had: a big site can have
+/// thousands, and an editor wants to see what the last save brought.
+fn write_new_warnings(
+    out: &mut impl Write,
+    before: &[Diagnostic],
+    now: &[Diagnostic],
+) -> io::Result<()> {
+    let known: HashSet<&Diagnostic> = before.iter().collect();
+    let mut repeated = 0;
+    for warning in now {
+        if known.contains(warning) {
+            repeated += 1;
+        } else {
+            writeln!(out, "{warning}")?;
+        }
+    }
+    if repeated > 0 {
+        writeln!(
+            out,
+            "{repeated} {} as before (`communities check` prints every one)",
+            if repeated == 1 { "warning" } else { "warnings" }
+        )?;
+    }
+    out.flush()
+}
+
 fn page_html(page: Option<Arc<[u8]>>) -> String {
     page.map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_else(|| "<!DOCTYPE html><title>Not found</title><h1>Not found</h1>".to_string())
@@ -1055,13 +1103,13 @@ fn content_type(key: &str) -> String {
 fn with_preview_tags(
     html: &str,
     generation: u64,
-    shown: &[Diagnostic],
+    shown: Problems,
     failed: bool,
     site: Option<&Path>,
 ) -> String {
     let mut head = format!(r#"<script src="{RELOAD_JS}?since={generation}" defer></script>"#);
     let mut body = String::new();
-    if !shown.is_empty() {
+    if !shown.all.is_empty() {
         head.push_str(&format!(
             r#"<link rel="stylesheet" href="{PANEL_CSS}"><script src="{PANEL_JS}" defer></script>"#
         ));
@@ -1077,11 +1125,29 @@ fn with_preview_tags(
     }
 }
 
+/// Problems to show on a page: all of the site's, and the page's own file.
+#[derive(Clone, Copy)]
+struct Problems<'a> {
+    all: &'a [Diagnostic],
+    own: Option<&'a str>,
+}
+
+impl<'a> Problems<'a> {
+    /// The problems a page lists, its own file's first, at most `PANEL_LISTED` of them.
+    fn listed(self) -> Vec<&'a Diagnostic> {
+        let (own, others): (Vec<&Diagnostic>, Vec<&Diagnostic>) = self
+            .all
+            .iter()
+            .partition(|p| self.own.is_some_and(|own| p.display_path() == own));
+        own.into_iter().chain(others).take(PANEL_LISTED).collect()
+    }
+}
+
 /// The dismissable panel of the current problems: after a failed rebuild, a banner saying
 /// that this page is as last built and which files are broken; otherwise the warnings.
-fn panel(problems: &[Diagnostic], failed: bool, site: Option<&Path>) -> String {
-    let errors = problems.iter().filter(|p| p.is_error()).count();
-    let warnings = problems.len() - errors;
+fn panel(problems: Problems, failed: bool, site: Option<&Path>) -> String {
+    let errors = problems.all.iter().filter(|p| p.is_error()).count();
+    let warnings = problems.all.len() - errors;
     let count = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
     let title = if failed {
         format!(
@@ -1105,24 +1171,25 @@ fn panel(problems: &[Diagnostic], failed: bool, site: Option<&Path>) -> String {
     )
 }
 
-/// The page open pages show while the site cannot be built: every problem, escaped.
-fn error_page(problems: &[Diagnostic], site: Option<&Path>) -> String {
+/// The page open pages show while the site cannot be built: the problems, escaped.
+fn error_page(problems: &[Diagnostic], own: Option<&str>, site: Option<&Path>) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <title>The site could not be rebuilt</title>\n</head>\n<body>\n\
          <h1>The site could not be rebuilt</h1>\n\
          <p>Fix these problems and save: this page reloads by itself.</p>\n<ol>\n{}</ol>\n\
          </body>\n</html>\n",
-        problem_items(problems, site)
+        problem_items(Problems { all: problems, own }, site)
     )
 }
 
-/// One list item per problem: where, how bad, what, the source line with a caret under the
-/// column (as `check` prints it), and the hint.
-fn problem_items(problems: &[Diagnostic], site: Option<&Path>) -> String {
+/// One list item per problem listed: where, how bad, what, the source line with a caret under
+/// the column (as `check` prints it), and the hint; then how many more there are.
+fn problem_items(problems: Problems, site: Option<&Path>) -> String {
     let mut sources = site.map(SourceLines::new);
     let mut html = String::new();
-    for problem in problems {
+    let listed = problems.listed();
+    for problem in &listed {
         html.push_str(&format!(
             "<li><p><code>{}</code> {}</p>\n<pre>{}</pre>\n",
             escape(&problem.place()),
@@ -1139,6 +1206,12 @@ fn problem_items(problems: &[Diagnostic], site: Option<&Path>) -> String {
             html.push_str(&format!("<p>{}</p>\n", escape(hint)));
         }
         html.push_str("</li>\n");
+    }
+    let more = problems.all.len() - listed.len();
+    if more > 0 {
+        html.push_str(&format!(
+            "<li><p>{more} more: <code>communities check</code> lists every one.</p></li>\n"
+        ));
     }
     html
 }
@@ -1194,7 +1267,11 @@ mod tests {
     #[test]
     fn the_reload_script_goes_in_the_head_and_the_panel_only_with_problems() {
         let html = "<html><head><title>x</title></head><body><p>x</p></body></html>";
-        let served = with_preview_tags(html, 7, &[], false, None);
+        let none = Problems {
+            all: &[],
+            own: None,
+        };
+        let served = with_preview_tags(html, 7, none, false, None);
         assert!(
             served.contains(
                 r#"<script src="/__communities/reload.js?since=7" defer></script></head>"#
@@ -1202,7 +1279,11 @@ mod tests {
         );
         assert!(!served.contains("communities-panel"));
         let warning = Diagnostic::warning("content/a.md", 4, 2, "link text <i>here</i>");
-        let served = with_preview_tags(html, 7, &[warning], false, None);
+        let shown = Problems {
+            all: &[warning],
+            own: None,
+        };
+        let served = with_preview_tags(html, 7, shown, false, None);
         assert!(served.contains(r#"<link rel="stylesheet" href="/__communities/panel.css">"#));
         assert!(served.contains(r#"<script src="/__communities/panel.js" defer></script></head>"#));
         assert!(served.contains("<code>content/a.md:4:2</code> warning"));
@@ -1217,10 +1298,55 @@ mod tests {
     }
 
     #[test]
+    fn a_panel_lists_its_own_pages_problems_first_and_counts_what_it_leaves_out() {
+        let mut all: Vec<Diagnostic> = (1..=PANEL_LISTED + 5)
+            .map(|line| Diagnostic::warning("content/other.md", line, 1, "elsewhere"))
+            .collect();
+        all.push(Diagnostic::warning("content/a.md", 9, 1, "on this page"));
+        let shown = Problems {
+            all: &all,
+            own: Some("content/a.md"),
+        };
+        let html = panel(shown, false, None);
+        assert!(html.contains(&format!("{} warnings to look at", PANEL_LISTED + 6)));
+        let own = html
+            .find("<code>content/a.md:9:1</code>")
+            .expect("own problem listed");
+        assert!(own < html.find("content/other.md").unwrap(), "{html}");
+        assert_eq!(html.matches("<li><p><code>").count(), PANEL_LISTED);
+        assert!(html.contains("6 more: <code>communities check</code> lists every one."));
+        let few = Problems {
+            all: &all[..2],
+            own: None,
+        };
+        assert!(!panel(few, false, None).contains("more:"));
+    }
+
+    #[test]
+    fn a_rebuild_prints_only_the_warnings_it_brought_and_counts_the_rest() {
+        let old = Diagnostic::warning("content/a.md", 1, 1, "old");
+        let new = Diagnostic::warning("content/b.md", 2, 1, "new");
+        let mut out = Vec::new();
+        write_new_warnings(&mut out, &[], std::slice::from_ref(&old)).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out), format!("{old}\n"));
+        let mut out = Vec::new();
+        write_new_warnings(
+            &mut out,
+            std::slice::from_ref(&old),
+            &[old.clone(), new.clone()],
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            format!("{new}\n1 warning as before (`communities check` prints every one)\n")
+        );
+    }
+
+    #[test]
     fn the_error_page_escapes_messages() {
         let problem = Diagnostic::error("content/<a>.md", 3, 1, "bad <b>value</b> & more")
             .with_hint("write \"x\"");
-        let page = error_page(&[problem], None);
+        let page = error_page(&[problem], None, None);
         assert!(page.contains("<code>content/&lt;a&gt;.md:3:1</code> error"));
         assert!(page.contains("bad &lt;b&gt;value&lt;"));
         assert!(page.contains("&amp; more"));
@@ -1237,7 +1363,7 @@ mod tests {
         )
         .unwrap();
         let problem = Diagnostic::error("content/a.md", 3, 6, "a colon needs a space after it");
-        let page = error_page(std::slice::from_ref(&problem), Some(site.path()));
+        let page = error_page(std::slice::from_ref(&problem), None, Some(site.path()));
         let expected = SourceLines::new(site.path())
             .excerpt(&problem)
             .unwrap()
@@ -1427,7 +1553,8 @@ mod tests {
                 ("index.html".to_string(), PathBuf::from("content/_index.md")),
                 ("a/index.html".to_string(), PathBuf::from("content/a.md")),
             ]));
-            current.problems = Some(vec![Diagnostic::error("content/a.md", 2, 1, "bad date")]);
+            current.problems =
+                Some(vec![Diagnostic::error("content/a.md", 2, 1, "bad date")].into());
         }
         let get = |path: &str| {
             String::from_utf8_lossy(&preview.respond_to_bytes(
