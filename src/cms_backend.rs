@@ -22,7 +22,7 @@ use crate::models::Kind;
 use crate::output::NullSink;
 use crate::pipeline;
 use crate::scaffold::{self, NewPage};
-use crate::site::NoCache;
+use crate::site::{NoCache, to_the_end};
 
 /// The largest request the editor sends: an entry with its pictures and downloads, which
 /// travel base64-encoded (a third larger than the files).
@@ -615,6 +615,7 @@ fn errors_of_check(root: &Path, replaced: &[(PathBuf, Vec<u8>)]) -> Vec<Diagnost
         false,
         &NoCache,
         problems,
+        &to_the_end,
     )
     .and_then(|(mut site, _)| {
         let (statics, tera) = pipeline::prepare(root, &site)?;

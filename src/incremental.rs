@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use rayon::prelude::*;
 use tera::Tera;
 
 use crate::assets::{self, Fingerprints};
@@ -440,13 +441,14 @@ impl Session {
         let Some(config) = self.sources.config.clone() else {
             return Err(problems.into_sorted().into());
         };
+        // Copying every source's text takes a while on a big site: on all cores.
         let mut sources: Vec<Source> = self
             .sources
             .parsed
-            .values()
-            .filter_map(|p| p.source.clone())
+            .par_iter()
+            .filter_map(|(_, p)| p.source.clone())
             .collect();
-        sources.sort_by(|a, b| a.path.cmp(&b.path));
+        sources.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
         // Forget the bodies of files that are gone.
         self.bodies
             .get_mut()
@@ -465,6 +467,13 @@ impl Session {
             true,
             &cache,
             problems,
+            &|| {
+                if overtaken() {
+                    Err(Stop::Overtaken)
+                } else {
+                    Ok(())
+                }
+            },
         )?;
         if overtaken() {
             return Err(Stop::Overtaken);

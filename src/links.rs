@@ -55,13 +55,13 @@ impl<'s> Targets<'s> {
             by_content.insert(page.source.content_path.clone(), Target::Page(i));
             by_path.insert(page.url().to_string(), Target::Page(i));
         }
-        for asset in &site.assets {
+        for asset in site.assets.iter() {
             if asset.source.starts_with("content") {
                 by_content.insert(content_relative(&asset.source), Target::Other);
             }
             by_path.insert(asset.url.clone(), Target::Other);
         }
-        for file in &site.static_files {
+        for file in site.static_files.iter() {
             by_path.insert(file.url.clone(), Target::Other);
         }
         for file in theme::theme_files("static") {

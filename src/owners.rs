@@ -72,7 +72,7 @@ pub fn check(site: &Site) -> Vec<Diagnostic> {
     }
     let stylesheet = highlight::STYLESHEET.trim_start_matches('/');
     owners.claim(stylesheet, theme(stylesheet));
-    for asset in site.static_files.iter().chain(&site.assets) {
+    for asset in site.static_files.iter().chain(site.assets.iter()) {
         let path = output_path(&asset.url);
         let owner = if asset.source.starts_with(THEME_DIR) {
             theme(&path)

@@ -22,7 +22,7 @@ use crate::owners;
 use crate::publish;
 use crate::render::{self, Reads, Rendered};
 use crate::search;
-use crate::site::{self, Asset, ModelCache, NoCache, Site};
+use crate::site::{self, Asset, ModelCache, NoCache, Site, to_the_end};
 use crate::theme::{self, THEME_DIR};
 
 #[derive(Debug, Clone, Default)]
@@ -93,14 +93,16 @@ fn load_with(
         options.drafts,
         &NoCache,
         problems,
+        &to_the_end,
     )
 }
 
 /// The checked model of parsed sources, adding its problems to those found before, with the
 /// pages' pictures as `pictures` makes them (the one way a check's model differs from a
 /// build's); `serve` calls it with the sources and rendered Markdown it kept from its previous
-/// build.
-pub fn model(
+/// build, and a `checkpoint` that stops it once newer edits wait.
+#[allow(clippy::too_many_arguments)]
+pub fn model<E: From<Vec<Diagnostic>> + Send>(
     pictures: Pictures,
     config: Config,
     sources: Vec<Source>,
@@ -108,7 +110,8 @@ pub fn model(
     drafts: bool,
     cache: &dyn ModelCache,
     mut problems: Diagnostics,
-) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
+    checkpoint: &(dyn Fn() -> Result<(), E> + Sync),
+) -> Result<(Site, Vec<Diagnostic>), E> {
     problems.extend(config.warnings.iter().cloned());
     // A draft bundle's files are as unpublished as its page.
     let draft_bundles: Vec<PathBuf> = sources
@@ -132,13 +135,16 @@ pub fn model(
         drafts,
         cache,
         pictures,
-    );
+        checkpoint,
+    )?;
     problems.extend(model_problems);
+    checkpoint()?;
     problems.extend(links::check(&site));
+    checkpoint()?;
     problems.extend(owners::check(&site));
     problems.extend(publish::check(&site));
     if problems.has_errors() {
-        return Err(problems.into_sorted());
+        return Err(problems.into_sorted().into());
     }
     Ok((site, problems.into_sorted()))
 }
@@ -174,7 +180,7 @@ fn static_files(root: &Path, site: &Site) -> BTreeMap<String, StaticFile> {
     // for download.
     let pictures = site.pictures.sources();
     let linked = linked_files(site);
-    for asset in site.static_files.iter().chain(&site.assets) {
+    for asset in site.static_files.iter().chain(site.assets.iter()) {
         if pictures.contains(&asset.source) && !linked.contains(&asset.source) {
             continue;
         }

@@ -134,7 +134,7 @@ pub fn check(site: &Site) -> Vec<Diagnostic> {
     for url in jobs::generated_urls(site) {
         taken.insert(output_path(&url), format!("the listing {url}"));
     }
-    for asset in site.assets.iter().chain(&site.static_files) {
+    for asset in site.assets.iter().chain(site.static_files.iter()) {
         taken.insert(output_path(&asset.url), format!("the file {}", asset.url));
     }
     for reserved in [FEED, SITEMAP, ROBOTS, REDIRECTS, "/404.html"] {
@@ -300,7 +300,7 @@ fn sitemap(site: &Site) -> std::io::Result<Vec<u8>> {
             )
         })
         .collect();
-    for taxonomy in &site.taxonomies {
+    for taxonomy in site.taxonomies.iter() {
         let newest = |pages: &[usize]| pages.iter().filter_map(|&p| last_modified(site, p)).max();
         let all: Vec<usize> = taxonomy
             .terms

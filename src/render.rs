@@ -540,7 +540,7 @@ impl<'a> Shared<'a> {
                 self.link(&full_report_url(page.url())).into(),
             );
         }
-        for taxonomy in &self.site.taxonomies {
+        for taxonomy in self.site.taxonomies.iter() {
             let key = if taxonomy.def.field == "area" {
                 "areas"
             } else {

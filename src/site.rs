@@ -3,6 +3,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::convert::Infallible;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -87,18 +88,20 @@ pub struct Asset {
 }
 
 #[derive(Debug, Clone)]
+/// Shared parts are behind `Arc`, so that `serve` copies the model of a big site in a moment to
+/// put an edit in before the model is built again.
 pub struct Site {
     pub config: Config,
     /// Published pages, sorted by URL.
     pub pages: Vec<Arc<Page>>,
-    pub taxonomies: Vec<Taxonomy>,
+    pub taxonomies: Arc<Vec<Taxonomy>>,
     /// Files under `content/`, published beside their pages.
-    pub assets: Vec<Asset>,
+    pub assets: Arc<Vec<Asset>>,
     /// Files of `static/` and of the site's own theme `static/`, published as they are.
-    pub static_files: Vec<Asset>,
+    pub static_files: Arc<Vec<Asset>>,
     /// Drafts left out of this build, by content path and URL, so that a link to one is
     /// reported as a link to a draft.
-    pub drafts_left_out: Vec<(String, String)>,
+    pub drafts_left_out: Arc<Vec<(String, String)>>,
     /// The pictures pages show, made small and responsive.
     pub pictures: Arc<Pictures>,
 }
@@ -137,6 +140,11 @@ pub trait ModelCache: Sync {
     fn put_related(&self, key: u64, related: &[(usize, Vec<usize>)]);
 }
 
+/// A checkpoint that never stops: for models built to the end whatever happens meanwhile.
+pub fn to_the_end<E>() -> Result<(), E> {
+    Ok(())
+}
+
 /// No earlier build: `build` computes everything.
 pub struct NoCache;
 
@@ -160,7 +168,7 @@ impl Site {
         drafts: bool,
     ) -> (Site, Vec<Diagnostic>) {
         let pictures = Arc::new(Pictures::off());
-        Site::build_cached(
+        let Ok(built) = Site::build_cached(
             config,
             sources,
             asset_paths,
@@ -168,12 +176,16 @@ impl Site {
             drafts,
             &NoCache,
             pictures,
-        )
+            &to_the_end::<Infallible>,
+        );
+        built
     }
 
     /// `build` with the site's static files, taking each body's rendered Markdown from `cache`
-    /// when it is there.
-    pub fn build_cached(
+    /// when it is there. Between its steps `checkpoint` may stop it (`serve` stops a model
+    /// that newer edits make moot).
+    #[allow(clippy::too_many_arguments)]
+    pub fn build_cached<E: Send>(
         config: Config,
         sources: Vec<Source>,
         asset_paths: &[PathBuf],
@@ -181,7 +193,8 @@ impl Site {
         drafts: bool,
         cache: &dyn ModelCache,
         pictures: Arc<Pictures>,
-    ) -> (Site, Vec<Diagnostic>) {
+        checkpoint: &(dyn Fn() -> Result<(), E> + Sync),
+    ) -> Result<(Site, Vec<Diagnostic>), E> {
         let mut problems = Vec::new();
         let (mut published, left_out): (Vec<Source>, Vec<Source>) =
             sources.into_iter().partition(|s| drafts || !s.meta.draft);
@@ -235,15 +248,16 @@ impl Site {
             .par_iter()
             .zip(markdown)
             .map(|(source, markdown)| {
+                checkpoint()?;
                 let cached = cache.get_body(source, settings);
                 if let Some(cached) = cached.filter(|body| answers_alike(body, source, &ctx)) {
-                    return cached;
+                    return Ok(cached);
                 }
                 let body = render_body(source, &markdown, &ctx);
                 cache.put_body(source, settings, &body);
-                body
+                Ok(body)
             })
-            .collect();
+            .collect::<Result<_, E>>()?;
 
         problems.extend(
             published
@@ -284,24 +298,27 @@ impl Site {
                 next: None,
             });
         }
+        checkpoint()?;
         link_sections(&mut pages);
         problems.extend(same_titles(&pages));
         link_report_order(&mut pages);
+        checkpoint()?;
         let (taxonomies, term_problems) = build_taxonomies(&mut pages, &config.tag_names);
         problems.extend(term_problems);
+        checkpoint()?;
         link_related(&mut pages, &taxonomies, cache);
-        (
+        Ok((
             Site {
                 config,
                 pages: pages.into_iter().map(Arc::new).collect(),
-                taxonomies,
-                assets,
-                static_files,
-                drafts_left_out: drafts_left_out.into_iter().collect(),
+                taxonomies: Arc::new(taxonomies),
+                assets: Arc::new(assets),
+                static_files: Arc::new(static_files),
+                drafts_left_out: Arc::new(drafts_left_out.into_iter().collect()),
                 pictures,
             },
             problems,
-        )
+        ))
     }
 
     /// A page's body rendered again after an edit that left its front matter as it was, so
@@ -328,8 +345,12 @@ impl Site {
             .html
             .sanitize
             .then(|| Sanitizer::new(&self.config.html.iframe_hosts));
-        let content_files = content_files_by_url(&self.assets);
-        let content_file = |url: &str| content_files.get(url).map(|p| p.to_path_buf());
+        let content_file = |url: &str| {
+            self.assets
+                .iter()
+                .find(|a| a.url == url && a.source.starts_with("content"))
+                .map(|a| a.source.clone())
+        };
         let ctx = BodyContext {
             resolve: &resolve,
             base_path: self.config.base_path(),
@@ -999,5 +1020,40 @@ mod tests {
         assert_eq!(tag_name("food banks"), "Food banks");
         assert_eq!(tag_name("NHS"), "NHS");
         assert_eq!(tag_name("éco-friendly"), "Éco friendly");
+    }
+
+    #[test]
+    fn a_checkpoint_that_says_stop_stops_the_model_and_one_that_never_does_finishes_it() {
+        let root = Path::new("/nonexistent");
+        let sources = || -> Vec<Source> {
+            (0..3)
+                .filter_map(|i| {
+                    let text = format!("---\ntitle: Page {i}\n---\nBody\n");
+                    let path = PathBuf::from(format!("content/p{i}.md"));
+                    crate::content::parse_bytes(root, &path, text.as_bytes()).0
+                })
+                .collect()
+        };
+        let config = || Config::parse("title: T\nbase_url: https://example.org/\n", None).unwrap();
+        let build = |checkpoint: &(dyn Fn() -> Result<(), &'static str> + Sync)| {
+            Site::build_cached(
+                config(),
+                sources(),
+                &[],
+                Vec::new(),
+                true,
+                &NoCache,
+                Arc::new(Pictures::off()),
+                checkpoint,
+            )
+            .map(|(site, _)| site.pages.len())
+        };
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let stop_at_the_fourth = || {
+            let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if n >= 3 { Err("newer edits") } else { Ok(()) }
+        };
+        assert_eq!(build(&stop_at_the_fourth), Err("newer edits"));
+        assert_eq!(build(&to_the_end), Ok(3));
     }
 }
