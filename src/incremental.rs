@@ -441,13 +441,22 @@ impl Session {
         let Some(config) = self.sources.config.clone() else {
             return Err(problems.into_sorted().into());
         };
-        // Copying every source's text takes a while on a big site: on all cores.
+        let checkpoint = || {
+            if overtaken() {
+                Err(Stop::Overtaken)
+            } else {
+                Ok(())
+            }
+        };
+        // Copying every source's text takes a while on a big site: on all cores, and
+        // given up as soon as newer edits wait.
         let mut sources: Vec<Source> = self
             .sources
             .parsed
             .par_iter()
-            .filter_map(|(_, p)| p.source.clone())
-            .collect();
+            .filter_map(|(_, p)| p.source.as_ref())
+            .map(|source| checkpoint().map(|()| source.clone()))
+            .collect::<Result<_, Stop>>()?;
         sources.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
         // Forget the bodies of files that are gone.
         self.bodies
@@ -467,17 +476,9 @@ impl Session {
             true,
             &cache,
             problems,
-            &|| {
-                if overtaken() {
-                    Err(Stop::Overtaken)
-                } else {
-                    Ok(())
-                }
-            },
+            &checkpoint,
         )?;
-        if overtaken() {
-            return Err(Stop::Overtaken);
-        }
+        checkpoint()?;
 
         let (statics, fingerprints) = pipeline::fingerprint(&self.sources.root, &site)?;
         // A stylesheet or script of new content has a new name, which every page links.

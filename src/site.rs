@@ -300,7 +300,9 @@ impl Site {
         }
         checkpoint()?;
         link_sections(&mut pages);
+        checkpoint()?;
         problems.extend(same_titles(&pages));
+        checkpoint()?;
         link_report_order(&mut pages);
         checkpoint()?;
         let (taxonomies, term_problems) = build_taxonomies(&mut pages, &config.tag_names);
