@@ -638,18 +638,17 @@ fn place_assets(pages: &[Source], asset_paths: &[PathBuf]) -> Vec<Asset> {
 /// Case studies newest first; everything else by weight, then title.
 pub fn listing_order(a: &Page, b: &Page) -> Ordering {
     let (a, b) = (&a.source, &b.source);
-    if a.kind == Kind::CaseStudy && b.kind == Kind::CaseStudy {
-        b.meta
-            .date
-            .cmp(&a.meta.date)
-            .then_with(|| a.meta.title.cmp(&b.meta.title))
-    } else {
-        a.meta
-            .weight
-            .cmp(&b.meta.weight)
-            .then_with(|| a.meta.title.cmp(&b.meta.title))
-    }
-    .then_with(|| a.url.cmp(&b.url))
+    let dated = |source: &Source| source.kind == Kind::CaseStudy;
+    // Case studies first, so that the order stays total where a listing mixes them with
+    // other pages (their section's `_index.md` removed, say): sorting needs that.
+    dated(b)
+        .cmp(&dated(a))
+        .then_with(|| match dated(a) {
+            true => b.meta.date.cmp(&a.meta.date),
+            false => a.meta.weight.cmp(&b.meta.weight),
+        })
+        .then_with(|| a.meta.title.cmp(&b.meta.title))
+        .then_with(|| a.url.cmp(&b.url))
 }
 
 /// Each page's parent is the nearest folder above it with an `_index.md`.
@@ -783,64 +782,83 @@ fn build_taxonomies(
     pages: &mut [Page],
     tag_names: &BTreeMap<String, String>,
 ) -> (Vec<Taxonomy>, Vec<Diagnostic>) {
-    let mut problems = Vec::new();
-    let taxonomies = TAXONOMIES
-        .iter()
-        .map(|def| {
-            // Term address -> spelling -> the pages that write it so.
-            let mut by_url: BTreeMap<String, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
-            for (i, page) in pages.iter().enumerate() {
-                for value in page.source.meta.terms(def.field) {
-                    by_url
-                        .entry(url_segment(value))
-                        .or_default()
-                        .entry(value.to_string())
-                        .or_default()
-                        .push(i);
-                }
-            }
-            let url = format!("/{}/", def.slug);
-            let mut terms: Vec<Term> = by_url
-                .into_values()
-                .map(|spellings| {
-                    let chosen = spellings
-                        .iter()
-                        .max_by(|a, b| a.1.len().cmp(&b.1.len()).then_with(|| b.0.cmp(a.0)))
-                        .map(|(spelling, _)| spelling.clone())
-                        .unwrap_or_default();
-                    let mut members = Vec::new();
-                    for (spelling, users) in &spellings {
-                        if *spelling != chosen {
-                            problems.extend(users.iter().map(|&i| {
-                                odd_spelling(&pages[i].source, def.field, spelling, &chosen)
-                            }));
-                            for &i in users {
-                                pages[i].source.meta.respell_tag(spelling, &chosen);
-                            }
-                        }
-                        members.extend(users.iter().copied());
-                    }
-                    members.sort_by(|&a, &b| newest_first(&pages[a], &pages[b]));
-                    members.dedup();
-                    Term {
-                        name: term_name(def, tag_names, &chosen),
-                        url: term_url(def, &chosen),
-                        value: chosen,
-                        pages: members,
-                    }
-                })
-                .collect();
-            // Fixed vocabularies keep the order of their table; free tags go by name.
-            match def.choices {
-                Some(choices) => {
-                    terms.sort_by_key(|t| choices.iter().position(|c| c.value == t.value))
-                }
-                None => terms.sort_by_cached_key(|t| t.name.to_lowercase()),
-            }
-            Taxonomy { def, url, terms }
-        })
+    // Each taxonomy on a core of its own; the spellings they choose are put in the pages after.
+    let built: Vec<(Taxonomy, Vec<Diagnostic>, Vec<Respelling>)> = TAXONOMIES
+        .par_iter()
+        .map(|def| build_taxonomy(def, pages, tag_names))
         .collect();
+    let mut taxonomies = Vec::with_capacity(built.len());
+    let mut problems = Vec::new();
+    for (taxonomy, found, respellings) in built {
+        for (i, spelling, chosen) in respellings {
+            pages[i].source.meta.respell_tag(&spelling, &chosen);
+        }
+        taxonomies.push(taxonomy);
+        problems.extend(found);
+    }
     (taxonomies, problems)
+}
+
+/// A page's value written another way than the one its term is shown by: the page, the
+/// spelling, and the term's.
+type Respelling = (usize, String, String);
+
+fn build_taxonomy(
+    def: &'static TaxonomyDef,
+    pages: &[Page],
+    tag_names: &BTreeMap<String, String>,
+) -> (Taxonomy, Vec<Diagnostic>, Vec<Respelling>) {
+    let mut problems = Vec::new();
+    let mut respellings = Vec::new();
+    // Term address -> spelling -> the pages that write it so.
+    let mut by_url: BTreeMap<String, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
+    for (i, page) in pages.iter().enumerate() {
+        for value in page.source.meta.terms(def.field) {
+            by_url
+                .entry(url_segment(value))
+                .or_default()
+                .entry(value.to_string())
+                .or_default()
+                .push(i);
+        }
+    }
+    let url = format!("/{}/", def.slug);
+    let mut terms: Vec<Term> =
+        by_url
+            .into_values()
+            .map(|spellings| {
+                let chosen = spellings
+                    .iter()
+                    .max_by(|a, b| a.1.len().cmp(&b.1.len()).then_with(|| b.0.cmp(a.0)))
+                    .map(|(spelling, _)| spelling.clone())
+                    .unwrap_or_default();
+                let mut members = Vec::new();
+                for (spelling, users) in &spellings {
+                    if *spelling != chosen {
+                        problems.extend(users.iter().map(|&i| {
+                            odd_spelling(&pages[i].source, def.field, spelling, &chosen)
+                        }));
+                        respellings
+                            .extend(users.iter().map(|&i| (i, spelling.clone(), chosen.clone())));
+                    }
+                    members.extend(users.iter().copied());
+                }
+                members.sort_by(|&a, &b| newest_first(&pages[a], &pages[b]));
+                members.dedup();
+                Term {
+                    name: term_name(def, tag_names, &chosen),
+                    url: term_url(def, &chosen),
+                    value: chosen,
+                    pages: members,
+                }
+            })
+            .collect();
+    // Fixed vocabularies keep the order of their table; free tags go by name.
+    match def.choices {
+        Some(choices) => terms.sort_by_key(|t| choices.iter().position(|c| c.value == t.value)),
+        None => terms.sort_by_cached_key(|t| t.name.to_lowercase()),
+    }
+    (Taxonomy { def, url, terms }, problems, respellings)
 }
 
 fn odd_spelling(source: &Source, field: &str, spelling: &str, chosen: &str) -> Diagnostic {
@@ -1022,6 +1040,42 @@ mod tests {
         assert_eq!(tag_name("food banks"), "Food banks");
         assert_eq!(tag_name("NHS"), "NHS");
         assert_eq!(tag_name("éco-friendly"), "Éco friendly");
+    }
+
+    #[test]
+    fn a_listing_that_mixes_case_studies_with_other_pages_has_one_consistent_order() {
+        // Case studies without their section's `_index.md` are listed beside the home page's
+        // other pages: by date they go Z, A; by weight and title A, M, Z.
+        let files = [
+            ("content/_index.md", "title: Home"),
+            ("content/m.md", "title: M"),
+            ("content/case-studies/a.md", "title: A\ndate: 2022-01-01"),
+            ("content/case-studies/z.md", "title: Z\ndate: 2024-01-01"),
+        ];
+        let root = Path::new("/nonexistent");
+        let sources = files
+            .iter()
+            .filter_map(|(path, front_matter)| {
+                let text = format!("---\n{front_matter}\n---\nBody\n");
+                crate::content::parse_bytes(root, Path::new(path), text.as_bytes()).0
+            })
+            .collect();
+        let config = Config::parse("title: T\nbase_url: https://example.org/\n", None).unwrap();
+        let site = Site::build(config, sources, &[], true).0;
+        let listed = &site.pages[site.home().unwrap()].children;
+        let titles: Vec<&str> = listed
+            .iter()
+            .map(|&i| site.pages[i].source.meta.title.as_str())
+            .collect();
+        assert_eq!(titles, ["Z", "A", "M"]);
+        for (at, &a) in listed.iter().enumerate() {
+            for &b in &listed[at + 1..] {
+                assert_eq!(
+                    listing_order(&site.pages[a], &site.pages[b]),
+                    Ordering::Less
+                );
+            }
+        }
     }
 
     #[test]
