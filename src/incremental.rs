@@ -311,7 +311,11 @@ impl Session {
 
         let mut first: BTreeSet<Job> = BTreeSet::new();
         for path in &self.pending.reparsed {
-            let parsed = self.sources.parsed.get(path)?;
+            // Moved or removed again since it was read (its rebuild overtaken): what is
+            // there now is among the files read, and a page gone is found gone below.
+            let Some(parsed) = self.sources.parsed.get(path) else {
+                continue;
+            };
             let source = parsed.source.clone()?;
             if parsed.problems.iter().any(Diagnostic::is_error) {
                 return None;

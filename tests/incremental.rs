@@ -537,6 +537,34 @@ fn a_new_page_is_served_first_and_a_removed_one_is_gone_first() {
 }
 
 #[test]
+fn a_page_moved_twice_before_its_rebuild_ends_is_served_first_at_its_last_address() {
+    let site = fixture("serve");
+    let root = site.path();
+    let mut session = first_build(root);
+    // No page links the draft, so it can move without breaking a link.
+    let draft = "content/case-studies/unfinished-draft.md";
+    let first_move = "content/case-studies/draft-moved.md";
+    std::fs::rename(root.join(draft), root.join(first_move)).unwrap();
+    session.take(&[root.join(draft), root.join(first_move)]);
+    // A newer save overtakes the rebuild, which keeps the first move for the next one.
+    assert!(session.finish(&|| true).is_none());
+    let second_move = "content/case-studies/draft-moved-again.md";
+    std::fs::rename(root.join(first_move), root.join(second_move)).unwrap();
+    session.take(&[root.join(first_move), root.join(second_move)]);
+    let first = session
+        .first_pages(&[])
+        .expect("the moved page served first");
+    assert!(
+        first
+            .files
+            .contains_key("case-studies/draft-moved-again/index.html")
+    );
+    assert_eq!(first.removed, ["case-studies/unfinished-draft/index.html"]);
+    let outcome = update_whole(&mut session, &[]);
+    assert_same_site(&files(&outcome), &full_build(root));
+}
+
+#[test]
 fn a_template_edit_is_served_first_on_the_viewed_page() {
     let site = fixture("serve");
     let root = site.path();
