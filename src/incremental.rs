@@ -281,6 +281,10 @@ impl Session {
         if edits.config {
             site.config = self.sources.config.clone()?;
         }
+        if !edits.files.is_empty() {
+            // A file new since the last model (a theme's first stylesheet of its own, say).
+            site.static_files = Arc::new(pipeline::find_static_files(root).0);
+        }
         // A stylesheet or script of new content has a new name, which every page links.
         let renamed = edits.config
             || edits

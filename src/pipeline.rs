@@ -151,7 +151,7 @@ pub fn model<E: From<Vec<Diagnostic>> + Send>(
 
 /// The files of the site's own theme `static/`, then those of `static/`; `owners` reports a
 /// static file that takes a theme file's path.
-fn find_static_files(root: &Path) -> (Vec<Asset>, Vec<Diagnostic>) {
+pub(crate) fn find_static_files(root: &Path) -> (Vec<Asset>, Vec<Diagnostic>) {
     let mut assets = Vec::new();
     let mut problems = Vec::new();
     for base in [Path::new(THEME_DIR).join("static"), PathBuf::from("static")] {

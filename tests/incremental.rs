@@ -565,6 +565,38 @@ fn a_page_moved_twice_before_its_rebuild_ends_is_served_first_at_its_last_addres
 }
 
 #[test]
+fn a_themes_first_stylesheet_is_served_first_while_its_rebuild_is_overtaken() {
+    let site = fixture("serve");
+    let root = site.path();
+    let mut session = first_build(root);
+    let sheet = "themes/default/static/style.css";
+    let theirs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(sheet)).unwrap();
+    write(
+        root,
+        sheet,
+        &format!("{theirs}\n.first-own {{ color: red; }}\n"),
+    );
+    session.take(&[root.join(sheet)]);
+    // Saves keep coming: no rebuild ends, so the last model never had the new file.
+    assert!(session.finish(&|| true).is_none());
+    write(
+        root,
+        sheet,
+        &format!("{theirs}\n.second-own {{ color: red; }}\n"),
+    );
+    session.take(&[root.join(sheet)]);
+    let page = "case-studies/croft-community-fridge/index.html";
+    let served = served_first(&mut session, &[page]);
+    let linked = served[page]
+        .split("rel=\"stylesheet\" href=\"/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page links a stylesheet");
+    assert!(served[linked].contains(".second-own"), "{linked}");
+}
+
+#[test]
 fn a_template_edit_is_served_first_on_the_viewed_page() {
     let site = fixture("serve");
     let root = site.path();
