@@ -268,10 +268,10 @@ impl Session {
     /// (edited pages in place, new ones in their section, removed ones gone, and a new
     /// site.yaml, templates and stylesheets), with the edited files the site copies. The
     /// next `finish` renders them again from the whole model. `None` when there is nothing to
-    /// serve first, when the last build failed, or when anything edited has errors, which
-    /// `finish` reports.
+    /// serve first (nothing the site is made from changed), when the last build failed, or
+    /// when anything edited has errors, which `finish` reports.
     pub fn first_pages(&self, viewed: &[String]) -> Option<FirstPages> {
-        if !self.in_sync {
+        if !self.in_sync || self.pending.edits.is_empty() {
             return None;
         }
         let built = self.built.as_ref()?;

@@ -244,6 +244,15 @@ impl Edits {
         }
     }
 
+    /// Nothing the site is made from changed (only files it ignores, say).
+    pub fn is_empty(&self) -> bool {
+        !self.config
+            && !self.templates
+            && !self.discover
+            && self.pages.is_empty()
+            && self.files.is_empty()
+    }
+
     /// Adds the edits of a later batch, for one rebuild to take both.
     pub fn merge(&mut self, later: Edits) {
         self.config |= later.config;

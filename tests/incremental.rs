@@ -597,6 +597,18 @@ fn a_themes_first_stylesheet_is_served_first_while_its_rebuild_is_overtaken() {
 }
 
 #[test]
+fn a_save_of_a_file_the_site_ignores_shows_nothing_first() {
+    let site = fixture("serve");
+    let root = site.path();
+    let mut session = first_build(root);
+    let swap = "content/case-studies/.croft-community-fridge.md.swp";
+    write(root, swap, "an editor's own file");
+    session.take(&[root.join(swap)]);
+    let page = "case-studies/croft-community-fridge/index.html";
+    assert!(session.first_pages(&[page.to_string()]).is_none());
+}
+
+#[test]
 fn a_template_edit_is_served_first_on_the_viewed_page() {
     let site = fixture("serve");
     let root = site.path();
