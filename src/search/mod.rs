@@ -161,25 +161,28 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
 
     let result_files = pages.len().div_ceil(RESULTS_PER_FILE);
     let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(shards.len() + result_files + 2);
-    for (i, shard) in shards.iter().enumerate() {
-        files.push((format!("{DIR}/shards/{i}.bin"), compressed(&shard.bytes)));
-    }
+    files.par_extend(
+        shards
+            .par_iter()
+            .enumerate()
+            .map(|(i, shard)| (format!("{DIR}/shards/{i}.bin"), compressed(&shard.bytes))),
+    );
     files.push((format!("{DIR}/facets.bin"), compressed(&positions)));
-    let results: Vec<(String, Vec<u8>)> = pages
-        .par_chunks(RESULTS_PER_FILE)
-        .zip(headings.par_chunks(RESULTS_PER_FILE))
-        .enumerate()
-        .map(|(file, (pages, headings))| {
-            let data: Vec<ResultData> = pages
-                .iter()
-                .zip(headings)
-                .map(|(page, headings)| result_data(site, page, headings))
-                .collect();
-            let json = serde_json::to_vec(&data).unwrap_or_default();
-            (format!("{DIR}/results/{file}.bin"), compressed(&json))
-        })
-        .collect();
-    files.extend(results);
+    files.par_extend(
+        pages
+            .par_chunks(RESULTS_PER_FILE)
+            .zip(headings.par_chunks(RESULTS_PER_FILE))
+            .enumerate()
+            .map(|(file, (pages, headings))| {
+                let data: Vec<ResultData> = pages
+                    .iter()
+                    .zip(headings)
+                    .map(|(page, headings)| result_data(site, page, headings))
+                    .collect();
+                let json = serde_json::to_vec(&data).unwrap_or_default();
+                (format!("{DIR}/results/{file}.bin"), compressed(&json))
+            }),
+    );
 
     // The version changes with the index, so browsers never mix shards of two builds.
     let mut hasher = DefaultHasher::new();
