@@ -130,7 +130,21 @@ impl SiteArgs {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc asks for transparent huge pages, and the kernel then zeroes two megabytes at each
+/// first touch of memory that mimalloc soon hands back (a tenth of the CPU time at 10,000
+/// pages). With ordinary pages the build's peak memory is an eighth lower, in about the same
+/// time (what the kernel saves, the processor spends on address translation). A refusal leaves
+/// huge pages on, which only costs memory.
+fn without_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_THP_DISABLE takes plain integers and touches no memory of ours.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 fn main() -> ExitCode {
+    without_huge_pages();
     let cli = Cli::parse();
     match cli.command {
         Command::Build {
