@@ -10,6 +10,7 @@ use communities::pipeline::{self, Options, Summary};
 use communities::scaffold::{self, NewPage};
 use communities::schema;
 use communities::serve::{self, ServeOptions};
+use rayon::prelude::*;
 
 /// The static site generator of the Leicestershire Communities website.
 #[derive(Parser)]
@@ -129,7 +130,21 @@ impl SiteArgs {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc asks for transparent huge pages, and the kernel then zeroes two megabytes at each
+/// first touch of memory that mimalloc soon hands back (a tenth of the CPU time at 10,000
+/// pages). With ordinary pages the build's peak memory is an eighth lower, in about the same
+/// time (what the kernel saves, the processor spends on address translation). A refusal leaves
+/// huge pages on, which only costs memory.
+fn without_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_THP_DISABLE takes plain integers and touches no memory of ours.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 fn main() -> ExitCode {
+    without_huge_pages();
     let cli = Cli::parse();
     match cli.command {
         Command::Build {
@@ -157,7 +172,7 @@ fn main() -> ExitCode {
                 ..Options::default()
             };
             let report = Report {
-                sources: SourceLines::new(&options.root),
+                root: options.root.clone(),
                 format,
                 deny_warnings,
             };
@@ -234,7 +249,8 @@ fn main() -> ExitCode {
 
 /// How problems are printed: text lines with the source line they point at, or JSON.
 struct Report {
-    sources: SourceLines,
+    /// What the problems' paths are relative to.
+    root: PathBuf,
     format: Format,
     deny_warnings: bool,
 }
@@ -242,13 +258,13 @@ struct Report {
 impl Report {
     fn text(root: &Path) -> Self {
         Report {
-            sources: SourceLines::new(root),
+            root: root.to_path_buf(),
             format: Format::Text,
             deny_warnings: false,
         }
     }
 
-    fn print(mut self, result: Result<Summary, Vec<Diagnostic>>, verb: &str) -> ExitCode {
+    fn print(self, result: Result<Summary, Vec<Diagnostic>>, verb: &str) -> ExitCode {
         let denied = |warnings: &[Diagnostic]| self.deny_warnings && !warnings.is_empty();
         if let Format::Json = self.format {
             let (problems, code) = match &result {
@@ -301,17 +317,28 @@ impl Report {
     }
 
     /// Through one lock and buffer: a site with thousands of warnings would otherwise spend
-    /// a system call on each line.
-    fn show(&mut self, problems: &[Diagnostic]) {
+    /// a system call on each line. They are rendered on every core, each file's problems
+    /// together so that its text is read once and let go after them.
+    fn show(&self, problems: &[Diagnostic]) {
+        let rendered: Vec<String> = problems
+            .par_chunk_by(|a, b| a.path() == b.path())
+            .flat_map_iter(|same_file| {
+                let mut sources = SourceLines::new(&self.root);
+                same_file
+                    .iter()
+                    .map(|problem| sources.render(problem))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         let mut err = std::io::BufWriter::new(std::io::stderr().lock());
-        for problem in problems {
+        for text in rendered {
             // A closed stderr leaves nobody to tell.
-            let _ = writeln!(err, "{}", self.sources.render(problem));
+            let _ = writeln!(err, "{text}");
         }
         let _ = err.flush();
     }
 
-    fn failed(mut self, problems: &[Diagnostic]) -> ExitCode {
+    fn failed(self, problems: &[Diagnostic]) -> ExitCode {
         self.show(problems);
         let errors = problems.iter().filter(|p| p.is_error()).count();
         eprintln!("{} found; nothing was written", plural(errors, "error"));

@@ -69,7 +69,14 @@ impl Sanitizer {
     }
 
     pub fn clean(&self, html: &str) -> String {
-        self.builder.clean(html).to_string()
+        // Serialised straight into one buffer of about the page's size: `to_string` would
+        // grow a buffer of its own from empty and then copy it into another.
+        let mut out = Vec::with_capacity(html.len());
+        // Writing into a Vec cannot fail.
+        let _ = self.builder.clean(html).write_to(&mut out);
+        // The serialiser writes UTF-8 only.
+        String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
     /// What sanitising this piece of raw HTML takes out, e.g. `<script>` or

@@ -235,7 +235,7 @@ fn a_build_that_lets_go_of_rendered_pages_writes_what_a_build_holding_them_write
         .map(|(path, bytes)| (path, bytes.to_vec()))
         .collect();
 
-    assert!(built.keys().any(|path| path.starts_with("search/pages/")));
+    assert!(built.keys().any(|path| path.starts_with("search/results/")));
     assert!(built.contains_key("annual-report/2020-21/full/index.html"));
     assert_eq!(built, in_memory);
 }

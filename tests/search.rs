@@ -53,22 +53,55 @@ fn every_index_file_is_stored_compressed_and_inflates_to_what_the_browser_reads(
         let stored = &files[&format!("search/shards/{shard}.bin")];
         assert!(inflated(stored).len() > stored.len(), "shard {shard}");
     }
+    let per_file = manifest["resultsPerFile"].as_u64().unwrap() as usize;
+    assert_eq!(per_file, search::RESULTS_PER_FILE);
+    let result_files = pages.div_ceil(per_file);
     let mut stored_pages = 0;
-    for page in 0..pages {
-        let stored = &files[&format!("search/pages/{page}.bin")];
-        let data: serde_json::Value =
-            serde_json::from_slice(&inflated(stored)).expect("result data is JSON");
-        assert!(data["title"].as_str().is_some_and(|t| !t.is_empty()));
-        assert!(data["url"].as_str().is_some_and(|u| u.starts_with('/')));
-        stored_pages += 1;
+    for file in 0..result_files {
+        let stored = &files[&format!("search/results/{file}.bin")];
+        let data: Vec<serde_json::Value> =
+            serde_json::from_slice(&inflated(stored)).expect("result data is a JSON array");
+        let expected = per_file.min(pages - file * per_file);
+        assert_eq!(data.len(), expected, "results/{file}.bin");
+        for result in data {
+            assert!(result["title"].as_str().is_some_and(|t| !t.is_empty()));
+            assert!(result["url"].as_str().is_some_and(|u| u.starts_with('/')));
+            stored_pages += 1;
+        }
     }
-    // Nothing else: one file per shard and per page, the facets and the manifest.
-    assert_eq!(files.len(), shards + stored_pages + 2);
+    assert_eq!(stored_pages, pages);
+    // Nothing else: one file per shard and per run of pages, the facets and the manifest.
+    assert_eq!(files.len(), shards + result_files + 2);
+}
+
+/// The result files, each inflated to its pages' data.
+fn results(files: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<serde_json::Value>> {
+    files
+        .iter()
+        .filter(|(path, _)| path.starts_with("search/results/"))
+        .map(|(path, bytes)| {
+            (
+                path.clone(),
+                serde_json::from_slice(&inflated(bytes)).unwrap(),
+            )
+        })
+        .collect()
 }
 
 #[test]
-fn a_new_page_leaves_the_result_files_of_the_other_pages_as_they_were() {
+fn a_new_page_leaves_every_result_file_but_the_last_as_it_was() {
     let site = common::fixture("kinds");
+    // More pages than a result file holds, and not a whole number of files.
+    for i in 0..search::RESULTS_PER_FILE + 3 {
+        common::write(
+            site.path(),
+            &format!("content/case-studies/older-{i}.md"),
+            &format!(
+                "---\ntitle: Older project {i}\nsummary: A project of 2001.\ndate: 2001-01-{:02}\n---\nVolunteers met.\n",
+                i + 1
+            ),
+        );
+    }
     let before = index_of(site.path().to_path_buf());
     common::write(
         site.path(),
@@ -76,19 +109,20 @@ fn a_new_page_leaves_the_result_files_of_the_other_pages_as_they_were() {
         "---\ntitle: Quorn repair cafe\nsummary: A repair cafe opened in the village hall.\ndate: 2030-01-01\n---\nVolunteers mend toasters.\n",
     );
     let after = index_of(site.path().to_path_buf());
-    let pages = |files: &BTreeMap<String, Vec<u8>>| {
-        files
-            .iter()
-            .filter(|(path, _)| path.starts_with("search/pages/"))
-            .map(|(path, bytes)| (path.clone(), bytes.clone()))
-            .collect::<BTreeMap<_, _>>()
-    };
-    let (before, after) = (pages(&before), pages(&after));
-    assert_eq!(after.len(), before.len() + 1);
-    for (path, bytes) in &before {
-        assert_eq!(after.get(path), Some(bytes), "{path} changed");
+    let pages =
+        |files: &BTreeMap<String, Vec<u8>>| results(files).values().map(Vec::len).sum::<usize>();
+    let count = pages(&before);
+    assert!(count > search::RESULTS_PER_FILE && count % search::RESULTS_PER_FILE != 0);
+    assert_eq!(pages(&after), count + 1);
+    let last = format!("search/results/{}.bin", count / search::RESULTS_PER_FILE);
+    for (path, bytes) in before
+        .iter()
+        .filter(|(p, _)| p.starts_with("search/results/"))
+    {
+        if *path != last {
+            assert_eq!(after.get(path), Some(bytes), "{path} changed");
+        }
     }
-    let newest = format!("search/pages/{}.bin", before.len());
-    let data: serde_json::Value = serde_json::from_slice(&inflated(&after[&newest])).unwrap();
-    assert_eq!(data["title"], "Quorn repair cafe");
+    let newest = results(&after)[&last].last().unwrap().clone();
+    assert_eq!(newest["title"], "Quorn repair cafe");
 }

@@ -1,9 +1,8 @@
 //! The inverted index: every stem, the folded words that reduce to it, and the pages that use
 //! it with their BM25 score, worked out here so the browser only adds scores up.
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use super::text::{Stems, fold, for_each_word};
 
@@ -52,7 +51,8 @@ impl Index {
     pub fn build(docs: &[Fields]) -> Index {
         // Each page's words become ids into one vocabulary a chunk of pages at a time, so that
         // the words of every page are never held as strings at once (tens of KB a page).
-        let mut ids: HashMap<String, u32> = HashMap::new();
+        // Every word of every page is hashed here: a fast hasher, as the words are the site's own.
+        let mut ids: FxHashMap<String, u32> = FxHashMap::default();
         let mut counted: Vec<(Vec<(u32, u32)>, u32)> = Vec::with_capacity(docs.len());
         for chunk in docs.chunks(COUNT_CHUNK) {
             let words: Vec<(Vec<(String, u32)>, u32)> = chunk.par_iter().map(count).collect();
@@ -76,7 +76,7 @@ impl Index {
         let mut distinct: Vec<&str> = stemmed.iter().map(String::as_str).collect();
         distinct.par_sort_unstable();
         distinct.dedup();
-        let stem_ids: HashMap<&str, usize> =
+        let stem_ids: FxHashMap<&str, usize> =
             distinct.iter().enumerate().map(|(i, s)| (*s, i)).collect();
         // By word id.
         let mut word_stem = vec![0; vocabulary.len()];
@@ -93,7 +93,7 @@ impl Index {
         // Weighted term frequency of each stem in each page, pages in order; each page's counts
         // are let go as they are moved to their stems, so that they are not held twice.
         let mut frequencies: Vec<Vec<(u32, u32)>> = vec![Vec::new(); distinct.len()];
-        let mut by_stem: HashMap<usize, u32> = HashMap::new();
+        let mut by_stem: FxHashMap<usize, u32> = FxHashMap::default();
         for (doc, (tf, _)) in counted.into_iter().enumerate() {
             for (word, n) in tf {
                 *by_stem.entry(word_stem[word as usize]).or_default() += n;
@@ -149,7 +149,7 @@ fn count(doc: &Fields) -> (Vec<(String, u32)>, u32) {
         (fold(doc.headings), HEADINGS_WEIGHT),
         (fold(doc.body), BODY_WEIGHT),
     ];
-    let mut tf: HashMap<&str, u32> = HashMap::new();
+    let mut tf: FxHashMap<&str, u32> = FxHashMap::default();
     let mut length = 0;
     for (text, weight) in &texts {
         for_each_word(text, |word| {

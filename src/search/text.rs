@@ -14,6 +14,25 @@ pub const STOP_WORDS: &[&str] = &[
     "to", "was", "were", "which", "with",
 ];
 
+/// The longest stop word: longer words, nearly all, are no stop word without a lookup.
+const LONGEST_STOP_WORD: usize = longest(STOP_WORDS);
+
+const fn longest(words: &[&str]) -> usize {
+    let (mut i, mut most) = (0, 0);
+    while i < words.len() {
+        if words[i].len() > most {
+            most = words[i].len();
+        }
+        i += 1;
+    }
+    most
+}
+
+/// Whether a folded word is a stop word; the list is sorted, so it is searched by halves.
+fn is_stop_word(word: &str) -> bool {
+    word.len() <= LONGEST_STOP_WORD && STOP_WORDS.binary_search(&word).is_ok()
+}
+
 /// Lower case without accents: "Café Élan" -> "cafe elan".
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -37,7 +56,7 @@ pub fn fold(text: &str) -> String {
 pub fn for_each_word<'a>(folded: &'a str, mut f: impl FnMut(&'a str)) {
     folded
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().nth(1).is_some() && !STOP_WORDS.contains(w))
+        .filter(|w| w.chars().nth(1).is_some() && !is_stop_word(w))
         .for_each(&mut f);
 }
 
@@ -63,6 +82,18 @@ mod tests {
         let mut out = Vec::new();
         for_each_word(folded, |w| out.push(w));
         out
+    }
+
+    #[test]
+    fn stop_words_are_sorted_so_that_each_is_found_and_no_other_word_is() {
+        assert!(
+            STOP_WORDS.windows(2).all(|w| w[0] < w[1]),
+            "sorted, no repeats"
+        );
+        assert!(STOP_WORDS.iter().all(|w| is_stop_word(w)));
+        for word in ["a", "ands", "th", "theirs", "volunteers", "withdraw"] {
+            assert!(!is_stop_word(word), "{word}");
+        }
     }
 
     #[test]

@@ -289,13 +289,31 @@ test('excerpts are whole sentences that never run into a heading, with the match
   await page.close();
 });
 
+test('a filter alone lists the newest pages from the one or two result files that hold them', async () => {
+  const page = await browser.newPage();
+  const fetched = [];
+  page.on('request', (r) => {
+    const file = /\/search\/results\/(\d+)\.bin/.exec(r.url());
+    if (file) fetched.push(file[1]);
+  });
+  await page.goto(`${site.url}/search/?kind=case-study`);
+  const found = await results(page);
+  assert.ok(found.length > 3 && found.every(Boolean), found.join());
+  // Page numbers run oldest first, so the newest are the last few of the last result files.
+  assert.ok(fetched.length >= 1 && fetched.length <= 2, fetched.join());
+  assert.equal(new Set(fetched).size, fetched.length, 'each result file is fetched once');
+  await page.close();
+});
+
 test('page text in an excerpt stays text: markup in it is shown, never run', async () => {
   const page = await browser.newPage();
   // Result data whose text holds markup, as a page about HTML might.
-  await page.route(/\/search\/pages\/\d+\.bin/, async (route) => {
+  await page.route(/\/search\/results\/\d+\.bin/, async (route) => {
     const data = JSON.parse(inflateSync(await (await route.fetch()).body()));
-    data.summary = '';
-    data.text = 'Our <b>volunteers</b> wrote <img src=x onerror="window.ran=1"> here.';
+    for (const result of data) {
+      result.summary = '';
+      result.text = 'Our <b>volunteers</b> wrote <img src=x onerror="window.ran=1"> here.';
+    }
     await route.fulfill({ body: deflateSync(JSON.stringify(data)) });
   });
   await page.goto(`${site.url}/search/?q=volunteers`);

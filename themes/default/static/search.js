@@ -1,6 +1,6 @@
 // Site search in the browser, over the index that `communities build` writes under /search/
 // (see src/search/). It fetches the manifest and the packed facet values once, then per word
-// only the shard holding its stem, and the result data of the pages it shows.
+// only the shard holding its stem, and the result files holding the pages it shows.
 
 // The Snowball English (Porter2) stemmer, as the build's rust-stemmers applies it to the
 // index, so that a word form the site never uses ("volunteered") finds the forms it does.
@@ -135,7 +135,7 @@ const stemEnglish = (() => {
   let fields = [];
   let stopWords = new Set();
   const shards = new Map();
-  const pages = new Map();
+  const results = new Map();
   // `exact`: the query's words as typed, without correcting typos.
   const state = { q: '', filters: {}, exact: false };
   let hits = [];
@@ -243,7 +243,12 @@ const stemEnglish = (() => {
       }),
     );
   const entryOf = (stems, stem) => stems.find((e) => e.stem === stem);
-  const page = (i) => cached(pages, i, () => get(`pages/${i}.bin`, 'json'));
+  /** A page's result data, from the file it shares with the pages numbered next to it. */
+  const page = async (i) => {
+    const file = Math.floor(i / manifest.resultsPerFile);
+    const data = await cached(results, file, () => get(`results/${file}.bin`, 'json'));
+    return data[i % manifest.resultsPerFile];
+  };
 
   /**
    * The shards a query word needs besides its stem's when the index lacks that stem: its own
