@@ -148,14 +148,20 @@ impl<'s> Targets<'s> {
     }
 }
 
-/// Every page's links and pictures.
-pub fn check(site: &Site) -> Vec<Diagnostic> {
+/// Every page's links and pictures, with `checkpoint` asked between pages so that it can stop
+/// the check. One page after another: which broken links get a suggestion, of the few that
+/// do, stays the same from run to run.
+pub fn check<E>(
+    site: &Site,
+    checkpoint: &(dyn Fn() -> Result<(), E> + Sync),
+) -> Result<Vec<Diagnostic>, E> {
     let targets = Targets::of(site);
-    site.pages
-        .iter()
-        .enumerate()
-        .flat_map(|(i, page)| check_page(site, &targets, i, &page.rendered))
-        .collect()
+    let mut problems = Vec::new();
+    for (i, page) in site.pages.iter().enumerate() {
+        checkpoint()?;
+        problems.extend(check_page(site, &targets, i, &page.rendered));
+    }
+    Ok(problems)
 }
 
 /// The links and pictures of one page, rendered as `rendered`.

@@ -139,7 +139,7 @@ pub fn model<E: From<Vec<Diagnostic>> + Send>(
     )?;
     problems.extend(model_problems);
     checkpoint()?;
-    problems.extend(links::check(&site));
+    problems.extend(links::check(&site, checkpoint)?);
     checkpoint()?;
     problems.extend(owners::check(&site));
     problems.extend(publish::check(&site));
