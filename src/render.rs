@@ -863,13 +863,12 @@ fn human_size(bytes: u64) -> String {
 mod tests {
     use super::*;
 
-    use crate::config::Config;
     use crate::jobs::all_jobs;
     use crate::output::NullSink;
+    use crate::site::{test_config, test_sources};
 
     /// A home page and a section with two case studies, modelled in memory.
     fn site(first_title: &str, extra_field: &str) -> Site {
-        let root = Path::new("/nonexistent");
         let files = [
             ("content/_index.md", "title: Home"),
             ("content/case-studies/_index.md", "title: Case studies"),
@@ -879,16 +878,7 @@ mod tests {
             ),
             ("content/case-studies/b.md", "title: B\ndate: 2024-01-01"),
         ];
-        let sources = files
-            .iter()
-            .filter_map(|(path, front_matter)| {
-                let text = format!("---\n{front_matter}\n---\nBody\n");
-                crate::content::parse_bytes(root, Path::new(path), text.as_bytes()).0
-            })
-            .collect();
-        let config = Config::parse("title: T\nbase_url: https://example.org/\n", None)
-            .expect("the configuration reads");
-        Site::build(config, sources, &[], true).0
+        Site::build(test_config(), test_sources(&files), &[], true).0
     }
 
     /// Every job's reads, as `serve` records them.

@@ -1029,6 +1029,26 @@ fn compute_related(pages: &[Page], taxonomies: &[Taxonomy]) -> Vec<(usize, Vec<u
         .collect()
 }
 
+/// Pages parsed in memory from their paths and front matter, each with a one-line body.
+#[cfg(test)]
+pub(crate) fn test_sources(files: &[(&str, &str)]) -> Vec<Source> {
+    let root = Path::new("/nonexistent");
+    files
+        .iter()
+        .filter_map(|(path, front_matter)| {
+            let text = format!("---\n{front_matter}\n---\nBody\n");
+            crate::content::parse_bytes(root, Path::new(path), text.as_bytes()).0
+        })
+        .collect()
+}
+
+/// A site.yaml of a title and an address alone.
+#[cfg(test)]
+pub(crate) fn test_config() -> Config {
+    Config::parse("title: T\nbase_url: https://example.org/\n", None)
+        .expect("the configuration reads")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1052,16 +1072,7 @@ mod tests {
             ("content/case-studies/a.md", "title: A\ndate: 2022-01-01"),
             ("content/case-studies/z.md", "title: Z\ndate: 2024-01-01"),
         ];
-        let root = Path::new("/nonexistent");
-        let sources = files
-            .iter()
-            .filter_map(|(path, front_matter)| {
-                let text = format!("---\n{front_matter}\n---\nBody\n");
-                crate::content::parse_bytes(root, Path::new(path), text.as_bytes()).0
-            })
-            .collect();
-        let config = Config::parse("title: T\nbase_url: https://example.org/\n", None).unwrap();
-        let site = Site::build(config, sources, &[], true).0;
+        let site = Site::build(test_config(), test_sources(&files), &[], true).0;
         let listed = &site.pages[site.home().unwrap()].children;
         let titles: Vec<&str> = listed
             .iter()
@@ -1080,21 +1091,17 @@ mod tests {
 
     #[test]
     fn a_checkpoint_that_says_stop_stops_the_model_and_one_that_never_does_finishes_it() {
-        let root = Path::new("/nonexistent");
-        let sources = || -> Vec<Source> {
-            (0..3)
-                .filter_map(|i| {
-                    let text = format!("---\ntitle: Page {i}\n---\nBody\n");
-                    let path = PathBuf::from(format!("content/p{i}.md"));
-                    crate::content::parse_bytes(root, &path, text.as_bytes()).0
-                })
-                .collect()
-        };
-        let config = || Config::parse("title: T\nbase_url: https://example.org/\n", None).unwrap();
+        let files: Vec<(String, String)> = (0..3)
+            .map(|i| (format!("content/p{i}.md"), format!("title: Page {i}")))
+            .collect();
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, f)| (p.as_str(), f.as_str()))
+            .collect();
         let build = |checkpoint: &(dyn Fn() -> Result<(), &'static str> + Sync)| {
             Site::build_cached(
-                config(),
-                sources(),
+                test_config(),
+                test_sources(&files),
                 &[],
                 Vec::new(),
                 true,
