@@ -442,19 +442,17 @@ impl Session {
         if let Some(outcome) = self.body_edits(edits, &pending.reparsed) {
             return Ok(outcome?);
         }
-        if overtaken() {
-            return Err(Stop::Overtaken);
-        }
-        let problems = self.sources.problems();
-        let Some(config) = self.sources.config.clone() else {
-            return Err(problems.into_sorted().into());
-        };
         let checkpoint = || {
             if overtaken() {
                 Err(Stop::Overtaken)
             } else {
                 Ok(())
             }
+        };
+        checkpoint()?;
+        let problems = self.sources.problems();
+        let Some(config) = self.sources.config.clone() else {
+            return Err(problems.into_sorted().into());
         };
         // Copying every source's text takes a while on a big site: on all cores, and
         // given up as soon as newer edits wait.
