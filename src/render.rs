@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{DefaultHasher, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -58,7 +58,7 @@ pub fn render_changed(
     sink: &dyn Sink,
     stop: &(dyn Fn() -> bool + Sync),
 ) -> Rendered {
-    let shared = Shared::new(site);
+    let shared = Shared::new(site, tera);
     let problems = Mutex::new(BTreeSet::new());
     let done: Vec<Option<(String, Reads, bool)>> = jobs
         .par_iter()
@@ -155,27 +155,41 @@ fn note_shown(index: usize) {
 }
 
 /// A job's template context, and its reads recorded as values go in.
-struct Recorded {
+struct Recorded<'t> {
     context: Context,
     reads: Reads,
     /// Whether to fingerprint values: a build run once has no use for them.
     recording: bool,
+    /// The variables the job's template reads, as Tera finds them in it and the templates it
+    /// extends or includes; `None` for a template Tera does not have, which fails to render.
+    /// A value the template does not read is neither made nor given, so it is no dependency.
+    variables: Option<&'t HashSet<String>>,
 }
 
-impl Recorded {
-    fn new(recording: bool) -> Recorded {
+impl<'t> Recorded<'t> {
+    fn new(recording: bool, variables: Option<&'t HashSet<String>>) -> Recorded<'t> {
         Recorded {
             context: Context::new(),
             reads: Reads::default(),
             recording,
+            variables,
         }
+    }
+
+    fn reads_variable(&self, name: &str) -> bool {
+        self.variables.is_none_or(|names| names.contains(name))
     }
 
     fn record_template(&mut self, name: &'static str) {
         self.reads.template = name;
     }
 
-    fn insert_value(&mut self, name: &'static str, value: Value) {
+    /// Gives the template the value `make` makes, if the template reads it.
+    fn insert_value(&mut self, name: &'static str, make: impl FnOnce() -> Value) {
+        if !self.reads_variable(name) {
+            return;
+        }
+        let value = make();
         if self.recording {
             self.reads.values.insert(name, fingerprint(&value));
         }
@@ -183,11 +197,14 @@ impl Recorded {
     }
 
     fn insert<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
-        self.insert_value(name, Value::from_serializable(value));
+        self.insert_value(name, || Value::from_serializable(value));
     }
 
     /// A value shared by many jobs, fingerprinted once.
     fn insert_shared(&mut self, name: &'static str, value: &Value, print: &OnceLock<u64>) {
+        if !self.reads_variable(name) {
+            return;
+        }
         if self.recording {
             let print = *print.get_or_init(|| fingerprint(value));
             self.reads.values.insert(name, print);
@@ -212,6 +229,43 @@ fn fingerprint(value: &Value) -> u64 {
     // Writing into a hasher cannot fail; a value serde cannot write would not render either.
     let _ = serde_json::to_writer(&mut writer, value);
     writer.0.finish()
+}
+
+/// The variables each template reads, itself and through the templates it extends or
+/// includes, and every implicit argument of a component, which is read from the context of
+/// whichever template calls it.
+fn template_variables(tera: &Tera) -> HashMap<&str, HashSet<String>> {
+    let implicit: Vec<String> = tera
+        .get_component_names()
+        .filter_map(|name| tera.get_component_definition(name))
+        .flat_map(|component| {
+            component
+                .args()
+                .iter()
+                .filter(|arg| arg.is_implicit())
+                .map(|arg| arg.name().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    tera.get_template_names()
+        .filter_map(|name| {
+            let variables = tera.get_template_variables(name).ok()?;
+            let variables = variables.into_iter().map(str::to_string);
+            Some((name, variables.chain(implicit.iter().cloned()).collect()))
+        })
+        .collect()
+}
+
+/// The template a job is rendered with.
+fn template_of(site: &Site, job: Job) -> &'static str {
+    match job {
+        Job::Page(i) | Job::SectionPage(i, _) => template_for(&site.pages[i]),
+        Job::TaxonomyIndex(_) => "taxonomy.html",
+        Job::Term(..) | Job::EmptyTerm(..) => "term.html",
+        Job::FullReport(_) => "report-full.html",
+        Job::Search => "search.html",
+        Job::NotFound => "404.html",
+    }
 }
 
 fn template_for(page: &Page) -> &'static str {
@@ -285,6 +339,12 @@ struct Shared<'a> {
     site_value: Value,
     site_print: OnceLock<u64>,
     taxonomy_values: Vec<Value>,
+    /// Every taxonomy with its terms, for the templates that list them: a template that does
+    /// not read them is not rendered again for a new term.
+    taxonomies: Value,
+    taxonomies_print: OnceLock<u64>,
+    /// The variables each template reads; see `Recorded::variables`.
+    variables: HashMap<&'a str, HashSet<String>>,
     /// A short view of each page, for listings and links; made when first needed, so that
     /// rendering a few pages of a large site does not make them all.
     summaries: Vec<OnceLock<Value>>,
@@ -293,7 +353,7 @@ struct Shared<'a> {
 }
 
 impl<'a> Shared<'a> {
-    fn new(site: &'a Site) -> Self {
+    fn new(site: &'a Site, tera: &'a Tera) -> Self {
         let files = site
             .assets
             .iter()
@@ -304,10 +364,14 @@ impl<'a> Shared<'a> {
             site_value: Value::none(),
             site_print: OnceLock::new(),
             taxonomy_values: Vec::new(),
+            taxonomies: Value::none(),
+            taxonomies_print: OnceLock::new(),
+            variables: template_variables(tera),
             summaries: site.pages.iter().map(|_| OnceLock::new()).collect(),
             files,
         };
         shared.taxonomy_values = shared.taxonomy_values();
+        shared.taxonomies = shared.taxonomy_values.clone().into();
         shared.site_value = shared.site_value();
         shared
     }
@@ -340,7 +404,6 @@ impl<'a> Shared<'a> {
         map.insert("base_path".into(), config.base_path().to_string().into());
         map.insert("origin".into(), config.origin().into());
         map.insert("menus".into(), Value::from_serializable(&menus));
-        map.insert("taxonomies".into(), self.taxonomy_values.clone().into());
         // The site's icons, where its static/ folder has them.
         let icon = |path: &str| {
             self.site
@@ -622,9 +685,12 @@ impl<'a> Shared<'a> {
             .collect()
     }
 
-    fn context(&self, current_url: &str, recording: bool) -> Recorded {
-        let mut context = Recorded::new(recording);
+    /// The values every job's template can read.
+    fn context(&self, template: &'static str, current_url: &str, recording: bool) -> Recorded<'_> {
+        let mut context = Recorded::new(recording, self.variables.get(template));
+        context.record_template(template);
         context.insert_shared("site", &self.site_value, &self.site_print);
+        context.insert_shared("taxonomies", &self.taxonomies, &self.taxonomies_print);
         context.insert("current_url", &self.link(current_url));
         context
     }
@@ -653,23 +719,24 @@ impl<'a> Shared<'a> {
     }
 
     /// A job's site path, template and context, its reads recorded if `recording`.
-    fn context_of(&self, job: Job, recording: bool) -> (String, &'static str, Recorded) {
+    fn context_of(&self, job: Job, recording: bool) -> (String, &'static str, Recorded<'_>) {
         let site = self.site;
         let url = job_url(site, job);
         if recording {
             SHOWN.with(|shown| *shown.borrow_mut() = Some(BTreeSet::new()));
         }
-        let mut context = self.context(&url, recording);
-        let template = match job {
+        let template = template_of(site, job);
+        let mut context = self.context(template, &url, recording);
+        match job {
             Job::Page(i) | Job::SectionPage(i, _) => {
                 let page = &site.pages[i];
-                context.insert_value("page", self.page_value(i));
+                context.insert_value("page", || self.page_value(i));
                 context.insert(
                     "highlighted_code",
                     &has_highlighted_code(&page.rendered.html),
                 );
                 let (shown, total) = listed(site, page, job);
-                context.insert_value("pages", self.summaries_of(&shown));
+                context.insert_value("pages", || self.summaries_of(&shown));
                 if paginates(page) {
                     let n = if let Job::SectionPage(_, n) = job {
                         n
@@ -678,61 +745,59 @@ impl<'a> Shared<'a> {
                     };
                     context.insert("pagination", &self.pagination(page.url(), n, total));
                 } else {
-                    context.insert_value("pagination", Value::none());
+                    context.insert_value("pagination", Value::none);
                 }
                 if page.is_home() {
                     self.home_context(&mut context);
                 }
-                template_for(page)
             }
             Job::TaxonomyIndex(t) => {
                 let taxonomy = &site.taxonomies[t];
-                context.insert_value("taxonomy", self.taxonomy_value(t));
-                context.insert_value("page", self.listing_page(taxonomy.def.name, &[]));
-                "taxonomy.html"
+                context.insert_value("taxonomy", || self.taxonomy_value(t));
+                context.insert_value("page", || self.listing_page(taxonomy.def.name, &[]));
             }
             Job::Term(t, k, n) => {
                 let taxonomy = &site.taxonomies[t];
                 let term = &taxonomy.terms[k];
                 let size = site.config.page_size;
                 let shown = shown_items(&term.pages, n, size);
-                context.insert_value("taxonomy", self.taxonomy_value(t));
-                context.insert_value("term", self.term_value(t, k));
-                context.insert_value("pages", self.summaries_of(&shown));
+                context.insert_value("taxonomy", || self.taxonomy_value(t));
+                context.insert_value("term", || self.term_value(t, k));
+                context.insert_value("pages", || self.summaries_of(&shown));
                 let total = page_count(term.pages.len(), size);
                 context.insert("pagination", &self.pagination(&term.url, n, total));
                 let crumbs = [LinkView {
                     title: taxonomy.def.name,
                     url: self.link(&taxonomy.url),
                 }];
-                context.insert_value("page", self.listing_page(&term.name, &crumbs));
-                "term.html"
+                context.insert_value("page", || self.listing_page(&term.name, &crumbs));
             }
             Job::EmptyTerm(t, c) => {
                 let taxonomy = &site.taxonomies[t];
                 let name = allowed_value(site, t, c).name;
-                context.insert_value("taxonomy", self.taxonomy_value(t));
-                context.insert_value("term", self.empty_term_value(t, c));
-                context.insert_value("pages", Vec::<Value>::new().into());
+                context.insert_value("taxonomy", || self.taxonomy_value(t));
+                context.insert_value("term", || self.empty_term_value(t, c));
+                context.insert_value("pages", || Vec::<Value>::new().into());
                 context.insert("pagination", &self.pagination(&url, 1, 1));
                 let crumbs = [LinkView {
                     title: taxonomy.def.name,
                     url: self.link(&taxonomy.url),
                 }];
-                context.insert_value("page", self.listing_page(name, &crumbs));
-                "term.html"
+                context.insert_value("page", || self.listing_page(name, &crumbs));
             }
             Job::FullReport(i) => {
-                // The report year itself is one step up from its whole report.
-                let mut crumbs = self.breadcrumbs(i);
-                crumbs.push(LinkView {
-                    title: &site.pages[i].source.meta.title,
-                    url: self.link(site.pages[i].url()),
+                context.insert_value("page", || {
+                    // The report year itself is one step up from its whole report.
+                    let mut crumbs = self.breadcrumbs(i);
+                    crumbs.push(LinkView {
+                        title: &site.pages[i].source.meta.title,
+                        url: self.link(site.pages[i].url()),
+                    });
+                    let mut page = self.page_value(i).into_map().unwrap_or_default();
+                    page.insert("breadcrumbs".into(), Value::from_serializable(&crumbs));
+                    Value::from(page)
                 });
-                let mut page = self.page_value(i).into_map().unwrap_or_default();
-                page.insert("breadcrumbs".into(), Value::from_serializable(&crumbs));
-                context.insert_value("page", Value::from(page));
-                context.insert_value("sections", self.report_parts(i));
+                context.insert_value("sections", || self.report_parts(i));
                 let highlighted = std::iter::once(site.pages[i].rendered.html.as_str())
                     .chain(site.pages[i].children.iter().filter_map(|&c| {
                         site.pages[c]
@@ -742,18 +807,14 @@ impl<'a> Shared<'a> {
                     }))
                     .any(has_highlighted_code);
                 context.insert("highlighted_code", &highlighted);
-                "report-full.html"
             }
             Job::Search => {
-                context.insert_value("page", self.listing_page("Search", &[]));
-                "search.html"
+                context.insert_value("page", || self.listing_page("Search", &[]));
             }
             Job::NotFound => {
-                context.insert_value("page", self.listing_page("Page not found", &[]));
-                "404.html"
+                context.insert_value("page", || self.listing_page("Page not found", &[]));
             }
-        };
-        context.record_template(template);
+        }
         let shown = SHOWN.with(|shown| shown.borrow_mut().take());
         let mut pages: Vec<PathBuf> = shown
             .into_iter()
@@ -828,9 +889,11 @@ impl<'a> Shared<'a> {
     /// What the home page shows besides its own text.
     fn home_context(&self, context: &mut Recorded) {
         let (case_studies, resources, latest_report) = home_pages(self.site);
-        context.insert_value("latest_case_studies", self.summaries_of(&case_studies));
-        context.insert_value("featured_resources", self.summaries_of(&resources));
-        context.insert_value("report", latest_report.map(|i| self.summary_of(i)).into());
+        context.insert_value("latest_case_studies", || self.summaries_of(&case_studies));
+        context.insert_value("featured_resources", || self.summaries_of(&resources));
+        context.insert_value("report", || {
+            latest_report.map(|i| self.summary_of(i)).into()
+        });
     }
 }
 
@@ -881,12 +944,15 @@ mod tests {
         Site::build(test_config(), test_sources(&files), &[], true).0
     }
 
-    /// Every job's reads, as `serve` records them.
+    /// Every job's reads, as `serve` records them, with no templates: every value is given.
     fn reads(site: &Site) -> HashMap<String, Reads> {
-        let tera = Tera::new();
+        reads_with(site, &Tera::new())
+    }
+
+    fn reads_with(site: &Site, tera: &Tera) -> HashMap<String, Reads> {
         render_changed(
             site,
-            &tera,
+            tera,
             &all_jobs(site),
             Some(&HashMap::new()),
             &NullSink,
@@ -897,13 +963,59 @@ mod tests {
 
     #[test]
     fn a_value_put_into_a_context_is_recorded_as_it_goes_in() {
-        let mut context = Recorded::new(true);
+        let mut context = Recorded::new(true, None);
         context.insert("anything_new", "shown");
         assert!(context.reads.values.contains_key("anything_new"));
         assert!(context.context.contains_key("anything_new"));
         let before = context.reads.clone();
         context.insert("anything_new", "shown differently");
         assert_ne!(context.reads, before);
+    }
+
+    #[test]
+    fn a_value_its_template_does_not_read_is_neither_given_nor_recorded() {
+        let variables = HashSet::from(["page".to_string()]);
+        let mut context = Recorded::new(true, Some(&variables));
+        context.insert_value("page", || "shown".into());
+        context.insert_value("pages", || unreachable!("a value nobody reads is not made"));
+        assert!(context.context.contains_key("page") && !context.context.contains_key("pages"));
+        assert_eq!(
+            context.reads.values.keys().copied().collect::<Vec<_>>(),
+            ["page"]
+        );
+    }
+
+    #[test]
+    fn a_new_term_changes_the_pages_whose_templates_list_terms_and_the_page_that_has_it() {
+        let mut tera = Tera::new();
+        tera.add_raw_templates([
+            (
+                "base.html",
+                "{{ site.title }}{% block main %}{% endblock %}",
+            ),
+            (
+                "case-study.html",
+                "{% extends \"base.html\" %}{% block main %}{{ page.title }}{% endblock %}",
+            ),
+            (
+                "section.html",
+                "{% include \"terms.html\" %}{% for p in pages %}{{ p.title }}{% endfor %}",
+            ),
+            (
+                "terms.html",
+                "{% for t in taxonomies %}{{ t.name }}{% endfor %}",
+            ),
+        ])
+        .unwrap();
+        let before = reads_with(&site("A", ""), &tera);
+        let after = reads_with(&site("A", "tags: [allotments]"), &tera);
+        let differ: BTreeSet<&str> = after
+            .keys()
+            .filter(|url| before.get(*url) != after.get(*url))
+            .map(String::as_str)
+            .collect();
+        assert!(differ.contains("/case-studies/a/") && differ.contains("/case-studies/"));
+        assert!(!differ.contains("/case-studies/b/"), "{differ:?}");
     }
 
     #[test]
