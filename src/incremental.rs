@@ -14,17 +14,18 @@ use rayon::prelude::*;
 use tera::Tera;
 
 use crate::assets::{self, Fingerprints};
-use crate::content::Source;
+use crate::content::{Source, url_segment};
 use crate::diagnostics::Diagnostic;
 use crate::diagnostics::display_path;
 use crate::images::Pictures;
 use crate::jobs::{self, Job};
 use crate::links;
+use crate::models::TAXONOMIES;
 use crate::output::{Files, MemorySink};
 use crate::paths::output_path;
 use crate::pipeline::{self, StaticFile};
 use crate::render::{self, Reads};
-use crate::site::{Body, ModelCache, Site};
+use crate::site::{Body, ModelCache, Page, Site};
 use crate::sources::{Edits, Parsed, Sources};
 use crate::theme::{self, Templates};
 
@@ -314,6 +315,8 @@ impl Session {
         }
 
         let mut first: BTreeSet<Job> = BTreeSet::new();
+        // Terms a page gained or lost: their pages list it, or no longer do.
+        let mut changed_terms: BTreeSet<(usize, String)> = BTreeSet::new();
         for path in &self.pending.reparsed {
             // Moved or removed again since it was read (its rebuild overtaken): what is
             // there now is among the files read, and a page gone is found gone below.
@@ -328,7 +331,9 @@ impl Session {
             if body.problems.iter().any(Diagnostic::is_error) {
                 return None;
             }
-            let index = match site.pages.iter().position(|p| p.source.path == *path) {
+            let known = site.pages.iter().position(|p| p.source.path == *path);
+            let before = known.map_or_else(BTreeSet::new, |i| page_terms(&site.pages[i]));
+            let index = match known {
                 Some(index) => index,
                 None => {
                     // The rebuild reports a page that takes another's address.
@@ -340,6 +345,11 @@ impl Session {
             };
             site.put_body(index, source, body);
             first.extend(jobs::page_jobs(&site, index));
+            changed_terms.extend(
+                before
+                    .symmetric_difference(&page_terms(&site.pages[index]))
+                    .cloned(),
+            );
         }
         let mut removed = Vec::new();
         // Only finding the files again can find one gone.
@@ -357,12 +367,29 @@ impl Session {
                 site.unlist_page(index);
             }
         }
-        // Pages of the last model keep their jobs' numbers in the provisional one.
+        // Pages of the last model keep their jobs' numbers in the provisional one, unless its
+        // terms are made again.
+        let jobs = if changed_terms.is_empty() {
+            Cow::Borrowed(&built.jobs)
+        } else {
+            site.relist_terms();
+            for (t, segment) in &changed_terms {
+                let terms = &site.taxonomies[*t].terms;
+                if let Some(k) = terms
+                    .iter()
+                    .position(|term| url_segment(&term.value) == *segment)
+                {
+                    first.insert(Job::Term(*t, k, 1));
+                }
+                first.insert(Job::TaxonomyIndex(*t));
+            }
+            Cow::Owned(jobs_by_path(&site))
+        };
         first.extend(
             viewed
                 .iter()
                 .filter(|path| !removed.contains(path))
-                .filter_map(|path| built.jobs.get(path).copied()),
+                .filter_map(|path| jobs.get(path).copied()),
         );
         let first: Vec<Job> = first.into_iter().collect();
         let rendered = render::render_changed(&site, &tera, &first, None, &sink, &|| false);
@@ -752,6 +779,20 @@ impl Session {
             sources: built.sources.clone(),
         }))
     }
+}
+
+/// A page's terms: each taxonomy's position and the term's address segment.
+fn page_terms(page: &Page) -> BTreeSet<(usize, String)> {
+    TAXONOMIES
+        .iter()
+        .enumerate()
+        .flat_map(|(t, def)| {
+            let meta = &page.source.meta;
+            meta.terms(def.field)
+                .into_iter()
+                .map(move |value| (t, url_segment(value)))
+        })
+        .collect()
 }
 
 /// Every job of the site by its output path.

@@ -1,6 +1,7 @@
 //! The site model: published pages with their rendered Markdown, the sections that list them,
 //! taxonomies, related pages and report order, all by index so that rendering can share them.
 
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::convert::Infallible;
@@ -411,6 +412,16 @@ impl Site {
         body.problems
     }
 
+    /// Makes the terms again from the pages as they are now, for serving the term pages of an
+    /// edited page before the model is built again; spellings are chosen, not yet put in pages.
+    pub fn relist_terms(&mut self) {
+        let taxonomies = TAXONOMIES
+            .par_iter()
+            .map(|def| build_taxonomy(def, &self.pages, &self.config.tag_names).0)
+            .collect();
+        self.taxonomies = Arc::new(taxonomies);
+    }
+
     /// Takes a page out of its section's listing, for serving the listing before the model is
     /// built again without the page.
     pub fn unlist_page(&mut self, index: usize) {
@@ -803,9 +814,9 @@ fn build_taxonomies(
 /// spelling, and the term's.
 type Respelling = (usize, String, String);
 
-fn build_taxonomy(
+fn build_taxonomy<P: Borrow<Page>>(
     def: &'static TaxonomyDef,
-    pages: &[Page],
+    pages: &[P],
     tag_names: &BTreeMap<String, String>,
 ) -> (Taxonomy, Vec<Diagnostic>, Vec<Respelling>) {
     let mut problems = Vec::new();
@@ -813,7 +824,7 @@ fn build_taxonomy(
     // Term address -> spelling -> the pages that write it so.
     let mut by_url: BTreeMap<String, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
     for (i, page) in pages.iter().enumerate() {
-        for value in page.source.meta.terms(def.field) {
+        for value in page.borrow().source.meta.terms(def.field) {
             by_url
                 .entry(url_segment(value))
                 .or_default()
@@ -823,36 +834,35 @@ fn build_taxonomy(
         }
     }
     let url = format!("/{}/", def.slug);
-    let mut terms: Vec<Term> =
-        by_url
-            .into_values()
-            .map(|spellings| {
-                let chosen = spellings
-                    .iter()
-                    .max_by(|a, b| a.1.len().cmp(&b.1.len()).then_with(|| b.0.cmp(a.0)))
-                    .map(|(spelling, _)| spelling.clone())
-                    .unwrap_or_default();
-                let mut members = Vec::new();
-                for (spelling, users) in &spellings {
-                    if *spelling != chosen {
-                        problems.extend(users.iter().map(|&i| {
-                            odd_spelling(&pages[i].source, def.field, spelling, &chosen)
-                        }));
-                        respellings
-                            .extend(users.iter().map(|&i| (i, spelling.clone(), chosen.clone())));
-                    }
-                    members.extend(users.iter().copied());
+    let mut terms: Vec<Term> = by_url
+        .into_values()
+        .map(|spellings| {
+            let chosen = spellings
+                .iter()
+                .max_by(|a, b| a.1.len().cmp(&b.1.len()).then_with(|| b.0.cmp(a.0)))
+                .map(|(spelling, _)| spelling.clone())
+                .unwrap_or_default();
+            let mut members = Vec::new();
+            for (spelling, users) in &spellings {
+                if *spelling != chosen {
+                    problems.extend(users.iter().map(|&i| {
+                        odd_spelling(&pages[i].borrow().source, def.field, spelling, &chosen)
+                    }));
+                    respellings
+                        .extend(users.iter().map(|&i| (i, spelling.clone(), chosen.clone())));
                 }
-                members.sort_by(|&a, &b| newest_first(&pages[a], &pages[b]));
-                members.dedup();
-                Term {
-                    name: term_name(def, tag_names, &chosen),
-                    url: term_url(def, &chosen),
-                    value: chosen,
-                    pages: members,
-                }
-            })
-            .collect();
+                members.extend(users.iter().copied());
+            }
+            members.sort_by(|&a, &b| newest_first(pages[a].borrow(), pages[b].borrow()));
+            members.dedup();
+            Term {
+                name: term_name(def, tag_names, &chosen),
+                url: term_url(def, &chosen),
+                value: chosen,
+                pages: members,
+            }
+        })
+        .collect();
     // Fixed vocabularies keep the order of their table; free tags go by name.
     match def.choices {
         Some(choices) => terms.sort_by_key(|t| choices.iter().position(|c| c.value == t.value)),

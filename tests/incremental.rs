@@ -512,6 +512,25 @@ fn a_new_tag_is_shown_first_on_its_page_as_its_term_will_be() {
 }
 
 #[test]
+fn a_new_tags_page_and_the_list_of_tags_are_served_first_as_the_rebuild_makes_them() {
+    let site = fixture("serve");
+    let root = site.path();
+    let mut session = first_build(root);
+    set_field(root, CASE_STUDY, "tags", "[cold-storage]");
+    session.take(&[root.join(CASE_STUDY)]);
+    let served = served_first(&mut session, &[]);
+    let outcome = update_whole(&mut session, &[]);
+    for page in ["tags/cold-storage/index.html", "tags/index.html"] {
+        let rebuilt = String::from_utf8_lossy(&outcome.files[page]);
+        assert_eq!(
+            served.get(page).map(String::as_str),
+            Some(&*rebuilt),
+            "{page}"
+        );
+    }
+}
+
+#[test]
 fn a_new_page_is_served_first_and_a_removed_one_is_gone_first() {
     let site = fixture("serve");
     let root = site.path();
