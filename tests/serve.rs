@@ -404,30 +404,44 @@ fn content_types_head_redirects_and_the_sites_404_page() {
     assert!(redirect.contains("Location: /about/"), "{redirect}");
 }
 
+/// Within the server's limit of open connections (128), which
+/// `idle_connections_are_bounded_and_serving_resumes_when_they_go` goes past.
 #[test]
-fn two_hundred_concurrent_requests_all_succeed() {
+fn two_hundred_requests_on_a_hundred_concurrent_connections_all_succeed() {
     let site = fixture("serve");
     let server = Server::start(site.path());
     let url = server.url.clone();
     let stylesheet = stylesheet(&server);
     let paths = ["/", "/case-studies/", &stylesheet, "/tags/", "/about/"];
-    let threads: Vec<_> = (0..200)
+    let threads: Vec<_> = (0..100)
         .map(|n| {
-            let url = format!("{url}{}", paths[n % paths.len()]);
+            let urls: Vec<String> = [n, n + 100]
+                .iter()
+                .map(|i| format!("{url}{}", paths[i % paths.len()]))
+                .collect();
             std::thread::spawn(move || {
+                // One agent keeps its connection open for the second request.
                 let agent: ureq::Agent = ureq::Agent::config_builder()
                     .http_status_as_error(false)
                     .build()
                     .into();
-                agent
-                    .get(&url)
-                    .call()
-                    .map(|r| r.status().as_u16())
-                    .unwrap_or(0)
+                urls.iter()
+                    .map(|url| {
+                        agent
+                            .get(url)
+                            .call()
+                            .map(|r| r.status().as_u16())
+                            .unwrap_or(0)
+                    })
+                    .collect::<Vec<u16>>()
             })
         })
         .collect();
-    let statuses: Vec<u16> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let statuses: Vec<u16> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    assert_eq!(statuses.len(), 200);
     assert!(statuses.iter().all(|&s| s == 200), "{statuses:?}");
 }
 
