@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -505,7 +506,7 @@ pub struct Source {
     pub front_matter: String,
     /// The file line the front matter starts on.
     pub front_matter_line: usize,
-    pub body: String,
+    pub body: Arc<str>,
     /// The file line the body starts on.
     pub body_line: usize,
     /// The page's path on the site, without the base path: `/case-studies/botcheston/`.
@@ -635,7 +636,7 @@ pub fn parse_bytes(root: &Path, path: &Path, bytes: &[u8]) -> (Option<Source>, V
             meta,
             front_matter: front.to_string(),
             front_matter_line: front_line,
-            body: body.to_string(),
+            body: Arc::from(body),
             body_line,
             url,
         }),
@@ -1524,7 +1525,7 @@ mod tests {
         assert!(problems.is_empty(), "{problems:?}");
         let source = source.unwrap();
         assert_eq!(source.meta.title, "About");
-        assert_eq!(source.body, "# Hi\n");
+        assert_eq!(&*source.body, "# Hi\n");
         assert_eq!(source.body_line, 4);
     }
 

@@ -203,7 +203,7 @@ impl Site {
         problems.extend(url_collisions(&published));
         // Once rendered, the Markdown is only needed as `rendered`: each body is let go as soon
         // as it is, so that the whole site's Markdown is never held beside its HTML.
-        let markdown: Vec<String> = published
+        let markdown: Vec<Arc<str>> = published
             .iter_mut()
             .map(|s| std::mem::take(&mut s.body))
             .collect();
