@@ -165,11 +165,15 @@ class Site:
             if kind == "add":
                 # A copy of the page without its old addresses, which stay the original's.
                 text = re.sub(r"^aliases: .*\n", "", self.original, flags=re.M)
-                text = set_line(text, "title", f'"New {marker}"')
+                # Titled to come before every page of its date, so that added page i stands
+                # at position i of the listing (past ten, on its second page).
+                text = set_line(text, "title", f'"A new page {marker}"')
                 # The same day as the newest (a later one may be in the future to Hugo).
                 save(new, set_line(text, "date", self.date))
                 served = lambda status, body: status == 200
                 listed = lambda status, body: self.url(marker) in body
+                return ([(self.url(marker), served)],
+                        [(self.url(marker), served), (listing(i), listed)])
             else:
                 new.unlink()
                 served = lambda status, body: status == 404
@@ -253,7 +257,8 @@ def run_kind(site, kind, edits, pause, prefix, edit_timeout):
         # Removes the pages the "add" saves made, in the same order.
         markers = site.added
     else:
-        markers = [f"{prefix}-{kind}-{i}-{time.time_ns() % 10**9}" for i in range(edits)]
+        # Numbered with leading zeros, so that they sort as they were made.
+        markers = [f"{prefix}-{kind}-{i:03d}-{time.time_ns() % 10**9}" for i in range(edits)]
     edits = len(markers)
     pages, lasts = [None] * edits, [None] * edits
     page_checks, last_checks = [], []
