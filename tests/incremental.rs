@@ -488,16 +488,20 @@ fn an_edit_served_first_and_overtaken_by_its_undo_leaves_the_site_as_it_was() {
     assert_same_site(&files(&outcome), &full_build(root));
 }
 
-#[test]
-fn a_new_tag_is_shown_first_on_its_page_as_its_term_will_be() {
-    let site = fixture("serve");
-    let root = site.path();
+/// The case study given the new tag `cold-storage`: the pages served first, then the rebuild.
+fn new_tag_served_first_then_rebuilt(root: &Path) -> (BTreeMap<String, String>, Outcome) {
     let mut session = first_build(root);
     set_field(root, CASE_STUDY, "tags", "[cold-storage]");
     session.take(&[root.join(CASE_STUDY)]);
     let served = served_first(&mut session, &[]);
+    (served, update_whole(&mut session, &[]))
+}
+
+#[test]
+fn a_new_tag_is_shown_first_on_its_page_as_its_term_will_be() {
+    let site = fixture("serve");
+    let (served, outcome) = new_tag_served_first_then_rebuilt(site.path());
     let page = "case-studies/croft-community-fridge/index.html";
-    let outcome = update_whole(&mut session, &[]);
     let rebuilt = String::from_utf8_lossy(&outcome.files[page]).into_owned();
     // The tag's link as the rebuilt page has it, from its address to its name.
     let at = rebuilt
@@ -514,12 +518,7 @@ fn a_new_tag_is_shown_first_on_its_page_as_its_term_will_be() {
 #[test]
 fn a_new_tags_page_and_the_list_of_tags_are_served_first_as_the_rebuild_makes_them() {
     let site = fixture("serve");
-    let root = site.path();
-    let mut session = first_build(root);
-    set_field(root, CASE_STUDY, "tags", "[cold-storage]");
-    session.take(&[root.join(CASE_STUDY)]);
-    let served = served_first(&mut session, &[]);
-    let outcome = update_whole(&mut session, &[]);
+    let (served, outcome) = new_tag_served_first_then_rebuilt(site.path());
     for page in ["tags/cold-storage/index.html", "tags/index.html"] {
         let rebuilt = String::from_utf8_lossy(&outcome.files[page]);
         assert_eq!(
