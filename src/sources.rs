@@ -62,7 +62,8 @@ impl Sources {
         }
     }
 
-    /// Sorts changed paths into what they require.
+    /// Sorts changed paths into what they require. The site's root among them stands for
+    /// changes the watcher lost: every file is read again.
     pub fn classify(&self, paths: &[PathBuf]) -> Edits {
         let mut edits = Edits::default();
         let templates = Path::new(THEME_DIR).join("templates");
@@ -73,6 +74,11 @@ impl Sources {
                 .iter()
                 .find_map(|root| path.strip_prefix(root).ok())
                 .unwrap_or(path);
+            if rel.as_os_str().is_empty() {
+                let mut everything = Edits::everything();
+                everything.pages = self.parsed.keys().cloned().collect();
+                return everything;
+            }
             if rel.components().any(|c| content::is_ignored(c.as_os_str())) {
                 continue;
             }

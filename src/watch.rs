@@ -22,13 +22,19 @@ pub struct Watcher {
 }
 
 impl Watcher {
-    /// Calls `changed` with the paths of each debounced batch of changes, from another thread.
+    /// Calls `changed` with the paths of each debounced batch of changes, from another thread;
+    /// with the root alone when changes were lost (the kernel's queue of them overflowed), so
+    /// that every file is read again.
     pub fn start(
         root: &Path,
         mut changed: impl FnMut(Vec<PathBuf>) + Send + 'static,
     ) -> Result<Watcher, Diagnostic> {
+        let lost = root.to_path_buf();
         let debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
             match result {
+                Ok(events) if events.iter().any(|e| e.need_rescan()) => {
+                    changed(vec![lost.clone()]);
+                }
                 Ok(events) => {
                     // Reading a file is not changing it: the build's own reads must not
                     // start another build.

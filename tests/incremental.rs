@@ -488,6 +488,23 @@ fn an_edit_served_first_and_overtaken_by_its_undo_leaves_the_site_as_it_was() {
     assert_same_site(&files(&outcome), &full_build(root));
 }
 
+#[test]
+fn changes_the_watcher_lost_are_all_read_again() {
+    let site = fixture("serve");
+    let root = site.path();
+    let mut session = first_build(root);
+    rename_fridge(root);
+    write(
+        root,
+        "content/about.md",
+        "---\ntitle: About us\n---\nWho we are.\n",
+    );
+    // What the watcher passes when the kernel's queue of changes overflowed.
+    let outcome = update_whole(&mut session, &[root.to_path_buf()]);
+    assert!(pages(&outcome).contains(&"case-studies/croft-community-fridge/index.html"));
+    assert_same_site(&files(&outcome), &full_build(root));
+}
+
 /// The case study given the new tag `cold-storage`: the pages served first, then the rebuild.
 fn new_tag_served_first_then_rebuilt(root: &Path) -> (BTreeMap<String, String>, Outcome) {
     let mut session = first_build(root);
