@@ -338,7 +338,6 @@ struct Shared<'a> {
     site: &'a Site,
     site_value: Value,
     site_print: OnceLock<u64>,
-    taxonomy_values: Vec<Value>,
     /// Every taxonomy with its terms, for the templates that list them: a template that does
     /// not read them is not rendered again for a new term.
     taxonomies: Value,
@@ -363,15 +362,13 @@ impl<'a> Shared<'a> {
             site,
             site_value: Value::none(),
             site_print: OnceLock::new(),
-            taxonomy_values: Vec::new(),
             taxonomies: Value::none(),
             taxonomies_print: OnceLock::new(),
             variables: template_variables(tera),
             summaries: site.pages.iter().map(|_| OnceLock::new()).collect(),
             files,
         };
-        shared.taxonomy_values = shared.taxonomy_values();
-        shared.taxonomies = shared.taxonomy_values.clone().into();
+        shared.taxonomies = shared.taxonomy_values().into();
         shared.site_value = shared.site_value();
         shared
     }
@@ -860,7 +857,11 @@ impl<'a> Shared<'a> {
     }
 
     fn taxonomy_value(&self, t: usize) -> Value {
-        self.taxonomy_values[t].clone()
+        self.taxonomies
+            .as_array()
+            .and_then(|taxonomies| taxonomies.get(t))
+            .cloned()
+            .unwrap_or_else(Value::none)
     }
 
     fn empty_term_value(&self, t: usize, c: usize) -> Value {
