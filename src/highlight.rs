@@ -39,7 +39,11 @@ pub fn code_block(language: &str, code: &str) -> Option<String> {
     Some(format!(
         "<pre class=\"hl-code\"><code class=\"language-{}\">{}</code></pre>\n",
         slug::slugify(language),
+        // syntect escapes quotes in text too; HTML parsers read them alike, and unescaped they
+        // are the bytes sanitising gives.
         html.finalize()
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
     ))
 }
 

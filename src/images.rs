@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use image::{DynamicImage, ImageFormat, ImageReader, Limits};
-use pulldown_cmark_escape::{escape_href, escape_html};
+use pulldown_cmark_escape::escape_href;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -935,11 +935,11 @@ impl Picture {
             " width=\"{}\" height=\"{}\" alt=\"",
             self.width, self.height
         ));
-        escape_html(&mut html, shown.alt).ok();
+        crate::sanitize::escape_attribute(&mut html, shown.alt);
         html.push('"');
         if let Some(title) = shown.title.filter(|t| !t.is_empty()) {
             html.push_str(" title=\"");
-            escape_html(&mut html, title).ok();
+            crate::sanitize::escape_attribute(&mut html, title);
             html.push('"');
         }
         if shown.first {
@@ -947,7 +947,7 @@ impl Picture {
         } else {
             html.push_str(" loading=\"lazy\" decoding=\"async\"");
         }
-        html.push_str(" />");
+        html.push('>');
         if !webp.is_empty() {
             html.push_str("</picture>");
         }

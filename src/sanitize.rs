@@ -131,6 +131,21 @@ pub fn url_allowed(url: &str) -> bool {
     }
 }
 
+/// Writes an attribute's value escaped as the sanitiser's HTML serialiser escapes it, so that
+/// what the renderer writes itself reads the same bytes whether or not it is sanitised.
+pub fn escape_attribute(out: &mut String, value: &str) {
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\u{a0}' => out.push_str("&nbsp;"),
+            c => out.push(c),
+        }
+    }
+}
+
 /// Elements whose content HTML parsers read as plain text up to their end tag (or, for
 /// `select` and `template`, in a mode of their own): left open, one would take the rest of
 /// the page with it.
