@@ -52,20 +52,28 @@ impl Index {
         // Each page's words become ids into one vocabulary a chunk of pages at a time, so that
         // the words of every page are never held as strings at once (tens of KB a page).
         // Every word of every page is hashed here: a fast hasher, as the words are the site's own.
+        // A chunk's words are given ids on one core while the next chunk is counted on the
+        // others.
         let mut ids: FxHashMap<String, u32> = FxHashMap::default();
         let mut counted: Vec<(Vec<(u32, u32)>, u32)> = Vec::with_capacity(docs.len());
-        for chunk in docs.chunks(COUNT_CHUNK) {
-            let words: Vec<(Vec<(String, u32)>, u32)> = chunk.par_iter().map(count).collect();
-            for (tf, length) in words {
-                let tf = tf
-                    .into_iter()
-                    .map(|(word, n)| {
-                        let next = ids.len() as u32;
-                        (*ids.entry(word).or_insert(next), n)
-                    })
-                    .collect();
-                counted.push((tf, length));
-            }
+        let mut words: Vec<(Vec<(String, u32)>, u32)> = Vec::new();
+        for chunk in docs.chunks(COUNT_CHUNK).map(Some).chain([None]) {
+            let (next, ()) = rayon::join(
+                || chunk.map_or_else(Vec::new, |chunk| chunk.par_iter().map(count).collect()),
+                || {
+                    for (tf, length) in words.drain(..) {
+                        let tf = tf
+                            .into_iter()
+                            .map(|(word, n)| {
+                                let next = ids.len() as u32;
+                                (*ids.entry(word).or_insert(next), n)
+                            })
+                            .collect();
+                        counted.push((tf, length));
+                    }
+                },
+            );
+            words = next;
         }
         let mut vocabulary: Vec<(String, u32)> = ids.into_iter().collect();
         vocabulary.par_sort_unstable();
