@@ -392,13 +392,17 @@ pub fn build(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
     site.pictures.prune_cache();
     let mut warnings = warnings;
     warnings.extend(staging.commit().map_err(|d| vec![d])?);
-    Ok(Summary {
+    let summary = Summary {
         pages,
         files: site.assets.len(),
         elapsed: started.elapsed(),
         warnings,
         pictures: site.pictures.work(),
-    })
+    };
+    // Letting go of a large model takes a moment on one core: it is done beside the report
+    // of the build, not before it.
+    std::thread::spawn(move || drop(site));
+    Ok(summary)
 }
 
 /// Lets go of the pages' rendered HTML once every page is written: what is made from the
