@@ -1389,6 +1389,13 @@ mod tests {
         }
     }
 
+    fn sanitising(sanitizer: &Sanitizer) -> Context<'_> {
+        Context {
+            sanitizer: Some(sanitizer),
+            ..ctx()
+        }
+    }
+
     fn resolver(path: &str) -> Option<String> {
         (path == "case-studies/b.md").then(|| "/case-studies/b/".to_string())
     }
@@ -1537,10 +1544,7 @@ mod tests {
     #[test]
     fn a_body_without_raw_html_is_written_in_the_bytes_sanitising_would_give() {
         let sanitizer = Sanitizer::new(&[]);
-        let ctx = Context {
-            sanitizer: Some(&sanitizer),
-            ..ctx()
-        };
+        let ctx = sanitising(&sanitizer);
         let body = "# The hall's \"story\"\n\nA line  \nbroken, a\u{a0}no-break space, `code\u{a0}too` and\u{0} NUL.\n\n\
                     ---\n\n- ---\n- [ ] to do\n- [x] done\n\n\
                     ![The hall's door, \"red\"](/hall.png \"It's < & >\")\n\n\
@@ -1554,10 +1558,7 @@ mod tests {
     #[test]
     fn raw_html_is_sanitised_across_the_whole_body() {
         let sanitizer = Sanitizer::new(&[]);
-        let ctx = Context {
-            sanitizer: Some(&sanitizer),
-            ..ctx()
-        };
+        let ctx = sanitising(&sanitizer);
         let (out, _) = render("<div>\n\n*Open*\n\n---\n", &ctx, &resolver);
         assert_eq!(out.html, "<div>\n<p><em>Open</em></p>\n<hr>\n</div>");
     }
@@ -1565,10 +1566,7 @@ mod tests {
     #[test]
     fn unsafe_addresses_are_removed_and_warned_about_at_their_lines() {
         let sanitizer = Sanitizer::new(&[]);
-        let ctx = Context {
-            sanitizer: Some(&sanitizer),
-            ..ctx()
-        };
+        let ctx = sanitising(&sanitizer);
         let (out, problems) = render(
             "A [form](javascript:alert(1)) and ![a picture](data:image/png;base64,AAAA).\n",
             &ctx,
@@ -1602,10 +1600,7 @@ mod tests {
     #[test]
     fn an_embed_from_an_allowed_host_stays_in_a_sentence_and_as_a_block() {
         let sanitizer = Sanitizer::new(&["www.youtube-nocookie.com".to_string()]);
-        let ctx = Context {
-            sanitizer: Some(&sanitizer),
-            ..ctx()
-        };
+        let ctx = sanitising(&sanitizer);
         let embed =
             "<iframe src=\"https://www.youtube-nocookie.com/embed/x\" title=\"Video\"></iframe>";
         for body in [
