@@ -830,7 +830,9 @@ impl<'a, 'c> Renderer<'a, 'c> {
         self.warn(
             offset,
             ProblemKind::Sanitised,
-            format!("the address {url:?} was removed: only web, mail and phone addresses are kept"),
+            format!(
+                "the address {url:?} was removed: only valid web, mail and phone addresses are kept"
+            ),
             "link to an https:// address or to a page with @/path/to/page.md",
         );
     }
@@ -1553,6 +1555,22 @@ mod tests {
         let (out, _) = render(body, &ctx, &resolver);
         assert!(out.html.contains("<hr>") && out.html.contains("<pre class=\"hl-code\">"));
         assert_eq!(sanitizer.clean(&out.html), out.html);
+    }
+
+    #[test]
+    fn an_address_that_is_not_valid_is_removed_and_warned_about() {
+        let sanitizer = Sanitizer::new(&[]);
+        let (out, problems) = render(
+            "Visit [the hall](https://hall.example:99999/).\n",
+            &sanitising(&sanitizer),
+            &resolver,
+        );
+        assert_eq!(out.html, "<p>Visit <a>the hall</a>.</p>\n");
+        assert_eq!(sanitizer.clean(&out.html), out.html);
+        assert!(
+            problems[0].message.contains("only valid web"),
+            "{problems:?}"
+        );
     }
 
     #[test]

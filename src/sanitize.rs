@@ -123,11 +123,12 @@ fn iframe_allowed(hosts: &[String], src: &str) -> bool {
     })
 }
 
-/// Whether a link written in Markdown survives sanitising: relative, or of an allowed scheme.
+/// Whether a link written in Markdown survives sanitising: relative, or a valid address of an
+/// allowed scheme (ammonia's rule, so that a body needing no sanitising keeps what it would).
 pub fn url_allowed(url: &str) -> bool {
     match url::Url::parse(url.trim()) {
         Ok(parsed) => URL_SCHEMES.contains(&parsed.scheme()),
-        Err(_) => true,
+        Err(error) => error == url::ParseError::RelativeUrlWithoutBase,
     }
 }
 
@@ -448,6 +449,8 @@ mod tests {
         assert!(url_allowed("mailto:a@example.org"));
         assert!(!url_allowed("javascript:alert(1)"));
         assert!(!url_allowed(" JavaScript:alert(1)"));
+        assert!(url_allowed("../grants.md"));
+        assert!(!url_allowed("https://hall.example:99999/"));
     }
 
     #[test]
