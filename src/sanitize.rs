@@ -124,12 +124,21 @@ fn iframe_allowed(hosts: &[String], src: &str) -> bool {
 }
 
 /// Whether a link written in Markdown survives sanitising: relative, or a valid address of an
-/// allowed scheme (ammonia's rule, so that a body needing no sanitising keeps what it would).
+/// allowed scheme, both as written and as the page's `href` holds it, control characters and
+/// spaces percent-encoded (which is what ammonia judges: a body needing no sanitising must
+/// keep no more than it would).
 pub fn url_allowed(url: &str) -> bool {
-    match url::Url::parse(url.trim()) {
-        Ok(parsed) => URL_SCHEMES.contains(&parsed.scheme()),
-        Err(error) => error == url::ParseError::RelativeUrlWithoutBase,
-    }
+    let mut written = String::with_capacity(url.len());
+    // Writing into a String cannot fail.
+    let _ = pulldown_cmark_escape::escape_href(&mut written, url);
+    // The attribute's value once parsed: escape_href's character references read back.
+    let written = written.replace("&amp;", "&").replace("&#x27;", "'");
+    [url.trim(), written.as_str()]
+        .into_iter()
+        .all(|url| match url::Url::parse(url) {
+            Ok(parsed) => URL_SCHEMES.contains(&parsed.scheme()),
+            Err(error) => error == url::ParseError::RelativeUrlWithoutBase,
+        })
 }
 
 /// Writes an attribute's value escaped as the sanitiser's HTML serialiser escapes it, so that
@@ -451,6 +460,9 @@ mod tests {
         assert!(!url_allowed(" JavaScript:alert(1)"));
         assert!(url_allowed("../grants.md"));
         assert!(!url_allowed("https://hall.example:99999/"));
+        // Written into the page the control character is percent-encoded, into the host.
+        assert!(!url_allowed("http://hall\u{17}"));
+        assert!(url_allowed("https://hall.example/a b?c=1&d='e'"));
     }
 
     #[test]
