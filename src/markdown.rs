@@ -1347,16 +1347,15 @@ const REWRITTEN: [char; 2] = ['\u{a0}', '\0'];
 /// Text escaped for HTML as the sanitiser's serialiser escapes it.
 fn as_text(text: &str) -> String {
     let mut html = String::with_capacity(text.len() + 16);
-    let mut rest = text;
-    while let Some(at) = rest.find(REWRITTEN) {
-        escape_html_body_text(&mut html, &rest[..at]).ok();
-        if rest[at..].starts_with('\u{a0}') {
+    let mut written = 0;
+    for (at, found) in text.match_indices(REWRITTEN) {
+        escape_html_body_text(&mut html, &text[written..at]).ok();
+        if found == "\u{a0}" {
             html.push_str("&nbsp;");
         }
-        rest = &rest[at..];
-        rest = &rest[rest.chars().next().map_or(0, char::len_utf8)..];
+        written = at + found.len();
     }
-    escape_html_body_text(&mut html, rest).ok();
+    escape_html_body_text(&mut html, &text[written..]).ok();
     html
 }
 
