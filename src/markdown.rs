@@ -1274,10 +1274,12 @@ pub fn content_target(path: &str, from: &str) -> Option<Result<String, ()>> {
     if let Some(rest) = decoded.strip_prefix("@/") {
         return Some(normalise(rest).ok_or(()));
     }
+    // Any parse but "relative" is an address, an invalid one (`https://hall:99999/`) too: the
+    // renderer removes that one and says why, rather than it being looked for as a file.
     let is_address = decoded.is_empty()
         || decoded.starts_with('/')
         || decoded.starts_with('\\')
-        || url::Url::parse(&decoded).is_ok();
+        || url::Url::parse(&decoded).err() != Some(url::ParseError::RelativeUrlWithoutBase);
     if is_address {
         return None;
     }
@@ -1569,6 +1571,17 @@ mod tests {
         assert!(
             problems[0].message.contains("only valid web"),
             "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn an_address_that_is_not_valid_is_not_taken_for_a_content_file() {
+        let from = "case-studies/a.md";
+        assert_eq!(content_target("https://hall.example:99999/", from), None);
+        assert_eq!(content_target("https://hall.example/", from), None);
+        assert_eq!(
+            content_target("hall.md", from),
+            Some(Ok("case-studies/hall.md".to_string()))
         );
     }
 
