@@ -141,8 +141,11 @@ pub fn model<E: From<Vec<Diagnostic>> + Send>(
     checkpoint()?;
     problems.extend(links::check(&site, checkpoint)?);
     checkpoint()?;
-    problems.extend(owners::check(&site));
-    problems.extend(publish::check(&site));
+    // Each maps every output path, which takes a while on a big site.
+    let (owner_problems, address_problems) =
+        rayon::join(|| owners::check(&site), || publish::check(&site));
+    problems.extend(owner_problems);
+    problems.extend(address_problems);
     if problems.has_errors() {
         return Err(problems.into_sorted().into());
     }

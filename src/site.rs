@@ -309,7 +309,7 @@ impl Site {
         let (taxonomies, term_problems) = build_taxonomies(&mut pages, &config.tag_names);
         problems.extend(term_problems);
         checkpoint()?;
-        link_related(&mut pages, &taxonomies, cache);
+        link_related(&mut pages, &taxonomies, cache, checkpoint)?;
         Ok((
             Site {
                 config,
@@ -942,7 +942,12 @@ fn newest_first(a: &Page, b: &Page) -> Ordering {
 
 /// Each case study's related case studies: the most shared taxonomy terms, newest first on
 /// ties.
-fn link_related(pages: &mut [Page], taxonomies: &[Taxonomy], cache: &dyn ModelCache) {
+fn link_related<E: Send>(
+    pages: &mut [Page],
+    taxonomies: &[Taxonomy],
+    cache: &dyn ModelCache,
+    checkpoint: &(dyn Fn() -> Result<(), E> + Sync),
+) -> Result<(), E> {
     // All that the lists are computed from; an edit elsewhere leaves them as they were.
     let key = {
         let mut hasher = DefaultHasher::new();
@@ -961,7 +966,7 @@ fn link_related(pages: &mut [Page], taxonomies: &[Taxonomy], cache: &dyn ModelCa
     let related = match cache.get_related(key) {
         Some(related) => related,
         None => {
-            let related = compute_related(pages, taxonomies);
+            let related = compute_related(pages, taxonomies, checkpoint)?;
             cache.put_related(key, &related);
             related
         }
@@ -969,11 +974,17 @@ fn link_related(pages: &mut [Page], taxonomies: &[Taxonomy], cache: &dyn ModelCa
     for (i, list) in related {
         pages[i].related = list;
     }
+    Ok(())
 }
 
 /// Scores are counted in a reused dense array and only the best few are kept, so the cost
-/// grows with the number of shared terms rather than with a sort per page.
-fn compute_related(pages: &[Page], taxonomies: &[Taxonomy]) -> Vec<(usize, Vec<usize>)> {
+/// grows with the number of shared terms rather than with a sort per page. Computing them takes
+/// a while on a big site, so `checkpoint` is asked for each page.
+fn compute_related<E: Send>(
+    pages: &[Page],
+    taxonomies: &[Taxonomy],
+    checkpoint: &(dyn Fn() -> Result<(), E> + Sync),
+) -> Result<Vec<(usize, Vec<usize>)>, E> {
     let is_case_study = |p: &Page| p.source.kind == Kind::CaseStudy && !p.source.is_section;
     let mut newest: Vec<usize> = (0..pages.len())
         .filter(|&i| is_case_study(&pages[i]))
@@ -1006,6 +1017,7 @@ fn compute_related(pages: &[Page], taxonomies: &[Taxonomy]) -> Vec<(usize, Vec<u
         .map_init(
             || (vec![0u32; pages.len()], Vec::new()),
             |(scores, touched), &i| {
+                checkpoint()?;
                 for &id in &terms_of[i] {
                     for &other in &terms[id] {
                         if other != i {
@@ -1033,7 +1045,7 @@ fn compute_related(pages: &[Page], taxonomies: &[Taxonomy]) -> Vec<(usize, Vec<u
                     scores[other] = 0;
                 }
                 touched.clear();
-                (i, best.into_iter().map(|(_, j)| j).collect())
+                Ok((i, best.into_iter().map(|(_, j)| j).collect()))
             },
         )
         .collect()
@@ -1128,5 +1140,36 @@ mod tests {
         };
         assert_eq!(build(&stop_at_the_fourth), Err("newer edits"));
         assert_eq!(build(&to_the_end), Ok(3));
+    }
+
+    #[test]
+    fn related_case_studies_stop_being_computed_once_newer_edits_wait() {
+        let files: Vec<(String, String)> = (0..4)
+            .map(|i| {
+                let path = format!("content/case-studies/p{i}.md");
+                (
+                    path,
+                    format!("title: Study {i}\noutcomes: [great-communities]"),
+                )
+            })
+            .collect();
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, f)| (p.as_str(), f.as_str()))
+            .collect();
+        let site = Site::build(test_config(), test_sources(&files), &[], true).0;
+        let pages: Vec<Page> = site.pages.iter().map(|page| (**page).clone()).collect();
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let stop_after_one = || {
+            let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if n >= 1 { Err("newer edits") } else { Ok(()) }
+        };
+        assert_eq!(
+            compute_related(&pages, &site.taxonomies, &stop_after_one),
+            Err("newer edits")
+        );
+        let related = compute_related::<()>(&pages, &site.taxonomies, &to_the_end).unwrap();
+        assert_eq!(related.len(), 4);
+        assert!(related.iter().all(|(_, list)| list.len() == 3));
     }
 }
