@@ -367,10 +367,10 @@ impl Session {
                 site.unlist_page(index);
             }
         }
-        // Pages of the last model keep their jobs' numbers in the provisional one, unless its
-        // terms are made again.
-        let jobs = if changed_terms.is_empty() {
-            Cow::Borrowed(&built.jobs)
+        // Pages of the last model keep their jobs' numbers in the provisional one; the
+        // terms' jobs are numbered anew when the terms are made again.
+        let term_jobs = if changed_terms.is_empty() {
+            None
         } else {
             site.relist_terms();
             for (t, segment) in &changed_terms {
@@ -383,13 +383,26 @@ impl Session {
                 }
                 first.insert(Job::TaxonomyIndex(*t));
             }
-            Cow::Owned(jobs_by_path(&site))
+            let jobs: HashMap<String, Job> = jobs::taxonomy_jobs(&site)
+                .into_iter()
+                .map(|job| (output_path(&jobs::job_url(&site, job)), job))
+                .collect();
+            Some(jobs)
+        };
+        let job_of = |path: &String| match &term_jobs {
+            None => built.jobs.get(path),
+            Some(term_jobs) => term_jobs.get(path).or_else(|| {
+                built
+                    .jobs
+                    .get(path)
+                    .filter(|job| !jobs::is_taxonomy_job(**job))
+            }),
         };
         first.extend(
             viewed
                 .iter()
                 .filter(|path| !removed.contains(path))
-                .filter_map(|path| jobs.get(path).copied()),
+                .filter_map(|path| job_of(path).copied()),
         );
         let first: Vec<Job> = first.into_iter().collect();
         let rendered = render::render_changed(&site, &tera, &first, None, &sink, &|| false);

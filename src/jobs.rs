@@ -45,6 +45,15 @@ pub fn all_jobs(site: &Site) -> Vec<Job> {
     let mut jobs: Vec<Job> = (0..site.pages.len())
         .flat_map(|i| page_jobs(site, i))
         .collect();
+    jobs.extend(taxonomy_jobs(site));
+    jobs.push(Job::Search);
+    jobs.push(Job::NotFound);
+    jobs
+}
+
+/// The jobs of the site's taxonomies: their lists of terms and the terms' pages.
+pub fn taxonomy_jobs(site: &Site) -> Vec<Job> {
+    let mut jobs = Vec::new();
     for (t, taxonomy) in site.taxonomies.iter().enumerate() {
         jobs.push(Job::TaxonomyIndex(t));
         for (k, term) in taxonomy.terms.iter().enumerate() {
@@ -58,9 +67,15 @@ pub fn all_jobs(site: &Site) -> Vec<Job> {
             .into_iter()
             .map(|(t, c)| Job::EmptyTerm(t, c)),
     );
-    jobs.push(Job::Search);
-    jobs.push(Job::NotFound);
     jobs
+}
+
+/// Whether `job` is among the `taxonomy_jobs`.
+pub fn is_taxonomy_job(job: Job) -> bool {
+    matches!(
+        job,
+        Job::TaxonomyIndex(_) | Job::Term(..) | Job::EmptyTerm(..)
+    )
 }
 
 /// The site paths the generated listing pages take, for checking that no page takes them too.

@@ -547,6 +547,28 @@ fn a_new_tags_page_and_the_list_of_tags_are_served_first_as_the_rebuild_makes_th
 }
 
 #[test]
+fn viewed_term_pages_are_served_first_as_the_rebuild_makes_them_when_a_new_tag_renumbers_the_terms()
+{
+    let site = fixture("serve");
+    let root = site.path();
+    let mut session = first_build(root);
+    // A new first tag moves every later term one place along; the page leaves green-spaces.
+    set_field(root, CASE_STUDY, "tags", "[cold-storage]");
+    session.take(&[root.join(CASE_STUDY)]);
+    let viewed = ["tags/wellbeing/index.html", "tags/green-spaces/index.html"];
+    let served = served_first(&mut session, &viewed);
+    let outcome = update_whole(&mut session, &[]);
+    for page in viewed {
+        let rebuilt = String::from_utf8_lossy(&outcome.files[page]);
+        assert_eq!(
+            served.get(page).map(String::as_str),
+            Some(&*rebuilt),
+            "{page}"
+        );
+    }
+}
+
+#[test]
 fn a_new_page_is_served_first_and_a_removed_one_is_gone_first() {
     let site = fixture("serve");
     let root = site.path();
