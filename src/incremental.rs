@@ -332,7 +332,8 @@ impl Session {
                 return None;
             }
             let known = site.pages.iter().position(|p| p.source.path == *path);
-            let before = known.map_or_else(BTreeSet::new, |i| page_terms(&site.pages[i]));
+            let before = known.map(|i| site.pages[i].clone());
+            let terms_before = before.as_deref().map(page_terms).unwrap_or_default();
             let index = match known {
                 Some(index) => index,
                 None => {
@@ -345,11 +346,17 @@ impl Session {
             };
             site.put_body(index, source, body);
             first.extend(jobs::page_jobs(&site, index));
-            changed_terms.extend(
-                before
-                    .symmetric_difference(&page_terms(&site.pages[index]))
-                    .cloned(),
-            );
+            let terms_now = page_terms(&site.pages[index]);
+            let gained_or_lost = terms_before.symmetric_difference(&terms_now);
+            let count = changed_terms.len();
+            changed_terms.extend(gained_or_lost.cloned());
+            if changed_terms.len() > count
+                || before
+                    .as_deref()
+                    .is_some_and(|b| site.lists_apart(b, index))
+            {
+                site.move_page_terms(index, before.as_deref());
+            }
         }
         let mut removed = Vec::new();
         // Only finding the files again can find one gone.
@@ -372,7 +379,6 @@ impl Session {
         let term_jobs = if changed_terms.is_empty() {
             None
         } else {
-            site.relist_terms();
             for (t, segment) in &changed_terms {
                 let terms = &site.taxonomies[*t].terms;
                 if let Some(k) = terms

@@ -422,6 +422,99 @@ impl Site {
         self.taxonomies = Arc::new(taxonomies);
     }
 
+    /// Moves a page among the terms after an edit changed its terms from those `before` had
+    /// (a page new to the model has no `before`), for serving term pages before the model is
+    /// built again. Only the terms it joined or left change; where a term is written in more
+    /// than one way, the spelling shown may change, so the terms are made again.
+    pub fn move_page_terms(&mut self, index: usize, before: Option<&Page>) {
+        let mut taxonomies = (*self.taxonomies).clone();
+        for (t, def) in TAXONOMIES.iter().enumerate() {
+            let spellings = |page: &Page| -> BTreeMap<String, String> {
+                let terms = page.source.meta.terms(def.field);
+                terms
+                    .into_iter()
+                    .map(|value| (url_segment(value), value.to_string()))
+                    .collect()
+            };
+            let old = before.map(spellings).unwrap_or_default();
+            let new = spellings(&self.pages[index]);
+            let terms = &mut taxonomies[t].terms;
+            for (segment, value) in &old {
+                if new.contains_key(segment) {
+                    continue;
+                }
+                let url = term_url(def, value);
+                let Some(k) = terms.iter().position(|term| term.url == url) else {
+                    continue;
+                };
+                if !self.spelt_alike(def.field, &terms[k], value) {
+                    return self.relist_terms();
+                }
+                terms[k].pages.retain(|&i| i != index);
+                if terms[k].pages.is_empty() {
+                    terms.remove(k);
+                }
+            }
+            for (segment, value) in &new {
+                let kept = old.get(segment);
+                if kept.is_some_and(|spelling| spelling != value) {
+                    return self.relist_terms();
+                }
+                let page = &self.pages[index];
+                let moved = before.is_some_and(|before| self.lists_apart(before, index));
+                if kept.is_some() && !moved {
+                    continue;
+                }
+                let url = term_url(def, value);
+                match terms.iter().position(|term| term.url == url) {
+                    Some(k) => {
+                        if !self.spelt_alike(def.field, &terms[k], value) {
+                            return self.relist_terms();
+                        }
+                        // Where it was, if its date or title moved it.
+                        let pages = &mut terms[k].pages;
+                        pages.retain(|&i| i != index);
+                        let at = pages.partition_point(|&other| {
+                            newest_first(&self.pages[other], page) == Ordering::Less
+                        });
+                        pages.insert(at, index);
+                    }
+                    None => {
+                        let term = Term {
+                            name: term_name(def, &self.config.tag_names, value),
+                            url,
+                            value: value.clone(),
+                            pages: vec![index],
+                        };
+                        let at = terms.partition_point(|other| {
+                            term_order(def, other, &term) == Ordering::Less
+                        });
+                        terms.insert(at, term);
+                    }
+                }
+            }
+        }
+        self.taxonomies = Arc::new(taxonomies);
+    }
+
+    /// Whether the page at `index` now stands elsewhere in the lists of its terms than
+    /// `before` did.
+    pub fn lists_apart(&self, before: &Page, index: usize) -> bool {
+        newest_first(before, &self.pages[index]) != Ordering::Equal
+    }
+
+    /// Whether every page of `term`, and `value`, write it as the term is shown.
+    fn spelt_alike(&self, field: &str, term: &Term, value: &str) -> bool {
+        let segment = url_segment(&term.value);
+        value == term.value
+            && term.pages.iter().all(|&i| {
+                let terms = self.pages[i].source.meta.terms(field);
+                terms
+                    .iter()
+                    .all(|other| *other == term.value || url_segment(other) != segment)
+            })
+    }
+
     /// Takes a page out of its section's listing, for serving the listing before the model is
     /// built again without the page.
     pub fn unlist_page(&mut self, index: usize) {
@@ -863,12 +956,21 @@ fn build_taxonomy<P: Borrow<Page>>(
             }
         })
         .collect();
-    // Fixed vocabularies keep the order of their table; free tags go by name.
-    match def.choices {
-        Some(choices) => terms.sort_by_key(|t| choices.iter().position(|c| c.value == t.value)),
-        None => terms.sort_by_cached_key(|t| t.name.to_lowercase()),
-    }
+    terms.sort_by(|a, b| term_order(def, a, b));
     (Taxonomy { def, url, terms }, problems, respellings)
+}
+
+/// The order of a taxonomy's terms: fixed vocabularies keep the order of their table, free
+/// tags go by name, then by address.
+fn term_order(def: &TaxonomyDef, a: &Term, b: &Term) -> Ordering {
+    match def.choices {
+        Some(choices) => {
+            let place = |t: &Term| choices.iter().position(|c| c.value == t.value);
+            place(a).cmp(&place(b))
+        }
+        None => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+    }
+    .then_with(|| url_segment(&a.value).cmp(&url_segment(&b.value)))
 }
 
 fn odd_spelling(source: &Source, field: &str, spelling: &str, chosen: &str) -> Diagnostic {
@@ -1140,6 +1242,79 @@ mod tests {
         };
         assert_eq!(build(&stop_at_the_fourth), Err("newer edits"));
         assert_eq!(build(&to_the_end), Ok(3));
+    }
+
+    /// Every term of every taxonomy, with its pages in order.
+    fn terms_of(site: &Site) -> Vec<(String, String, String, Vec<usize>)> {
+        site.taxonomies
+            .iter()
+            .flat_map(|taxonomy| &taxonomy.terms)
+            .map(|t| {
+                (
+                    t.url.clone(),
+                    t.name.clone(),
+                    t.value.clone(),
+                    t.pages.clone(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn moving_a_pages_terms_after_an_edit_gives_the_terms_made_again() {
+        let files = [
+            (
+                "content/case-studies/a.md",
+                "title: A\ndate: 2024-01-01\ntags: [food, gardening]\noutcomes: [great-communities]",
+            ),
+            (
+                "content/case-studies/b.md",
+                "title: B\ndate: 2024-02-01\ntags: [food, heritage]\noutcomes: [great-communities]",
+            ),
+            (
+                "content/case-studies/c.md",
+                "title: C\ndate: 2024-03-01\ntags: [gardening, walking]",
+            ),
+        ];
+        let site = Site::build(test_config(), test_sources(&files), &[], true).0;
+        let a = site
+            .pages
+            .iter()
+            .position(|p| p.source.meta.title == "A")
+            .unwrap();
+        let edits = [
+            // A new tag, one that others have, and one it alone had.
+            "title: A\ndate: 2024-01-01\ntags: [apples, heritage, food]\noutcomes: [great-communities]",
+            // Only its own tag dropped, and an outcome left.
+            "title: A\ndate: 2024-01-01\ntags: [food]",
+            // A later date: it moves up the lists of the terms it keeps.
+            "title: A\ndate: 2025-01-01\ntags: [food, gardening]\noutcomes: [great-communities]",
+            // Another spelling of a tag others write: the terms are made again.
+            "title: A\ndate: 2024-01-01\ntags: [Heritage, food, gardening]",
+            // Its spelling of a tag changed.
+            "title: A\ndate: 2024-01-01\ntags: [Food, gardening]",
+        ];
+        for edit in edits {
+            let mut edited = site.clone();
+            let source = test_sources(&[("content/case-studies/a.md", edit)]).remove(0);
+            Arc::make_mut(&mut edited.pages[a]).source = source;
+            let mut moved = edited.clone();
+            moved.move_page_terms(a, Some(&site.pages[a]));
+            edited.relist_terms();
+            assert_eq!(terms_of(&moved), terms_of(&edited), "{edit}");
+        }
+        // A page new to the model.
+        let mut added = site.clone();
+        let source = test_sources(&[(
+            "content/case-studies/d.md",
+            "title: D\ndate: 2023-01-01\ntags: [zebras, food]",
+        )])
+        .remove(0);
+        let d = added.add_page(source);
+        let mut moved = added.clone();
+        moved.move_page_terms(d, None);
+        added.relist_terms();
+        assert_eq!(terms_of(&moved), terms_of(&added));
     }
 
     #[test]
