@@ -317,10 +317,13 @@ impl Session {
         let mut first: BTreeSet<Job> = BTreeSet::new();
         // Terms a page gained or lost: their pages list it, or no longer do.
         let mut changed_terms: BTreeSet<(usize, String)> = BTreeSet::new();
+        // A page shown first by an edit since the last rebuild and gone since.
+        let mut vanished = false;
         for path in &self.pending.reparsed {
             // Moved or removed again since it was read (its rebuild overtaken): what is
             // there now is among the files read, and a page gone is found gone below.
             let Some(parsed) = self.sources.parsed.get(path) else {
+                vanished = true;
                 continue;
             };
             let source = parsed.source.clone()?;
@@ -421,7 +424,9 @@ impl Session {
             rendered: rendered.urls.len(),
             css_only: self.pending.css_only == Some(true),
         };
-        (!first.files.is_empty() || !first.removed.is_empty()).then_some(first)
+        // Served in place of what earlier edits showed first, so that a page gone since is
+        // no longer among them.
+        (!first.files.is_empty() || !first.removed.is_empty() || vanished).then_some(first)
     }
 
     /// The site-wide work the last rebuild left, unless it is handed out already or the

@@ -69,7 +69,7 @@ struct Current {
     /// Pages an edit showed first, laid over `files` until its rebuild ends: their new
     /// content, or `None` for a page removed.
     first: Arc<HashMap<String, Option<Arc<[u8]>>>>,
-    /// Every edit shown first changed stylesheets alone.
+    /// Every edit since the last rebuild changed stylesheets alone.
     first_css_only: bool,
     sources: Arc<HashMap<String, PathBuf>>,
     /// Shared, so that answering a page copies none of them: a big site can have thousands.
@@ -635,22 +635,21 @@ impl Preview {
     }
 
     /// Serves the pages an edit rendered first, leaving the problems and warnings shown as
-    /// they are until the rebuild ends.
+    /// they are until the rebuild ends. They replace those shown first before: each edit's
+    /// cover every edit since the last rebuild, and a page added and removed meanwhile is
+    /// among them no longer.
     fn publish_first(&self, first: FirstPages, started: Instant) {
         let pages = first.rendered;
-        let css_only;
+        let css_only = first.css_only;
         {
             let mut current = write_lock(&self.current);
-            css_only = first.css_only && (current.first.is_empty() || current.first_css_only);
             current.first_css_only = css_only;
-            let mut shown = (*current.first).clone();
-            shown.extend(
-                first
-                    .files
-                    .into_iter()
-                    .map(|(path, bytes)| (path, Some(bytes))),
-            );
-            shown.extend(first.removed.into_iter().map(|path| (path, None)));
+            let shown = first
+                .files
+                .into_iter()
+                .map(|(path, bytes)| (path, Some(bytes)))
+                .chain(first.removed.into_iter().map(|path| (path, None)))
+                .collect();
             current.first = Arc::new(shown);
         }
         println!(
@@ -1542,6 +1541,31 @@ mod tests {
         assert_eq!(lock(&preview.live.state).generation, generation + 2);
         assert!(get("/a/").contains("<body>a</body>"));
         assert!(get("/").contains("home"));
+    }
+
+    #[test]
+    fn a_page_added_and_removed_before_the_rebuild_ends_is_no_longer_served() {
+        let preview = preview();
+        let get = |path: &str| {
+            preview.respond_to_bytes(
+                format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes(),
+            )
+        };
+        let shown_first = |files: Files| FirstPages {
+            rendered: files.len(),
+            files,
+            removed: Vec::new(),
+            css_only: false,
+        };
+        let added = Files::from([(
+            "new/index.html".to_string(),
+            Arc::from(&b"<html><head></head><body>new</body></html>"[..]),
+        )]);
+        preview.publish_first(shown_first(added), Instant::now());
+        assert_eq!(status_of(&get("/new/")), 200);
+        // The next edit removed it: what it shows first no longer has the page.
+        preview.publish_first(shown_first(Files::new()), Instant::now());
+        assert_eq!(status_of(&get("/new/")), 404);
     }
 
     #[test]

@@ -594,6 +594,32 @@ fn a_new_page_is_served_first_and_a_removed_one_is_gone_first() {
 }
 
 #[test]
+fn a_page_added_and_removed_before_its_rebuild_ends_is_no_longer_shown_first() {
+    let site = fixture("serve");
+    let root = site.path();
+    let mut session = first_build(root);
+    let note = "content/case-studies/a-new-allotment.md";
+    write(
+        root,
+        note,
+        "---\ntitle: A new allotment\ndate: 2024-05-01\nsummary: Growing.\n---\n\nDug in May.\n",
+    );
+    session.take(&[root.join(note)]);
+    let served = served_first(&mut session, &[]);
+    assert!(served.contains_key("case-studies/a-new-allotment/index.html"));
+    // A newer save overtakes the rebuild, and the page is removed before the next one.
+    assert!(session.finish(&|| true).is_none());
+    std::fs::remove_file(root.join(note)).unwrap();
+    session.take(&[root.join(note)]);
+    let first = session
+        .first_pages(&[])
+        .expect("what is shown first is replaced");
+    assert!(first.files.is_empty() && first.removed.is_empty());
+    let outcome = update_whole(&mut session, &[]);
+    assert_same_site(&files(&outcome), &full_build(root));
+}
+
+#[test]
 fn a_page_moved_twice_before_its_rebuild_ends_is_served_first_at_its_last_address() {
     let site = fixture("serve");
     let root = site.path();
