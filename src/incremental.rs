@@ -362,20 +362,26 @@ impl Session {
             }
         }
         let mut removed = Vec::new();
-        // Only finding the files again can find one gone.
-        for index in (0..site.pages.len()).filter(|_| edits.discover) {
-            if !self
-                .sources
-                .parsed
-                .contains_key(&site.pages[index].source.path)
-            {
-                removed.extend(
-                    jobs::page_jobs(&site, index)
-                        .into_iter()
-                        .map(|job| output_path(&jobs::job_url(&site, job))),
-                );
-                site.unlist_page(index);
-            }
+        // Only finding the files again can find one gone; without a walk, only those found.
+        let gone: Vec<usize> = if edits.walk {
+            (0..site.pages.len())
+                .filter(|&i| !self.sources.parsed.contains_key(&site.pages[i].source.path))
+                .collect()
+        } else {
+            edits
+                .found
+                .iter()
+                .filter(|path| !self.sources.parsed.contains_key(*path))
+                .filter_map(|path| site.pages.iter().position(|p| p.source.path == *path))
+                .collect()
+        };
+        for index in gone {
+            removed.extend(
+                jobs::page_jobs(&site, index)
+                    .into_iter()
+                    .map(|job| output_path(&jobs::job_url(&site, job))),
+            );
+            site.unlist_page(index);
         }
         // Pages of the last model keep their jobs' numbers in the provisional one; the
         // terms' jobs are numbered anew when the terms are made again.

@@ -97,10 +97,28 @@ impl Sources {
                 } else if is_file || self.root.join(rel).exists() || self.knows_below(rel) {
                     // Added, removed, or a folder created, renamed or deleted.
                     edits.discover = true;
+                    if self.is_lone_page(rel) {
+                        edits.found.insert(rel.to_path_buf());
+                    } else {
+                        edits.walk = true;
+                    }
                 }
             }
         }
         edits
+    }
+
+    /// Whether `path` is a Markdown file just created or removed whose finding changes no
+    /// other file's: not a bundle's `index.md`, which makes the files beside it a bundle's,
+    /// and not a link. Finding it needs no walk of every folder.
+    fn is_lone_page(&self, path: &Path) -> bool {
+        if path.extension().is_none_or(|e| e != "md") || path.ends_with("index.md") {
+            return false;
+        }
+        match std::fs::symlink_metadata(self.root.join(path)) {
+            Ok(metadata) => metadata.is_file(),
+            Err(_) => self.parsed.contains_key(path),
+        }
     }
 
     /// Whether a content file lies at or below `path`, e.g. in a folder just renamed away.
@@ -121,7 +139,7 @@ impl Sources {
                 };
         }
         let mut reparse: BTreeSet<PathBuf> = edits.pages.clone();
-        if edits.discover {
+        if edits.walk {
             let (files, walk_problems) = content::discover(&self.root);
             self.walk_problems = walk_problems;
             let present: HashSet<&PathBuf> = files.pages.iter().collect();
@@ -134,6 +152,26 @@ impl Sources {
                     .cloned(),
             );
             self.files = files;
+        } else {
+            // As walking would find them: `pages` is in the order of the walk, which is
+            // that of the paths. `classify` found each a file or gone.
+            for path in &edits.found {
+                let pages = &mut self.files.pages;
+                let at = pages.binary_search(path);
+                let is_file = std::fs::symlink_metadata(self.root.join(path))
+                    .is_ok_and(|metadata| metadata.is_file());
+                match (is_file, at) {
+                    (true, Err(at)) => {
+                        pages.insert(at, path.clone());
+                        reparse.insert(path.clone());
+                    }
+                    (false, Ok(at)) => {
+                        pages.remove(at);
+                        self.parsed.remove(path);
+                    }
+                    _ => {}
+                }
+            }
         }
         // Front matter names images and attachments, whose presence and size parsing checks;
         // a new size limit may let a file in or keep it out.
@@ -232,8 +270,12 @@ impl Sources {
 pub(crate) struct Edits {
     pub config: bool,
     pub templates: bool,
-    /// Content files were added or removed, or folders changed: find them all again.
+    /// Content files were added or removed, or folders changed.
     pub discover: bool,
+    /// Finding the files needs a walk of every folder.
+    pub walk: bool,
+    /// Markdown files created or removed that are found without a walk (`is_lone_page`).
+    pub found: BTreeSet<PathBuf>,
     /// Markdown files whose text may have changed.
     pub pages: BTreeSet<PathBuf>,
     /// Other files: static files and content assets.
@@ -246,6 +288,7 @@ impl Edits {
             config: true,
             templates: true,
             discover: true,
+            walk: true,
             ..Edits::default()
         }
     }
@@ -264,6 +307,8 @@ impl Edits {
         self.config |= later.config;
         self.templates |= later.templates;
         self.discover |= later.discover;
+        self.walk |= later.walk;
+        self.found.extend(later.found);
         self.pages.extend(later.pages);
         self.files.extend(later.files);
     }
@@ -290,6 +335,44 @@ mod tests {
         let text = format!("---\n{front_matter}\n---\nBody\n");
         let (source, _) = content::parse_bytes(&root, Path::new(path), text.as_bytes());
         source.expect("front matter reads")
+    }
+
+    #[test]
+    fn a_page_created_or_removed_is_found_without_a_walk_as_a_walk_finds_it() {
+        let site = tempfile::tempdir().unwrap();
+        let root = site.path();
+        let write = |path: &str| {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "---\ntitle: A page\n---\nText\n").unwrap();
+        };
+        write("site.yaml");
+        for page in ["content/b.md", "content/d/e.md", "content/kit/index.md"] {
+            write(page);
+        }
+        let mut sources = Sources::new(root, None);
+        sources.read(&Edits::everything());
+        let created = ["content/a.md", "content/d.md", "content/d/a.md"];
+        for page in created {
+            write(page);
+        }
+        std::fs::remove_file(root.join("content/b.md")).unwrap();
+        let mut changed: Vec<PathBuf> = created.iter().map(PathBuf::from).collect();
+        changed.push(PathBuf::from("content/b.md"));
+        let edits = sources.classify(&changed);
+        assert!(edits.discover && !edits.walk);
+        assert_eq!(edits.found.len(), 4);
+        sources.read(&edits);
+        let (walked, _) = content::discover(root);
+        assert_eq!(sources.files.pages, walked.pages);
+        let mut parsed: Vec<&PathBuf> = sources.parsed.keys().collect();
+        parsed.sort();
+        assert_eq!(parsed, walked.pages.iter().collect::<Vec<_>>());
+
+        // A bundle's index.md makes the files beside it the bundle's: every folder is walked.
+        write("content/d/index.md");
+        let edits = sources.classify(&[PathBuf::from("content/d/index.md")]);
+        assert!(edits.walk);
     }
 
     #[test]
