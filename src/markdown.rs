@@ -1276,10 +1276,12 @@ pub fn content_target(path: &str, from: &str) -> Option<Result<String, ()>> {
     }
     // Any parse but "relative" is an address, an invalid one (`https://hall:99999/`) too: the
     // renderer removes that one and says why, rather than it being looked for as a file.
+    // Without a colon there is no scheme, so nothing to parse.
     let is_address = decoded.is_empty()
         || decoded.starts_with('/')
         || decoded.starts_with('\\')
-        || url::Url::parse(&decoded).err() != Some(url::ParseError::RelativeUrlWithoutBase);
+        || (decoded.contains(':')
+            && url::Url::parse(&decoded).err() != Some(url::ParseError::RelativeUrlWithoutBase));
     if is_address {
         return None;
     }

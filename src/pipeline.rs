@@ -203,8 +203,8 @@ fn linked_files(site: &Site) -> HashSet<PathBuf> {
     let content_files = site::content_files_by_url(&site.assets);
     let content_file = |url: &str| content_files.get(url).map(|p| p.to_path_buf());
     site.pages
-        .iter()
-        .flat_map(|page| {
+        .par_iter()
+        .flat_map_iter(|page| {
             let attachments = page
                 .source
                 .meta
