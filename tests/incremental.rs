@@ -536,10 +536,19 @@ fn a_new_tag_is_shown_first_on_its_page_as_its_term_will_be() {
 fn a_new_tags_page_and_the_list_of_tags_are_served_first_as_the_rebuild_makes_them() {
     let site = fixture("serve");
     let (served, outcome) = new_tag_served_first_then_rebuilt(site.path());
-    for page in ["tags/cold-storage/index.html", "tags/index.html"] {
-        let rebuilt = String::from_utf8_lossy(&outcome.files[page]);
+    assert_served_as_rebuilt(
+        &served,
+        &outcome,
+        &["tags/cold-storage/index.html", "tags/index.html"],
+    );
+}
+
+/// Each of `pages` was served first exactly as the rebuild then made it.
+fn assert_served_as_rebuilt(served: &BTreeMap<String, String>, outcome: &Outcome, pages: &[&str]) {
+    for page in pages {
+        let rebuilt = String::from_utf8_lossy(&outcome.files[*page]);
         assert_eq!(
-            served.get(page).map(String::as_str),
+            served.get(*page).map(String::as_str),
             Some(&*rebuilt),
             "{page}"
         );
@@ -558,14 +567,18 @@ fn viewed_term_pages_are_served_first_as_the_rebuild_makes_them_when_a_new_tag_r
     let viewed = ["tags/wellbeing/index.html", "tags/green-spaces/index.html"];
     let served = served_first(&mut session, &viewed);
     let outcome = update_whole(&mut session, &[]);
-    for page in viewed {
-        let rebuilt = String::from_utf8_lossy(&outcome.files[page]);
-        assert_eq!(
-            served.get(page).map(String::as_str),
-            Some(&*rebuilt),
-            "{page}"
-        );
-    }
+    assert_served_as_rebuilt(&served, &outcome, &viewed);
+}
+
+/// Adds a case study; returns its path.
+fn write_new_allotment(root: &Path) -> &'static str {
+    let note = "content/case-studies/a-new-allotment.md";
+    write(
+        root,
+        note,
+        "---\ntitle: A new allotment\ndate: 2024-05-01\nsummary: Growing.\n---\n\nDug in May.\n",
+    );
+    note
 }
 
 #[test]
@@ -573,12 +586,7 @@ fn a_new_page_is_served_first_and_a_removed_one_is_gone_first() {
     let site = fixture("serve");
     let root = site.path();
     let mut session = first_build(root);
-    let note = "content/case-studies/a-new-allotment.md";
-    write(
-        root,
-        note,
-        "---\ntitle: A new allotment\ndate: 2024-05-01\nsummary: Growing.\n---\n\nDug in May.\n",
-    );
+    let note = write_new_allotment(root);
     session.take(&[root.join(note)]);
     let served = served_first(&mut session, &["case-studies/index.html"]);
     assert!(served["case-studies/a-new-allotment/index.html"].contains("Dug in May."));
@@ -598,12 +606,7 @@ fn a_page_added_and_removed_before_its_rebuild_ends_is_no_longer_shown_first() {
     let site = fixture("serve");
     let root = site.path();
     let mut session = first_build(root);
-    let note = "content/case-studies/a-new-allotment.md";
-    write(
-        root,
-        note,
-        "---\ntitle: A new allotment\ndate: 2024-05-01\nsummary: Growing.\n---\n\nDug in May.\n",
-    );
+    let note = write_new_allotment(root);
     session.take(&[root.join(note)]);
     let served = served_first(&mut session, &[]);
     assert!(served.contains_key("case-studies/a-new-allotment/index.html"));
