@@ -422,9 +422,9 @@ impl Site {
         self.taxonomies = Arc::new(taxonomies);
     }
 
-    /// Moves a page among the terms after an edit changed its terms from those `before` had
-    /// (a page new to the model has no `before`), for serving term pages before the model is
-    /// built again. Only the terms it joined or left change; where a term is written in more
+    /// Moves a page among the terms after an edit changed its terms from those `before` had,
+    /// or its date or title, which order them (a page new to the model has no `before`), for
+    /// serving term pages before the model is built again. Only the terms it joined or left change; where a term is written in more
     /// than one way, the spelling shown may change, so the terms are made again.
     pub fn move_page_terms(&mut self, index: usize, before: Option<&Page>) {
         let mut taxonomies = (*self.taxonomies).clone();
