@@ -427,6 +427,7 @@ impl Site {
     /// serving term pages before the model is built again. Only the terms it joined or left change; where a term is written in more
     /// than one way, the spelling shown may change, so the terms are made again.
     pub fn move_page_terms(&mut self, index: usize, before: Option<&Page>) {
+        let moved = before.is_some_and(|before| self.lists_apart(before, index));
         let mut taxonomies = (*self.taxonomies).clone();
         for (t, def) in TAXONOMIES.iter().enumerate() {
             let spellings = |page: &Page| -> BTreeMap<String, String> {
@@ -461,7 +462,6 @@ impl Site {
                     return self.relist_terms();
                 }
                 let page = &self.pages[index];
-                let moved = before.is_some_and(|before| self.lists_apart(before, index));
                 if kept.is_some() && !moved {
                     continue;
                 }
