@@ -5,7 +5,8 @@
 //! - load and parse: `config` (site.yaml, through `yaml`), `content` (finding and parsing the
 //!   Markdown files against `models`), `markdown` (bodies, with `autolink`, `highlight`,
 //!   `sanitize` and `images`);
-//! - model: `site` builds the checked `Site`; `links`, `owners` and `publish::check` validate it;
+//! - model: `site` builds the checked `Site` (with `related`, each case study's related ones);
+//!   `links`, `owners` and `publish::check` validate it;
 //! - plan: `paths` (site paths and output files), `jobs` (every output page and the pages it
 //!   lists), `view` (values shown alike on pages and in search results), `theme` (templates);
 //! - render and write: `render` (pages through Tera), `publish` (feed, sitemap, redirects),
@@ -37,6 +38,7 @@ mod owners;
 mod paths;
 pub mod pipeline;
 mod publish;
+mod related;
 pub mod render;
 pub mod sanitize;
 pub mod scaffold;

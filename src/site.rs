@@ -17,6 +17,7 @@ use crate::diagnostics::{Diagnostic, ProblemKind, display_path};
 use crate::images::{self, InText, Pictures};
 use crate::markdown::{self, Rendered};
 use crate::models::{Kind, TAXONOMIES, TaxonomyDef, display_name};
+use crate::related;
 use crate::sanitize::Sanitizer;
 
 /// How many related case studies a case study shows.
@@ -1079,9 +1080,7 @@ fn link_related<E: Send>(
     Ok(())
 }
 
-/// Scores are counted in a reused dense array and only the best few are kept, so the cost
-/// grows with the number of shared terms rather than with a sort per page. Computing them takes
-/// a while on a big site, so `checkpoint` is asked for each page.
+/// Computing them takes a while on a big site, so `checkpoint` is asked for each page.
 fn compute_related<E: Send>(
     pages: &[Page],
     taxonomies: &[Taxonomy],
@@ -1092,7 +1091,6 @@ fn compute_related<E: Send>(
         .filter(|&i| is_case_study(&pages[i]))
         .collect();
     newest.sort_by(|&a, &b| newest_first(&pages[a], &pages[b]));
-    // Rank 0 is the newest: a tie on score goes to the lower rank.
     let mut rank = vec![usize::MAX; pages.len()];
     for (r, &i) in newest.iter().enumerate() {
         rank[i] = r;
@@ -1103,54 +1101,17 @@ fn compute_related<E: Send>(
         .map(|term| {
             term.pages
                 .iter()
-                .copied()
-                .filter(|&i| rank[i] != usize::MAX)
+                .map(|&i| rank[i])
+                .filter(|&r| r != usize::MAX)
                 .collect()
         })
         .collect();
-    let mut terms_of: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
-    for (id, members) in terms.iter().enumerate() {
-        for &i in members {
-            terms_of[i].push(id);
-        }
-    }
-    newest
-        .par_iter()
-        .map_init(
-            || (vec![0u32; pages.len()], Vec::new()),
-            |(scores, touched), &i| {
-                checkpoint()?;
-                for &id in &terms_of[i] {
-                    for &other in &terms[id] {
-                        if other != i {
-                            if scores[other] == 0 {
-                                touched.push(other);
-                            }
-                            scores[other] += 1;
-                        }
-                    }
-                }
-                let mut best: Vec<(u32, usize)> = Vec::with_capacity(RELATED_COUNT + 1);
-                for &other in touched.iter() {
-                    let candidate = (scores[other], other);
-                    let better = |a: &(u32, usize), b: &(u32, usize)| {
-                        a.0 > b.0 || (a.0 == b.0 && rank[a.1] < rank[b.1])
-                    };
-                    if best.len() < RELATED_COUNT || better(&candidate, &best[best.len() - 1]) {
-                        let at = best
-                            .iter()
-                            .position(|b| better(&candidate, b))
-                            .unwrap_or(best.len());
-                        best.insert(at, candidate);
-                        best.truncate(RELATED_COUNT);
-                    }
-                    scores[other] = 0;
-                }
-                touched.clear();
-                Ok((i, best.into_iter().map(|(_, j)| j).collect()))
-            },
-        )
-        .collect()
+    let related = related::related(newest.len(), &terms, RELATED_COUNT, checkpoint)?;
+    Ok(newest
+        .iter()
+        .zip(related)
+        .map(|(&i, ranks)| (i, ranks.into_iter().map(|r| newest[r]).collect()))
+        .collect())
 }
 
 /// Pages parsed in memory from their paths and front matter, each with a one-line body.
