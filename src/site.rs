@@ -856,10 +856,10 @@ fn same_titles(pages: &[Page]) -> Vec<Diagnostic> {
     for same in by_title.values().filter(|same| same.len() > 1) {
         for &i in same {
             let source = &pages[i].source;
-            let others: Vec<String> = same
+            let others: Vec<&Path> = same
                 .iter()
                 .filter(|&&o| o != i)
-                .map(|&o| display_path(&pages[o].source.path))
+                .map(|&o| pages[o].source.path.as_path())
                 .collect();
             let (line, column) = source.locator().key_position("title");
             problems.push(
@@ -868,8 +868,9 @@ fn same_titles(pages: &[Page]) -> Vec<Diagnostic> {
                     line,
                     column,
                     format!(
-                        "{} in this section has the same title, so listings and search results show two pages that look alike",
-                        others.join(" and ")
+                        "{} in this section {} the same title, so listings and search results show pages that look alike",
+                        some_of(&others),
+                        if others.len() == 1 { "has" } else { "have" }
                     ),
                 )
                 .with_kind(ProblemKind::ContentQuality)
@@ -878,6 +879,22 @@ fn same_titles(pages: &[Page]) -> Vec<Diagnostic> {
         }
     }
     problems
+}
+
+/// The first few of `paths` by name, then how many more: a title that a hundred pages share
+/// gives a hundred warnings of one line each, not of a hundred names each.
+fn some_of(paths: &[&Path]) -> String {
+    const NAMED: usize = 3;
+    let mut names: Vec<String> = paths.iter().take(NAMED).map(|p| display_path(p)).collect();
+    match paths.len().saturating_sub(NAMED) {
+        0 => {}
+        1 => names.push("1 other page".to_string()),
+        more => names.push(format!("{more} other pages")),
+    }
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.concat(),
+    }
 }
 
 /// The taxonomies with their terms. Free tags that differ only in case or spacing make one
@@ -1137,6 +1154,18 @@ pub(crate) fn test_config() -> Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_sharing_a_title_are_named_up_to_three_then_counted() {
+        let paths: Vec<PathBuf> = (1..=5).map(|n| PathBuf::from(format!("{n}.md"))).collect();
+        let named =
+            |n: usize| some_of(&paths[..n].iter().map(PathBuf::as_path).collect::<Vec<_>>());
+        assert_eq!(named(1), "1.md");
+        assert_eq!(named(2), "1.md and 2.md");
+        assert_eq!(named(3), "1.md, 2.md and 3.md");
+        assert_eq!(named(4), "1.md, 2.md, 3.md and 1 other page");
+        assert_eq!(named(5), "1.md, 2.md, 3.md and 2 other pages");
+    }
 
     #[test]
     fn tags_are_named_with_a_capital_and_spaces_between_words() {

@@ -801,7 +801,7 @@ const CATALOGUE: &[Mistake] = &[
             ("content/help/a.md", "---\ntitle: Getting started\n---\n"),
             ("content/help/b.md", "---\ntitle: Getting Started\n---\n"),
         ],
-        "content/help/a.md:2:1: warning: content/help/b.md in this section has the same title, so listings and search results show two pages that look alike",
+        "content/help/a.md:2:1: warning: content/help/b.md in this section has the same title, so listings and search results show pages that look alike",
         "give each page a title that says how it differs",
     ),
     mistake(
