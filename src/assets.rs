@@ -65,7 +65,7 @@ pub fn fingerprinted_path(path: &str, bytes: &[u8]) -> String {
 }
 
 /// Plain site path (`/style.css`) -> published site path (`/style.1a2b3c4d5e.css`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Fingerprints(BTreeMap<String, String>);
 
 impl Fingerprints {
@@ -79,6 +79,16 @@ impl Fingerprints {
 
     pub fn get(&self, site_path: &str) -> Option<&str> {
         self.0.get(site_path).map(String::as_str)
+    }
+
+    /// The path in the output (`style.css`) of the file published at `published`
+    /// (`style.1a2b3c4d5e.css`).
+    pub fn plain_path(&self, published: &str) -> Option<String> {
+        let published = format!("/{published}");
+        self.0
+            .iter()
+            .find(|(_, p)| **p == published)
+            .map(|(plain, _)| plain.trim_start_matches('/').to_string())
     }
 }
 

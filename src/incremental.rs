@@ -293,7 +293,17 @@ impl Session {
                 .iter()
                 .any(|file| assets::is_fingerprinted(&display_path(file)));
         let (statics, fingerprints) = if renamed {
-            let (statics, fingerprints) = pipeline::fingerprint(root, &site).ok()?;
+            let (statics, fingerprints) = (!edits.config)
+                .then(|| {
+                    pipeline::fingerprint_edited(
+                        root,
+                        &built.statics,
+                        &built.theme.fingerprints,
+                        &edits.files,
+                    )
+                })
+                .flatten()
+                .or_else(|| pipeline::fingerprint(root, &site).ok())?;
             (Cow::Owned(statics), Arc::new(fingerprints))
         } else {
             (

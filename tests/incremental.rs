@@ -946,3 +946,39 @@ proptest::proptest! {
         assert_same_site(&files(&served), &full_build(root));
     }
 }
+
+#[test]
+fn stylesheets_and_scripts_hashed_again_alone_are_named_as_hashing_every_file_names_them() {
+    let site = fixture("publishing");
+    let root = site.path();
+    let options = Options {
+        root: root.to_path_buf(),
+        ..Options::default()
+    };
+    let hashed = |root: &Path| {
+        let (site, _) = pipeline::load(&options).unwrap();
+        pipeline::fingerprint(root, &site).unwrap()
+    };
+    let (statics, fingerprints) = hashed(root);
+    let script = "static/js/app.js";
+    write(
+        root,
+        script,
+        &format!("{}\nwindow.again = 1;\n", read(root, script)),
+    );
+    // The theme's own stylesheet, published until now from the built-in theme.
+    let sheet = "themes/default/static/style.css";
+    write(root, sheet, "body { color: #0b0c0c; }\n");
+    let edited = [script, sheet].map(PathBuf::from).into();
+    let again = pipeline::fingerprint_edited(root, &statics, &fingerprints, &edited)
+        .expect("both were published before");
+    assert_eq!(again, hashed(root));
+    assert_ne!(again.1, fingerprints);
+
+    // A stylesheet new to the site, or anything else, is left to hashing every file.
+    write(root, "static/print.css", "nav { display: none; }\n");
+    let new = ["static/print.css"].map(PathBuf::from).into();
+    assert!(pipeline::fingerprint_edited(root, &statics, &fingerprints, &new).is_none());
+    let page = ["content/about.md"].map(PathBuf::from).into();
+    assert!(pipeline::fingerprint_edited(root, &statics, &fingerprints, &page).is_none());
+}
