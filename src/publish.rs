@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
+use rayon::prelude::*;
 use serde_json::json;
 use tera::{Context, Tera};
 
@@ -204,36 +205,41 @@ pub fn write(site: &Site, tera: &Tera, sink: &dyn Sink) -> Vec<Diagnostic> {
             format!("cannot write {path}: {e}"),
         )
     };
+    // Each is made from every page: on every core, as are the redirect pages.
+    let ((feed, sitemap), redirects) = rayon::join(
+        || rayon::join(|| feed(site), || sitemap(site)),
+        || redirects(site),
+    );
     let mut files: Vec<(String, Result<Vec<u8>, Diagnostic>)> = vec![
-        (
-            FEED.to_string(),
-            feed(site).map_err(|e| xml_error(FEED, &e)),
-        ),
+        (FEED.to_string(), feed.map_err(|e| xml_error(FEED, &e))),
         (
             SITEMAP.to_string(),
-            sitemap(site).map_err(|e| xml_error(SITEMAP, &e)),
+            sitemap.map_err(|e| xml_error(SITEMAP, &e)),
         ),
         (ROBOTS.to_string(), Ok(robots(site).into_bytes())),
-        (REDIRECTS.to_string(), Ok(redirects(site).into_bytes())),
+        (REDIRECTS.to_string(), Ok(redirects.into_bytes())),
     ];
-    for (page, alias) in aliases(site) {
-        files.push((
+    files.par_extend(aliases(site).into_par_iter().map(|(page, alias)| {
+        (
             output_path(&alias),
             redirect_page(site, tera, page)
                 .map(String::into_bytes)
                 .map_err(|e| theme::template_error(&e)),
-        ));
-    }
-    let mut problems = Vec::new();
-    for (path, bytes) in files {
-        let path = path.trim_start_matches('/');
-        let written = bytes.and_then(|bytes| {
-            sink.write(path, &bytes).map_err(|e| {
-                Diagnostic::output_error(path, format!("cannot write the output file: {e}"))
-            })
-        });
-        problems.extend(written.err());
-    }
+        )
+    }));
+    let mut problems: Vec<Diagnostic> = files
+        .into_par_iter()
+        .filter_map(|(path, bytes)| {
+            let path = path.trim_start_matches('/');
+            bytes
+                .and_then(|bytes| {
+                    sink.write(path, &bytes).map_err(|e| {
+                        Diagnostic::output_error(path, format!("cannot write the output file: {e}"))
+                    })
+                })
+                .err()
+        })
+        .collect();
     problems.sort();
     problems.dedup();
     problems
