@@ -222,6 +222,12 @@ impl Session {
         self.take_edits(edits);
     }
 
+    /// Whether edits taken wait for `finish`: saving a file the site ignores (an editor's
+    /// hidden temporary file, say) makes none.
+    pub fn has_edits(&self) -> bool {
+        !self.pending.edits.is_empty()
+    }
+
     fn take_edits(&mut self, edits: Edits) {
         let read = self.sources.read(&edits);
         let pending = &mut self.pending;

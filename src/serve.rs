@@ -249,6 +249,9 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
         paths.extend(watcher.refresh());
         let started = Instant::now();
         session.take(&paths);
+        if !session.has_edits() {
+            continue;
+        }
         // The edited page and the pages open in the browser first; the rest of the rebuild
         // gives way to newer edits, whose own pages come first in turn, and ends once the
         // editor pauses for as long as it takes.

@@ -196,6 +196,37 @@ fn an_edit_saved_by_rename_is_served_with_the_reload_script() {
 }
 
 #[test]
+fn files_the_site_ignores_saved_beside_a_page_rebuild_nothing() {
+    let site = fixture("serve");
+    let server = Server::start(site.path());
+    // What editors write beside a page before renaming it over the page, or keep as backups.
+    write(
+        site.path(),
+        "content/case-studies/.croft-community-fridge.md.saving",
+        "draft",
+    );
+    write(
+        site.path(),
+        "content/case-studies/croft-community-fridge.md~",
+        "backup",
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let text = read(site.path(), CASE_STUDY).replace("## The starting point", "## Where it began");
+    write(site.path(), CASE_STUDY, &text);
+    let started = Instant::now();
+    let rebuilt = loop {
+        let line = server
+            .output
+            .recv_timeout(DEADLINE.saturating_sub(started.elapsed()))
+            .expect("serve rebuilds after the page is saved");
+        if line.starts_with("Rebuilt in") {
+            break line;
+        }
+    };
+    assert!(rebuilt.ends_with(": 1 file changed"), "{rebuilt}");
+}
+
+#[test]
 fn drafts_are_served_and_the_build_output_has_no_reload_script() {
     let site = fixture("serve");
     let server = Server::start(site.path());
