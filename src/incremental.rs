@@ -286,7 +286,7 @@ impl Session {
         let edits = &self.pending.edits;
         let mut site = (*built.site).clone();
         if edits.config {
-            site.config = self.sources.config.clone()?;
+            site.set_config(self.sources.config.clone()?);
         }
         if !edits.files.is_empty() {
             // A file new since the last model (a theme's first stylesheet of its own, say).
@@ -350,7 +350,7 @@ impl Session {
             if body.problems.iter().any(Diagnostic::is_error) {
                 return None;
             }
-            let known = site.pages.iter().position(|p| p.source.path == *path);
+            let known = site.page_of_file(path);
             let before = known.map(|i| site.pages[i].clone());
             let terms_before = before.as_deref().map(page_terms).unwrap_or_default();
             let index = match known {
@@ -388,7 +388,7 @@ impl Session {
                 .found
                 .iter()
                 .filter(|path| !self.sources.parsed.contains_key(*path))
-                .filter_map(|path| site.pages.iter().position(|p| p.source.path == *path))
+                .filter_map(|path| site.page_of_file(path))
                 .collect()
         };
         for index in gone {
@@ -737,11 +737,7 @@ impl Session {
         for path in reparsed {
             let parsed = self.sources.parsed.get(path)?;
             let source = parsed.source.as_ref()?;
-            let index = built
-                .site
-                .pages
-                .iter()
-                .position(|p| p.source.path == *path)?;
+            let index = built.site.page_of_file(path)?;
             let old = &built.site.pages[index].source;
             let same_front_matter = old.meta == source.meta
                 && old.url == source.url

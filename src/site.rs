@@ -106,6 +106,51 @@ pub struct Site {
     pub drafts_left_out: Arc<Vec<(String, String)>>,
     /// The pictures pages show, made small and responsive.
     pub pictures: Arc<Pictures>,
+    /// Where Markdown links lead, as the model was made.
+    targets: Arc<LinkTargets>,
+    /// Cleans raw HTML in Markdown, unless site.yaml trusts it.
+    sanitizer: Option<Arc<Sanitizer>>,
+}
+
+/// Pages and content files by the names Markdown links give them, made once with the model:
+/// a body rendered again after an edit looks each link up rather than going through every
+/// page and file of the site.
+#[derive(Debug, Default)]
+struct LinkTargets {
+    /// Positions in `Site::pages` by content path; pages added since (`Site::add_page`)
+    /// follow them there.
+    pages: HashMap<String, usize>,
+    /// Content files' site paths by content path.
+    files: HashMap<String, String>,
+    /// Content files by site path.
+    sources: HashMap<String, PathBuf>,
+}
+
+impl LinkTargets {
+    /// `pages` as they stand in the model, and the files placed beside them.
+    fn new(pages: &[Source], assets: &[Asset]) -> LinkTargets {
+        let content_files = || assets.iter().filter(|a| a.source.starts_with("content"));
+        LinkTargets {
+            pages: pages
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.content_path.clone(), i))
+                .collect(),
+            files: content_files()
+                .map(|a| (content_relative(&a.source), a.url.clone()))
+                .collect(),
+            sources: content_files()
+                .map(|a| (a.url.clone(), a.source.clone()))
+                .collect(),
+        }
+    }
+}
+
+fn sanitizer_for(config: &Config) -> Option<Arc<Sanitizer>> {
+    config
+        .html
+        .sanitize
+        .then(|| Arc::new(Sanitizer::new(&config.html.iframe_hosts)))
 }
 
 /// A page's Markdown rendered, with what rendering it found wrong.
@@ -210,22 +255,8 @@ impl Site {
             .collect();
 
         let assets = place_assets(&published, asset_paths);
-        let mut targets: HashMap<&str, String> = published
-            .iter()
-            .map(|s| (s.content_path.as_str(), config.link(&s.url)))
-            .collect();
-        let asset_paths_rel: Vec<(String, String)> = assets
-            .iter()
-            .filter(|a| a.source.starts_with("content"))
-            .map(|a| (content_relative(&a.source), config.link(&a.url)))
-            .collect();
-        for (path, url) in &asset_paths_rel {
-            targets.insert(path.as_str(), url.clone());
-        }
-        let sanitizer = config
-            .html
-            .sanitize
-            .then(|| Sanitizer::new(&config.html.iframe_hosts));
+        let targets = LinkTargets::new(&published, &assets);
+        let sanitizer = sanitizer_for(&config);
         let drafts_left_out: BTreeSet<(String, String)> = left_out
             .iter()
             .map(|s| (s.content_path.clone(), s.url.clone()))
@@ -237,12 +268,18 @@ impl Site {
             &config.html.iframe_hosts,
         ));
 
-        let content_files = content_files_by_url(&assets);
-        let content_file = |url: &str| content_files.get(url).map(|p| p.to_path_buf());
+        let resolve = |path: &str| {
+            let url = match targets.pages.get(path) {
+                Some(&i) => &published[i].url,
+                None => targets.files.get(path)?,
+            };
+            Some(config.link(url))
+        };
+        let content_file = |url: &str| targets.sources.get(url).cloned();
         let ctx = BodyContext {
-            resolve: &|path| targets.get(path).cloned(),
+            resolve: &resolve,
             base_path: config.base_path(),
-            sanitizer: sanitizer.as_ref(),
+            sanitizer: sanitizer.as_deref(),
             pictures: &pictures,
             content_file: &content_file,
         };
@@ -320,6 +357,8 @@ impl Site {
                 static_files: Arc::new(static_files),
                 drafts_left_out: Arc::new(drafts_left_out.into_iter().collect()),
                 pictures,
+                targets: Arc::new(targets),
+                sanitizer,
             },
             problems,
         ))
@@ -328,41 +367,44 @@ impl Site {
     /// A page's body rendered again after an edit that left its front matter as it was, so
     /// that every link target is as it was when the model was built.
     pub fn render_body(&self, source: &Source) -> Body {
-        // A body has few links: finding each is cheaper than a map of every target.
         let resolve = |path: &str| {
-            self.pages
-                .iter()
-                .find(|p| p.source.content_path == path)
-                .map(|p| p.url())
-                .or_else(|| {
-                    self.assets
-                        .iter()
-                        .find(|a| {
-                            a.source.starts_with("content") && content_relative(&a.source) == path
-                        })
-                        .map(|a| a.url.as_str())
-                })
-                .map(|url| self.config.link(url))
+            let url = match self.find_page(path) {
+                Some(i) => self.pages[i].url(),
+                None => self.targets.files.get(path)?,
+            };
+            Some(self.config.link(url))
         };
-        let sanitizer = self
-            .config
-            .html
-            .sanitize
-            .then(|| Sanitizer::new(&self.config.html.iframe_hosts));
-        let content_file = |url: &str| {
-            self.assets
-                .iter()
-                .find(|a| a.url == url && a.source.starts_with("content"))
-                .map(|a| a.source.clone())
-        };
+        let content_file = |url: &str| self.targets.sources.get(url).cloned();
         let ctx = BodyContext {
             resolve: &resolve,
             base_path: self.config.base_path(),
-            sanitizer: sanitizer.as_ref(),
+            sanitizer: self.sanitizer.as_deref(),
             pictures: &self.pictures,
             content_file: &content_file,
         };
         render_body(source, &source.body, &ctx)
+    }
+
+    /// The position of the page of a content path (`case-studies/hall.md`).
+    pub fn find_page(&self, content_path: &str) -> Option<usize> {
+        let modelled = self.targets.pages.len();
+        self.targets.pages.get(content_path).copied().or_else(|| {
+            (modelled..self.pages.len())
+                .find(|&i| self.pages[i].source.content_path == content_path)
+        })
+    }
+
+    /// The position of the page of a Markdown file (`content/case-studies/hall.md`).
+    pub fn page_of_file(&self, path: &Path) -> Option<usize> {
+        self.find_page(&content_relative(path))
+            .filter(|&i| self.pages[i].source.path == path)
+    }
+
+    /// Puts a new site.yaml in place of the model's for serving an edit before the model is
+    /// built again.
+    pub fn set_config(&mut self, config: Config) {
+        self.sanitizer = sanitizer_for(&config);
+        self.config = config;
     }
 
     /// Adds a page made from `source` to the model as `build` would place it in its section's
@@ -1165,6 +1207,39 @@ mod tests {
         assert_eq!(named(3), "1.md, 2.md and 3.md");
         assert_eq!(named(4), "1.md, 2.md, 3.md and 1 other page");
         assert_eq!(named(5), "1.md, 2.md, 3.md and 2 other pages");
+    }
+
+    #[test]
+    fn a_body_rendered_again_finds_its_links_among_modelled_and_added_pages() {
+        let files = [
+            ("content/_index.md", "title: Home"),
+            ("content/case-studies/_index.md", "title: Case studies"),
+            (
+                "content/case-studies/a.md",
+                "title: A\ndate: 2024-01-02\nslug: first",
+            ),
+        ];
+        let (mut site, _) = Site::build(test_config(), test_sources(&files), &[], true);
+        let added = test_sources(&[(
+            "content/case-studies/b.md",
+            "title: B\ndate: 2024-01-03\nslug: second",
+        )]);
+        let b = site.add_page(added.into_iter().next().unwrap());
+        assert_eq!(
+            site.page_of_file(Path::new("content/case-studies/b.md")),
+            Some(b)
+        );
+        let a = site.find_page("case-studies/a.md").unwrap();
+        assert_eq!(site.pages[a].url(), "/case-studies/first/");
+        assert_eq!(site.page_of_file(Path::new("content/other/a.md")), None);
+
+        let mut home = test_sources(&files[..1]).into_iter().next().unwrap();
+        home.body = "[A](case-studies/a.md), [B](case-studies/b.md)".into();
+        let body = site.render_body(&home);
+        assert!(body.problems.is_empty(), "{:?}", body.problems);
+        let html = &body.rendered.html;
+        assert!(html.contains(r#"href="/case-studies/first/""#), "{html}");
+        assert!(html.contains(r#"href="/case-studies/second/""#), "{html}");
     }
 
     #[test]
