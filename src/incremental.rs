@@ -286,7 +286,7 @@ impl Session {
         let edits = &self.pending.edits;
         let mut site = (*built.site).clone();
         if edits.config {
-            site.set_config(self.sources.config.clone()?);
+            site.config = self.sources.config.clone()?;
         }
         if !edits.files.is_empty() {
             // A file new since the last model (a theme's first stylesheet of its own, say).

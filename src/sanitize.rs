@@ -32,12 +32,6 @@ pub struct Sanitizer {
     builder: Builder<'static>,
 }
 
-impl std::fmt::Debug for Sanitizer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sanitizer").finish_non_exhaustive()
-    }
-}
-
 impl Sanitizer {
     /// A sanitiser that keeps iframes only when their `src` is `https://` on one of `iframe_hosts`.
     pub fn new(iframe_hosts: &[String]) -> Self {

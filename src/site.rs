@@ -108,8 +108,6 @@ pub struct Site {
     pub pictures: Arc<Pictures>,
     /// Where Markdown links lead, as the model was made.
     targets: Arc<LinkTargets>,
-    /// Cleans raw HTML in Markdown, unless site.yaml trusts it.
-    sanitizer: Option<Arc<Sanitizer>>,
 }
 
 /// Pages and content files by the names Markdown links give them, made once with the model:
@@ -146,11 +144,12 @@ impl LinkTargets {
     }
 }
 
-fn sanitizer_for(config: &Config) -> Option<Arc<Sanitizer>> {
+/// Cleans raw HTML in Markdown, unless site.yaml trusts it.
+fn sanitizer_for(config: &Config) -> Option<Sanitizer> {
     config
         .html
         .sanitize
-        .then(|| Arc::new(Sanitizer::new(&config.html.iframe_hosts)))
+        .then(|| Sanitizer::new(&config.html.iframe_hosts))
 }
 
 /// A page's Markdown rendered, with what rendering it found wrong.
@@ -279,7 +278,7 @@ impl Site {
         let ctx = BodyContext {
             resolve: &resolve,
             base_path: config.base_path(),
-            sanitizer: sanitizer.as_deref(),
+            sanitizer: sanitizer.as_ref(),
             pictures: &pictures,
             content_file: &content_file,
         };
@@ -358,7 +357,6 @@ impl Site {
                 drafts_left_out: Arc::new(drafts_left_out.into_iter().collect()),
                 pictures,
                 targets: Arc::new(targets),
-                sanitizer,
             },
             problems,
         ))
@@ -375,10 +373,11 @@ impl Site {
             Some(self.config.link(url))
         };
         let content_file = |url: &str| self.targets.sources.get(url).cloned();
+        let sanitizer = sanitizer_for(&self.config);
         let ctx = BodyContext {
             resolve: &resolve,
             base_path: self.config.base_path(),
-            sanitizer: self.sanitizer.as_deref(),
+            sanitizer: sanitizer.as_ref(),
             pictures: &self.pictures,
             content_file: &content_file,
         };
@@ -398,13 +397,6 @@ impl Site {
     pub fn page_of_file(&self, path: &Path) -> Option<usize> {
         self.find_page(&content_relative(path))
             .filter(|&i| self.pages[i].source.path == path)
-    }
-
-    /// Puts a new site.yaml in place of the model's for serving an edit before the model is
-    /// built again.
-    pub fn set_config(&mut self, config: Config) {
-        self.sanitizer = sanitizer_for(&config);
-        self.config = config;
     }
 
     /// Adds a page made from `source` to the model as `build` would place it in its section's
