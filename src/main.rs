@@ -145,9 +145,9 @@ fn without_huge_pages() {
 }
 
 /// mimalloc hands memory it freed back to the kernel after 10 ms. Between an editor's saves
-/// that is all the memory a rebuild used, and taking it back page by page made a save's first
-/// page three to five times as slow to show after a pause (10,000 pages: 90-350 ms against
-/// 50-80). `serve` keeps it instead: its memory stays at what its largest rebuild needed.
+/// that is all the memory a rebuild used, and taking it back page by page slowed the first
+/// save after a pause (10,000 pages, saves 6 s apart: 90-350 ms to the first pages against
+/// 50-80 ms). `serve` keeps it instead: its memory stays at what its largest rebuild needed.
 fn keep_freed_memory() {
     /// `mi_option_purge_delay` in mimalloc.h, which the bindings leave unnamed.
     const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
