@@ -22,7 +22,7 @@ use crate::owners;
 use crate::publish;
 use crate::render::{self, Reads, Rendered};
 use crate::search;
-use crate::site::{self, Asset, ModelCache, NoCache, Site, to_the_end};
+use crate::site::{Asset, ModelCache, NoCache, Site, to_the_end};
 use crate::theme::{self, THEME_DIR};
 
 #[derive(Debug, Clone, Default)]
@@ -200,8 +200,7 @@ fn static_files(root: &Path, site: &Site) -> BTreeMap<String, StaticFile> {
 
 /// Files pages link to (not show): attachments, and Markdown links that are not pictures.
 fn linked_files(site: &Site) -> HashSet<PathBuf> {
-    let content_files = site::content_files_by_url(&site.assets);
-    let content_file = |url: &str| content_files.get(url).map(|p| p.to_path_buf());
+    let content_file = |url: &str| site.content_file(url);
     site.pages
         .par_iter()
         .flat_map_iter(|page| {

@@ -372,7 +372,7 @@ impl Site {
             };
             Some(self.config.link(url))
         };
-        let content_file = |url: &str| self.targets.sources.get(url).cloned();
+        let content_file = |url: &str| self.content_file(url);
         let sanitizer = sanitizer_for(&self.config);
         let ctx = BodyContext {
             resolve: &resolve,
@@ -382,6 +382,11 @@ impl Site {
             content_file: &content_file,
         };
         render_body(source, &source.body, &ctx)
+    }
+
+    /// The file of `content/` at a site path, e.g. `/case-studies/hall/photo.jpg`.
+    pub fn content_file(&self, url: &str) -> Option<PathBuf> {
+        self.targets.sources.get(url).cloned()
     }
 
     /// The position of the page of a content path (`case-studies/hall.md`).
@@ -593,15 +598,6 @@ struct BodyContext<'a> {
     sanitizer: Option<&'a Sanitizer>,
     pictures: &'a Pictures,
     content_file: &'a (dyn Fn(&str) -> Option<PathBuf> + Sync),
-}
-
-/// Files of `content/` by their site path, e.g. `/case-studies/hall/photo.jpg`.
-pub fn content_files_by_url(assets: &[Asset]) -> HashMap<&str, &Path> {
-    assets
-        .iter()
-        .filter(|a| a.source.starts_with("content"))
-        .map(|a| (a.url.as_str(), a.source.as_path()))
-        .collect()
 }
 
 /// What is wrong with the picture a page's front matter names, at its `image:` line.
