@@ -8,7 +8,8 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use tera::Tera;
@@ -25,6 +26,7 @@ use crate::output::{Files, MemorySink};
 use crate::paths::output_path;
 use crate::pipeline::{self, StaticFile};
 use crate::render::{self, Reads};
+use crate::search;
 use crate::site::{Body, ModelCache, Page, Site};
 use crate::sources::{Edits, Parsed, Sources};
 use crate::theme::{self, Templates};
@@ -118,18 +120,24 @@ pub struct SiteWideWork {
     generation: u64,
     site: Arc<Site>,
     tera: Arc<Tera>,
+    search: Arc<Mutex<search::Kept>>,
 }
 
 /// What `SiteWideWork::run` made, to put in place with `Session::put_site_wide`.
 pub struct SiteWide {
     generation: u64,
     made: Result<Files, Vec<Diagnostic>>,
+    /// How long making them took.
+    pub took: Duration,
 }
 
 impl SiteWideWork {
     pub fn run(&self) -> SiteWide {
+        let started = Instant::now();
         let sink = MemorySink::default();
-        let mut problems = pipeline::write_site_wide(&self.site, &self.tera, &sink);
+        let mut kept = self.search.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut problems =
+            pipeline::write_site_wide(&self.site, &self.tera, &sink, Some(&mut kept));
         let made = if problems.is_empty() {
             Ok(sink.into_files())
         } else {
@@ -139,6 +147,7 @@ impl SiteWideWork {
         SiteWide {
             generation: self.generation,
             made,
+            took: started.elapsed(),
         }
     }
 }
@@ -151,6 +160,8 @@ pub struct Session {
     /// Rendered Markdown and related lists, kept for the next model.
     bodies: Bodies,
     related: Related,
+    /// What the last search index was made of, for making the next from the pages edited since.
+    search: Arc<Mutex<search::Kept>>,
     built: Option<Built>,
     /// The last build succeeded, so every file parsed since is in the model as served, or
     /// among the pending edits.
@@ -191,6 +202,7 @@ impl Session {
             pending: Pending::default(),
             bodies: Bodies::default(),
             related: Related::default(),
+            search: Arc::default(),
             built: None,
             in_sync: false,
         };
@@ -464,6 +476,7 @@ impl Session {
             generation: state.generation,
             site: built.site.clone(),
             tera: built.theme.tera.clone(),
+            search: self.search.clone(),
         })
     }
 
@@ -494,6 +507,14 @@ impl Session {
             warnings: Vec::new(),
             sources: built.sources.clone(),
         }))
+    }
+
+    /// What the last search index made anew rather than took from the one before.
+    pub fn search_work(&self) -> search::Work {
+        self.search
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .work()
     }
 
     /// Makes the site-wide outputs here and now; `None` when they are up to date. With it,

@@ -362,7 +362,9 @@ pub fn write_site(
 ) -> Result<usize, Vec<Diagnostic>> {
     let mut rendered = write_pages(root, site, tera, statics, None, sink, &|| false);
     release_html(site);
-    rendered.problems.extend(write_site_wide(site, tera, sink));
+    rendered
+        .problems
+        .extend(write_site_wide(site, tera, sink, None));
     if rendered.problems.is_empty() {
         Ok(rendered.urls.len())
     } else {
@@ -398,10 +400,16 @@ pub fn write_pages(
     rendered
 }
 
-/// The outputs made from every page at once: the feed, sitemap, redirects and search index.
-pub fn write_site_wide(site: &Site, tera: &Tera, sink: &dyn Sink) -> Vec<Diagnostic> {
+/// The outputs made from every page at once: the feed, sitemap, redirects and search index,
+/// the index from what the last one `kept` where it can be.
+pub fn write_site_wide(
+    site: &Site,
+    tera: &Tera,
+    sink: &dyn Sink,
+    kept: Option<&mut search::Kept>,
+) -> Vec<Diagnostic> {
     let mut problems = publish::write(site, tera, sink);
-    problems.extend(search::write(site, sink));
+    problems.extend(search::write(site, sink, kept));
     problems
 }
 

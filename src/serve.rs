@@ -147,9 +147,13 @@ fn yield_to_edits() {
 /// Serves the site-wide outputs the worker made.
 fn put_site_wide(session: &mut Session, preview: &Preview, fresh: SiteWide) {
     let started = Instant::now();
+    let took = fresh.took;
     match session.put_site_wide(fresh) {
         Some(Ok(outcome)) => {
-            println!("Updated the search index, feed and sitemap");
+            println!(
+                "Updated the search index, feed and sitemap in {} ms",
+                took.as_millis()
+            );
             write_lock(&preview.current).files = outcome.files;
         }
         Some(Err(problems)) => preview.publish(Err(problems), started),

@@ -227,7 +227,7 @@ fn a_build_that_lets_go_of_rendered_pages_writes_what_a_build_holding_them_write
     let sink = MemorySink::default();
     let pages = pipeline::write_pages(site.path(), &model, &tera, &statics, None, &sink, &|| false);
     assert!(pages.problems.is_empty(), "{:?}", pages.problems);
-    let site_wide = pipeline::write_site_wide(&model, &tera, &sink);
+    let site_wide = pipeline::write_site_wide(&model, &tera, &sink, None);
     assert!(site_wide.is_empty(), "{site_wide:?}");
     let in_memory: BTreeMap<String, Vec<u8>> = sink
         .into_files()

@@ -135,6 +135,36 @@ fn a_body_edit_renders_only_its_own_page() {
 }
 
 #[test]
+fn the_search_index_after_a_body_edit_counts_that_page_alone_and_compresses_only_what_changed() {
+    let site = fixture("serve");
+    let root = site.path();
+    let (mut session, first) = Session::new(root, Some(BASE.to_string()));
+    let first = files(&first.expect("first build"));
+    let index_file = |path: &&String| path.starts_with("search/") && path.ends_with(".bin");
+    let search_files = first.keys().filter(index_file).count();
+    assert_eq!(session.search_work().compressed, search_files);
+    let pages_indexed = session.search_work().counted;
+    assert!(pages_indexed > 10, "{pages_indexed}");
+
+    replace(
+        root,
+        CASE_STUDY,
+        "## The starting point",
+        "## Where it began",
+    );
+    let outcome = update_whole(&mut session, &[root.join(CASE_STUDY)]);
+    assert_same_site(&files(&outcome), &full_build(root));
+    let changed_search_files = outcome.changed.iter().filter(index_file).count();
+    let work = session.search_work();
+    assert_eq!(work.counted, 1);
+    assert_eq!(work.compressed, changed_search_files);
+    assert!(
+        changed_search_files < search_files,
+        "{changed_search_files}"
+    );
+}
+
+#[test]
 fn a_title_edit_updates_listings_terms_related_pages_and_home() {
     let outcome = check_edit(|root| {
         replace(

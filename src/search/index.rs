@@ -1,6 +1,9 @@
 //! The inverted index: every stem, the folded words that reduce to it, and the pages that use
 //! it with their BM25 score, worked out here so the browser only adds scores up.
 
+use std::borrow::Borrow;
+use std::ops::Range;
+
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
@@ -49,27 +52,49 @@ pub struct Index {
 impl Index {
     /// Indexes pages; page numbers are positions in `docs`.
     pub fn build(docs: &[Fields]) -> Index {
+        Index::from_counts(docs.len(), |range| {
+            docs[range].par_iter().map(count).collect()
+        })
+    }
+
+    /// Indexes `pages` pages from their counted words, which `counts` gives for a range of
+    /// page numbers at a time.
+    pub fn from_counts<C: Borrow<Counted> + Send>(
+        pages: usize,
+        counts: impl Fn(Range<usize>) -> Vec<C> + Sync,
+    ) -> Index {
         // Each page's words become ids into one vocabulary a chunk of pages at a time, so that
         // the words of every page are never held as strings at once (tens of KB a page).
         // Every word of every page is hashed here: a fast hasher, as the words are the site's own.
         // A chunk's words are given ids on one core while the next chunk is counted on the
         // others.
         let mut ids: FxHashMap<String, u32> = FxHashMap::default();
-        let mut counted: Vec<(Vec<(u32, u32)>, u32)> = Vec::with_capacity(docs.len());
-        let mut words: Vec<(Vec<(String, u32)>, u32)> = Vec::new();
-        for chunk in docs.chunks(COUNT_CHUNK).map(Some).chain([None]) {
+        let mut counted: Vec<(Vec<(u32, u32)>, u32)> = Vec::with_capacity(pages);
+        let mut words: Vec<C> = Vec::new();
+        let chunks = (0..pages)
+            .step_by(COUNT_CHUNK)
+            .map(|start| start..pages.min(start + COUNT_CHUNK));
+        for chunk in chunks.map(Some).chain([None]) {
             let (next, ()) = rayon::join(
-                || chunk.map_or_else(Vec::new, |chunk| chunk.par_iter().map(count).collect()),
+                || chunk.map_or_else(Vec::new, &counts),
                 || {
-                    for (tf, length) in words.drain(..) {
-                        let tf = tf
-                            .into_iter()
+                    for page in words.drain(..) {
+                        let page = page.borrow();
+                        let tf = page
+                            .words()
                             .map(|(word, n)| {
-                                let next = ids.len() as u32;
-                                (*ids.entry(word).or_insert(next), n)
+                                let id = match ids.get(word) {
+                                    Some(&id) => id,
+                                    None => {
+                                        let id = ids.len() as u32;
+                                        ids.insert(word.to_string(), id);
+                                        id
+                                    }
+                                };
+                                (id, n)
                             })
                             .collect();
-                        counted.push((tf, length));
+                        counted.push((tf, page.length));
                     }
                 },
             );
@@ -111,7 +136,7 @@ impl Index {
             }
         }
 
-        let pages = docs.len() as f64;
+        let pages = pages as f64;
         let average = (lengths.iter().sum::<f64>() / pages.max(1.0)).max(1.0);
         let stems = frequencies
             .into_par_iter()
@@ -150,7 +175,7 @@ fn quantise(fraction: f64) -> u8 {
 }
 
 /// Weighted counts of a page's distinct words, and its weighted length.
-fn count(doc: &Fields) -> (Vec<(String, u32)>, u32) {
+pub fn count(doc: &Fields) -> Counted {
     let texts = [
         (fold(doc.title), TITLE_WEIGHT),
         (fold(doc.summary), SUMMARY_WEIGHT),
@@ -165,10 +190,37 @@ fn count(doc: &Fields) -> (Vec<(String, u32)>, u32) {
             length += weight;
         });
     }
-    (
-        tf.into_iter().map(|(w, n)| (w.to_string(), n)).collect(),
+    let mut text = String::with_capacity(tf.keys().map(|w| w.len()).sum());
+    let mut words = Vec::with_capacity(tf.len());
+    for (word, n) in tf {
+        text.push_str(word);
+        words.push((text.len() as u32, n));
+    }
+    Counted {
+        text,
+        words,
         length,
-    )
+    }
+}
+
+/// A page's distinct words, end to end in one string (a few allocations a page rather than
+/// one a word), each with its weighted count, and the page's weighted length.
+pub struct Counted {
+    text: String,
+    /// Where each word ends in `text`, and its count.
+    words: Vec<(u32, u32)>,
+    length: u32,
+}
+
+impl Counted {
+    fn words(&self) -> impl Iterator<Item = (&str, u32)> {
+        let mut start = 0;
+        self.words.iter().map(move |&(end, n)| {
+            let word = &self.text[start..end as usize];
+            start = end as usize;
+            (word, n)
+        })
+    }
 }
 
 #[cfg(test)]

@@ -27,20 +27,24 @@ use std::cmp::Reverse;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::diagnostics::Diagnostic;
+use crate::markdown::Rendered;
 use crate::models::{AREAS, Choice, Kind, PRINCIPLES};
 use crate::output::Sink;
 use crate::site::{Page, Site};
 use crate::view::{DateView, date_view, kind_label};
 
-use index::{Fields, Index};
+use index::{Counted, Fields, Index};
 
 /// Where the index goes in the output.
 pub const DIR: &str = "search";
@@ -113,9 +117,15 @@ struct ResultData<'a> {
     text: String,
 }
 
-/// Writes the index of every published page into the sink.
-pub fn write(site: &Site, sink: &dyn Sink) -> Vec<Diagnostic> {
-    let files = match files(site) {
+/// Writes the index of every published page into the sink; with `kept` (as `serve` keeps it
+/// between builds), from what the last index made wherever its pages and files are unchanged,
+/// and `kept` then holds what this one made.
+pub fn write(site: &Site, sink: &dyn Sink, kept: Option<&mut Kept>) -> Vec<Diagnostic> {
+    let made = match kept {
+        None => files(site),
+        Some(kept) => files_kept(site, kept),
+    };
+    let files = match made {
         Ok(files) => files,
         Err(problem) => return vec![problem],
     };
@@ -129,8 +139,54 @@ pub fn write(site: &Site, sink: &dyn Sink) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// What one index was made of, for making the next after a few edits: each page's counted
+/// words (with what they were counted from) and each file's compressed bytes (by its plain
+/// bytes). The next index counts only the pages edited since and compresses only the files
+/// that changed; everything else is made as `files` makes it, so the index is the same.
+#[derive(Default)]
+pub struct Kept {
+    counted: FxHashMap<String, KeptCount>,
+    compressed: Compressed,
+    work: Work,
+}
+
+/// What making an index from what the last one kept did anew.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Work {
+    /// Pages whose words were counted.
+    pub counted: usize,
+    /// Files compressed.
+    pub compressed: usize,
+}
+
+/// Each of the index's files: output path and contents.
+type IndexFiles = Vec<(String, Vec<u8>)>;
+
+/// Compressed bytes by compression level and plain bytes.
+type Compressed = FxHashMap<(u32, Vec<u8>), Vec<u8>>;
+
+/// A page's counted words, by page address, and what they were counted from: the body's
+/// text and headings (the same rendering, so the same text), the title and the description.
+struct KeptCount {
+    rendered: Arc<Rendered>,
+    title: String,
+    summary: String,
+    counted: Arc<Counted>,
+}
+
 /// The index's files: output path and contents.
-pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
+pub fn files(site: &Site) -> Result<IndexFiles, Diagnostic> {
+    made(site, None).map(|(files, _)| files)
+}
+
+/// `files`, taking what `kept` holds and leaving in it what this index made.
+pub fn files_kept(site: &Site, kept: &mut Kept) -> Result<IndexFiles, Diagnostic> {
+    let (files, made) = made(site, Some(kept))?;
+    *kept = made;
+    Ok(files)
+}
+
+fn made(site: &Site, last: Option<&Kept>) -> Result<(IndexFiles, Kept), Diagnostic> {
     let order = oldest_first(site);
     let pages: Vec<&Page> = order.iter().map(|&i| &*site.pages[i]).collect();
     // Each of these visits every page's model, spread in memory: on every core.
@@ -151,9 +207,41 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
             body: &p.rendered.text,
         })
         .collect();
-    let index = Index::build(&fields);
+    let mut kept = Kept::default();
+    let index = match last {
+        None => Index::build(&fields),
+        Some(last) => {
+            let counts: Vec<(Arc<Counted>, bool)> = pages
+                .par_iter()
+                .zip(&fields)
+                .map(|(page, fields)| last.count(page, fields))
+                .collect();
+            kept.work.counted = counts.iter().filter(|(_, anew)| *anew).count();
+            let counts: Vec<Arc<Counted>> = counts.into_iter().map(|(c, _)| c).collect();
+            kept.counted = pages
+                .iter()
+                .zip(&fields)
+                .zip(&counts)
+                .map(|((page, fields), counted)| {
+                    let count = KeptCount {
+                        rendered: page.rendered.clone(),
+                        title: fields.title.to_string(),
+                        summary: fields.summary.to_string(),
+                        counted: counted.clone(),
+                    };
+                    (page.url().to_string(), count)
+                })
+                .collect();
+            Index::from_counts(pages.len(), |range| counts[range].to_vec())
+        }
+    };
     drop(fields);
     let shards = shard::shards(&index, SHARD_BYTES);
+    let compressor = Compressor {
+        last,
+        made: Mutex::default(),
+        anew: AtomicUsize::new(0),
+    };
     // The shards hold all a query needs: the index is let go before the result files are made.
     drop(index);
     let facets = facets(&pages);
@@ -163,12 +251,12 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
     let result_files = pages.len().div_ceil(RESULTS_PER_FILE);
     let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(shards.len() + result_files + 2);
     files.par_extend(shards.par_iter().enumerate().map(|(i, shard)| {
-        let bytes = compressed(&shard.bytes, Compression::fast());
+        let bytes = compressor.compress(&shard.bytes, Compression::fast());
         (format!("{DIR}/shards/{i}.bin"), bytes)
     }));
     files.push((
         format!("{DIR}/facets.bin"),
-        compressed(&positions, Compression::default()),
+        compressor.compress(&positions, Compression::default()),
     ));
     files.par_extend(
         pages
@@ -184,7 +272,7 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
                 let json = serde_json::to_vec(&data).unwrap_or_default();
                 (
                     format!("{DIR}/results/{file}.bin"),
-                    compressed(&json, Compression::default()),
+                    compressor.compress(&json, Compression::default()),
                 )
             }),
     );
@@ -205,9 +293,65 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
     let json = serde_json::to_vec(&manifest).unwrap_or_default();
     files.push((
         format!("{DIR}/manifest.bin"),
-        compressed(&json, Compression::default()),
+        compressor.compress(&json, Compression::default()),
     ));
-    Ok(files)
+    kept.compressed = compressor
+        .made
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    kept.work.compressed = compressor.anew.into_inner();
+    Ok((files, kept))
+}
+
+impl Kept {
+    /// What the index that left these did anew.
+    pub fn work(&self) -> Work {
+        self.work
+    }
+
+    /// The page's counted words, those kept when they were counted from the same text, and
+    /// whether they were counted anew.
+    fn count(&self, page: &Page, fields: &Fields) -> (Arc<Counted>, bool) {
+        match self.counted.get(page.url()) {
+            Some(kept)
+                if Arc::ptr_eq(&kept.rendered, &page.rendered)
+                    && kept.title == fields.title
+                    && kept.summary == fields.summary =>
+            {
+                (kept.counted.clone(), false)
+            }
+            _ => (Arc::new(index::count(fields)), true),
+        }
+    }
+}
+
+/// Compresses the index's files; with the last index's files, takes the bytes it compressed
+/// from the same plain ones, and keeps what it compresses for the next.
+struct Compressor<'a> {
+    last: Option<&'a Kept>,
+    made: Mutex<Compressed>,
+    anew: AtomicUsize,
+}
+
+impl Compressor<'_> {
+    fn compress(&self, plain: &[u8], level: Compression) -> Vec<u8> {
+        let Some(last) = self.last else {
+            return compressed(plain, level);
+        };
+        let key = (level.level(), plain.to_vec());
+        let bytes = match last.compressed.get(&key) {
+            Some(bytes) => bytes.clone(),
+            None => {
+                self.anew.fetch_add(1, Ordering::Relaxed);
+                compressed(plain, level)
+            }
+        };
+        self.made
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, bytes.clone());
+        bytes
+    }
 }
 
 fn result_data<'a>(site: &Site, page: &'a Page, headings: &[&str]) -> ResultData<'a> {

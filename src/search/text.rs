@@ -35,6 +35,9 @@ fn is_stop_word(word: &str) -> bool {
 
 /// Lower case without accents: "Café Élan" -> "cafe elan".
 pub fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_ascii() {
