@@ -676,7 +676,9 @@ impl<'a, 'c> Renderer<'a, 'c> {
             self.push(Event::End(TagEnd::Link));
             written = link.end;
         }
-        if written < text.len() {
+        if written == 0 {
+            self.push(Event::Text(text.into()));
+        } else if written < text.len() {
             self.push(Event::Text(text[written..].to_string().into()));
         }
     }
