@@ -2,7 +2,6 @@
 //! it with their BM25 score, worked out here so the browser only adds scores up.
 
 use std::borrow::Borrow;
-use std::ops::Range;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -52,55 +51,42 @@ pub struct Index {
 impl Index {
     /// Indexes pages; page numbers are positions in `docs`.
     pub fn build(docs: &[Fields]) -> Index {
-        Index::from_counts(docs.len(), |range| {
-            docs[range].par_iter().map(count).collect()
-        })
-    }
-
-    /// Indexes `pages` pages from their counted words, which `counts` gives for a range of
-    /// page numbers at a time.
-    pub fn from_counts<C: Borrow<Counted> + Send>(
-        pages: usize,
-        counts: impl Fn(Range<usize>) -> Vec<C> + Sync,
-    ) -> Index {
         // Each page's words become ids into one vocabulary a chunk of pages at a time, so that
         // the words of every page are never held as strings at once (tens of KB a page).
-        // Every word of every page is hashed here: a fast hasher, as the words are the site's own.
         // A chunk's words are given ids on one core while the next chunk is counted on the
         // others.
-        let mut ids: FxHashMap<String, u32> = FxHashMap::default();
-        let mut counted: Vec<(Vec<(u32, u32)>, u32)> = Vec::with_capacity(pages);
-        let mut words: Vec<C> = Vec::new();
-        let chunks = (0..pages)
-            .step_by(COUNT_CHUNK)
-            .map(|start| start..pages.min(start + COUNT_CHUNK));
-        for chunk in chunks.map(Some).chain([None]) {
+        let mut vocabulary = Vocabulary::default();
+        let mut interned: Vec<Interned> = Vec::with_capacity(docs.len());
+        let mut words: Vec<Counted> = Vec::new();
+        for chunk in docs.chunks(COUNT_CHUNK).map(Some).chain([None]) {
             let (next, ()) = rayon::join(
-                || chunk.map_or_else(Vec::new, &counts),
+                || chunk.map_or_else(Vec::new, |chunk| chunk.par_iter().map(count).collect()),
                 || {
                     for page in words.drain(..) {
-                        let page = page.borrow();
-                        let tf = page
-                            .words()
-                            .map(|(word, n)| {
-                                let id = match ids.get(word) {
-                                    Some(&id) => id,
-                                    None => {
-                                        let id = ids.len() as u32;
-                                        ids.insert(word.to_string(), id);
-                                        id
-                                    }
-                                };
-                                (id, n)
-                            })
-                            .collect();
-                        counted.push((tf, page.length));
+                        interned.push(vocabulary.intern(&page));
                     }
                 },
             );
             words = next;
         }
-        let mut vocabulary: Vec<(String, u32)> = ids.into_iter().collect();
+        Index::from_interned(&vocabulary, interned)
+    }
+
+    /// Indexes pages from their words as ids of `vocabulary`, which may hold words no page
+    /// uses (any longer): those are left out.
+    pub fn from_interned<I: Borrow<Interned>>(vocabulary: &Vocabulary, pages: Vec<I>) -> Index {
+        let ids = &vocabulary.ids;
+        let mut used = vec![false; ids.len()];
+        for page in &pages {
+            for &(id, _) in &page.borrow().tf {
+                used[id as usize] = true;
+            }
+        }
+        let mut vocabulary: Vec<(&str, u32)> = ids
+            .iter()
+            .filter(|(_, id)| used[**id as usize])
+            .map(|(word, id)| (word.as_str(), *id))
+            .collect();
         vocabulary.par_sort_unstable();
         let stemmed: Vec<String> = vocabulary
             .par_iter()
@@ -112,23 +98,27 @@ impl Index {
         let stem_ids: FxHashMap<&str, usize> =
             distinct.iter().enumerate().map(|(i, s)| (*s, i)).collect();
         // By word id.
-        let mut word_stem = vec![0; vocabulary.len()];
+        let mut word_stem = vec![0; ids.len()];
         for ((_, id), stem) in vocabulary.iter().zip(&stemmed) {
             word_stem[*id as usize] = stem_ids[stem.as_str()];
         }
         // The vocabulary is sorted, so each stem's words are too.
         let mut forms: Vec<Vec<String>> = vec![Vec::new(); distinct.len()];
         for (word, id) in &vocabulary {
-            forms[word_stem[*id as usize]].push(word.clone());
+            forms[word_stem[*id as usize]].push(word.to_string());
         }
 
-        let lengths: Vec<f64> = counted.iter().map(|(_, len)| f64::from(*len)).collect();
+        let lengths: Vec<f64> = pages
+            .iter()
+            .map(|page| f64::from(page.borrow().length))
+            .collect();
         // Weighted term frequency of each stem in each page, pages in order; each page's counts
         // are let go as they are moved to their stems, so that they are not held twice.
         let mut frequencies: Vec<Vec<(u32, u32)>> = vec![Vec::new(); distinct.len()];
         let mut by_stem: FxHashMap<usize, u32> = FxHashMap::default();
-        for (doc, (tf, _)) in counted.into_iter().enumerate() {
-            for (word, n) in tf {
+        let count = pages.len();
+        for (doc, page) in pages.into_iter().enumerate() {
+            for &(word, n) in &page.borrow().tf {
                 *by_stem.entry(word_stem[word as usize]).or_default() += n;
             }
             for (stem, n) in by_stem.drain() {
@@ -136,7 +126,7 @@ impl Index {
             }
         }
 
-        let pages = pages as f64;
+        let pages = count as f64;
         let average = (lengths.iter().sum::<f64>() / pages.max(1.0)).max(1.0);
         let stems = frequencies
             .into_par_iter()
@@ -166,6 +156,44 @@ impl Index {
             })
             .collect();
         Index { stems }
+    }
+}
+
+/// Words by id, given as pages' words are first seen. `serve` keeps one from index to index,
+/// so that the words of pages not edited since keep their ids and are not looked up again.
+#[derive(Default)]
+pub struct Vocabulary {
+    // Every word of every page is hashed here: a fast hasher, as the words are the site's own.
+    ids: FxHashMap<String, u32>,
+}
+
+/// A page's words as ids of a vocabulary, each with its weighted count, and its weighted
+/// length.
+pub struct Interned {
+    tf: Vec<(u32, u32)>,
+    length: u32,
+}
+
+impl Vocabulary {
+    pub fn intern(&mut self, page: &Counted) -> Interned {
+        let tf = page
+            .words()
+            .map(|(word, n)| {
+                let id = match self.ids.get(word) {
+                    Some(&id) => id,
+                    None => {
+                        let id = self.ids.len() as u32;
+                        self.ids.insert(word.to_string(), id);
+                        id
+                    }
+                };
+                (id, n)
+            })
+            .collect();
+        Interned {
+            tf,
+            length: page.length,
+        }
     }
 }
 

@@ -44,7 +44,7 @@ use crate::output::Sink;
 use crate::site::{Page, Site};
 use crate::view::{DateView, date_view, kind_label};
 
-use index::{Counted, Fields, Index};
+use index::{Counted, Fields, Index, Interned, Vocabulary};
 
 /// Where the index goes in the output.
 pub const DIR: &str = "search";
@@ -146,6 +146,8 @@ pub fn write(site: &Site, sink: &dyn Sink, kept: Option<&mut Kept>) -> Vec<Diagn
 #[derive(Default)]
 pub struct Kept {
     counted: FxHashMap<String, KeptCount>,
+    /// The ids `counted` refers to words by.
+    vocabulary: Vocabulary,
     compressed: Compressed,
     work: Work,
 }
@@ -171,7 +173,13 @@ struct KeptCount {
     rendered: Arc<Rendered>,
     title: String,
     summary: String,
-    counted: Arc<Counted>,
+    interned: Arc<Interned>,
+}
+
+/// A page's words, as the last index kept them or counted anew.
+enum Words {
+    Kept(Arc<Interned>),
+    Counted(Counted),
 }
 
 /// The index's files: output path and contents.
@@ -181,12 +189,12 @@ pub fn files(site: &Site) -> Result<IndexFiles, Diagnostic> {
 
 /// `files`, taking what `kept` holds and leaving in it what this index made.
 pub fn files_kept(site: &Site, kept: &mut Kept) -> Result<IndexFiles, Diagnostic> {
-    let (files, made) = made(site, Some(kept))?;
+    let (files, made) = made(site, Some(&mut *kept))?;
     *kept = made;
     Ok(files)
 }
 
-fn made(site: &Site, last: Option<&Kept>) -> Result<(IndexFiles, Kept), Diagnostic> {
+fn made(site: &Site, mut last: Option<&mut Kept>) -> Result<(IndexFiles, Kept), Diagnostic> {
     let order = oldest_first(site);
     let pages: Vec<&Page> = order.iter().map(|&i| &*site.pages[i]).collect();
     // Each of these visits every page's model, spread in memory: on every core.
@@ -208,37 +216,46 @@ fn made(site: &Site, last: Option<&Kept>) -> Result<(IndexFiles, Kept), Diagnost
         })
         .collect();
     let mut kept = Kept::default();
-    let index = match last {
+    let index = match last.as_deref_mut() {
         None => Index::build(&fields),
         Some(last) => {
-            let counts: Vec<(Arc<Counted>, bool)> = pages
+            let words: Vec<Words> = pages
                 .par_iter()
                 .zip(&fields)
-                .map(|(page, fields)| last.count(page, fields))
+                .map(|(page, fields)| last.words(page, fields))
                 .collect();
-            kept.work.counted = counts.iter().filter(|(_, anew)| *anew).count();
-            let counts: Vec<Arc<Counted>> = counts.into_iter().map(|(c, _)| c).collect();
+            // Counted anew on every core, then given ids on one.
+            let interned: Vec<Arc<Interned>> = words
+                .into_iter()
+                .map(|words| match words {
+                    Words::Kept(interned) => interned,
+                    Words::Counted(counted) => {
+                        kept.work.counted += 1;
+                        Arc::new(last.vocabulary.intern(&counted))
+                    }
+                })
+                .collect();
             kept.counted = pages
                 .iter()
                 .zip(&fields)
-                .zip(&counts)
-                .map(|((page, fields), counted)| {
+                .zip(&interned)
+                .map(|((page, fields), interned)| {
                     let count = KeptCount {
                         rendered: page.rendered.clone(),
                         title: fields.title.to_string(),
                         summary: fields.summary.to_string(),
-                        counted: counted.clone(),
+                        interned: interned.clone(),
                     };
                     (page.url().to_string(), count)
                 })
                 .collect();
-            Index::from_counts(pages.len(), |range| counts[range].to_vec())
+            Index::from_interned(&last.vocabulary, interned)
         }
     };
     drop(fields);
     let shards = shard::shards(&index, SHARD_BYTES);
     let compressor = Compressor {
-        last,
+        last: last.as_deref(),
         made: Mutex::default(),
         anew: AtomicUsize::new(0),
     };
@@ -300,6 +317,9 @@ fn made(site: &Site, last: Option<&Kept>) -> Result<(IndexFiles, Kept), Diagnost
         .into_inner()
         .unwrap_or_else(PoisonError::into_inner);
     kept.work.compressed = compressor.anew.into_inner();
+    if let Some(last) = last {
+        kept.vocabulary = std::mem::take(&mut last.vocabulary);
+    }
     Ok((files, kept))
 }
 
@@ -309,18 +329,18 @@ impl Kept {
         self.work
     }
 
-    /// The page's counted words, those kept when they were counted from the same text, and
-    /// whether they were counted anew.
-    fn count(&self, page: &Page, fields: &Fields) -> (Arc<Counted>, bool) {
+    /// The page's words: those kept when they were counted from the same text, or else
+    /// counted now.
+    fn words(&self, page: &Page, fields: &Fields) -> Words {
         match self.counted.get(page.url()) {
             Some(kept)
                 if Arc::ptr_eq(&kept.rendered, &page.rendered)
                     && kept.title == fields.title
                     && kept.summary == fields.summary =>
             {
-                (kept.counted.clone(), false)
+                Words::Kept(kept.interned.clone())
             }
-            _ => (Arc::new(index::count(fields)), true),
+            _ => Words::Counted(index::count(fields)),
         }
     }
 }
