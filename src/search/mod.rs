@@ -267,13 +267,15 @@ fn made(site: &Site, mut last: Option<&mut Kept>) -> Result<(IndexFiles, Kept), 
 
     let result_files = pages.len().div_ceil(RESULTS_PER_FILE);
     let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(shards.len() + result_files + 2);
-    files.par_extend(shards.par_iter().enumerate().map(|(i, shard)| {
-        let bytes = compressor.compress(&shard.bytes, Compression::fast());
+    let (keys, shards): (Vec<String>, Vec<Vec<u8>>) =
+        shards.into_iter().map(|s| (s.key, s.bytes)).unzip();
+    files.par_extend(shards.into_par_iter().enumerate().map(|(i, shard)| {
+        let bytes = compressor.compress(shard, Compression::fast());
         (format!("{DIR}/shards/{i}.bin"), bytes)
     }));
     files.push((
         format!("{DIR}/facets.bin"),
-        compressor.compress(&positions, Compression::default()),
+        compressor.compress(positions, Compression::default()),
     ));
     files.par_extend(
         pages
@@ -289,7 +291,7 @@ fn made(site: &Site, mut last: Option<&mut Kept>) -> Result<(IndexFiles, Kept), 
                 let json = serde_json::to_vec(&data).unwrap_or_default();
                 (
                     format!("{DIR}/results/{file}.bin"),
-                    compressor.compress(&json, Compression::default()),
+                    compressor.compress(json, Compression::default()),
                 )
             }),
     );
@@ -300,7 +302,7 @@ fn made(site: &Site, mut last: Option<&mut Kept>) -> Result<(IndexFiles, Kept), 
     let manifest = Manifest {
         version: format!("{:016x}", hasher.finish()),
         pages: pages.len(),
-        keys: shards.iter().map(|s| s.key.as_str()).collect(),
+        keys: keys.iter().map(String::as_str).collect(),
         stop_words: text::STOP_WORDS,
         facets: views,
         fields,
@@ -310,7 +312,7 @@ fn made(site: &Site, mut last: Option<&mut Kept>) -> Result<(IndexFiles, Kept), 
     let json = serde_json::to_vec(&manifest).unwrap_or_default();
     files.push((
         format!("{DIR}/manifest.bin"),
-        compressor.compress(&json, Compression::default()),
+        compressor.compress(json, Compression::default()),
     ));
     kept.compressed = compressor
         .made
@@ -354,16 +356,16 @@ struct Compressor<'a> {
 }
 
 impl Compressor<'_> {
-    fn compress(&self, plain: &[u8], level: Compression) -> Vec<u8> {
+    fn compress(&self, plain: Vec<u8>, level: Compression) -> Vec<u8> {
         let Some(last) = self.last else {
-            return compressed(plain, level);
+            return compressed(&plain, level);
         };
-        let key = (level.level(), plain.to_vec());
+        let key = (level.level(), plain);
         let bytes = match last.compressed.get(&key) {
             Some(bytes) => bytes.clone(),
             None => {
                 self.anew.fetch_add(1, Ordering::Relaxed);
-                compressed(plain, level)
+                compressed(&key.1, level)
             }
         };
         self.made
