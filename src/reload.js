@@ -1,10 +1,11 @@
-// Added by `communities serve` only: reloads the page when the site has been rebuilt, and
+// Added by `communities serve` only: reloads the page when what it shows has changed, and
 // swaps the stylesheets instead when only they changed. An external file, so that a strict
 // Content-Security-Policy allows it.
 (() => {
   const script = document.currentScript;
-  const since = new URL(script.src).searchParams.get('since') ?? '';
-  const events = new EventSource(`/__communities/events?since=${encodeURIComponent(since)}`);
+  // The generation this page was served at, and its path: the server tells it to reload only
+  // when what it shows changed.
+  const events = new EventSource(`/__communities/events${new URL(script.src).search}`);
   events.addEventListener('reload', () => {
     events.close();
     location.reload();

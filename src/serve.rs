@@ -17,7 +17,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use percent_encoding::percent_decode_str;
+use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
 use crate::cms_backend;
 use crate::diagnostics::{Diagnostic, SourceLines, display_path};
@@ -66,15 +66,45 @@ pub struct ServeOptions {
 #[derive(Default)]
 struct Current {
     files: Arc<Files>,
-    /// Pages an edit showed first, laid over `files` until its rebuild ends: their new
-    /// content, or `None` for a page removed.
-    first: Arc<HashMap<String, Option<Arc<[u8]>>>>,
+    /// Pages an edit showed first, laid over `files` until its rebuild ends.
+    first: Arc<ShownFirst>,
     /// Every edit since the last rebuild changed stylesheets alone.
     first_css_only: bool,
     sources: Arc<HashMap<String, PathBuf>>,
     /// Shared, so that answering a page copies none of them: a big site can have thousands.
     warnings: Arc<[Diagnostic]>,
     problems: Option<Arc<[Diagnostic]>>,
+}
+
+/// Pages shown first before their rebuild: their new content, or `None` for a page removed.
+type ShownFirst = HashMap<String, Option<Arc<[u8]>>>;
+
+/// What is served at each path: a build's files with the pages shown first laid over them.
+#[derive(Clone, Copy)]
+struct Served<'a> {
+    files: &'a Files,
+    first: &'a ShownFirst,
+}
+
+impl<'a> Served<'a> {
+    fn get(&self, key: &str) -> Option<&'a Arc<[u8]>> {
+        match self.first.get(key) {
+            Some(shown_first) => shown_first.as_ref(),
+            None => self.files.get(key),
+        }
+    }
+
+    /// The paths among `keys` whose content `after` serves differently.
+    fn changed_in<'k>(
+        self,
+        after: Served,
+        keys: impl IntoIterator<Item = &'k String>,
+    ) -> HashSet<String> {
+        keys.into_iter()
+            .filter(|key| self.get(key) != after.get(key))
+            .cloned()
+            .collect()
+    }
 }
 
 /// Open pages wait here for the next build.
@@ -87,9 +117,66 @@ struct Live {
 #[derive(Default)]
 struct LiveState {
     generation: u64,
-    /// The latest build changed only stylesheets.
-    css_only: bool,
+    /// What the latest generations changed, the newest last (at `generation`).
+    changes: VecDeque<Change>,
     stopping: bool,
+}
+
+/// How many generations open pages are told apart by; a page further behind reloads.
+const CHANGES_KEPT: usize = 64;
+
+/// What one generation changed, as open pages see it.
+#[derive(Debug, Clone)]
+enum Change {
+    /// Every page: the problems or warnings that each page's panel lists changed.
+    Everything,
+    /// Stylesheets alone, which every page swaps in place.
+    Styles,
+    /// The content served at these paths. Any other page is as it was, so it stays as it is:
+    /// an edit shown first and then rebuilt the same reloads its page once.
+    Pages(Arc<HashSet<String>>),
+}
+
+/// What an open page is told to do.
+#[derive(Debug, PartialEq)]
+enum Event {
+    Reload,
+    SwapStyles,
+}
+
+impl LiveState {
+    fn advance(&mut self, change: Change) {
+        self.generation += 1;
+        if self.changes.len() == CHANGES_KEPT {
+            self.changes.pop_front();
+        }
+        self.changes.push_back(change);
+    }
+
+    /// What the page served at `page` (any page when not known) must do, having seen the
+    /// site as at generation `seen`.
+    fn event_for(&self, page: Option<&str>, seen: u64) -> Option<Event> {
+        let behind = usize::try_from(self.generation.saturating_sub(seen)).unwrap_or(usize::MAX);
+        if behind == 0 {
+            return None;
+        }
+        if behind > self.changes.len() {
+            return Some(Event::Reload);
+        }
+        let missed = self.changes.iter().skip(self.changes.len() - behind);
+        let mut event = None;
+        for change in missed {
+            match change {
+                Change::Everything => return Some(Event::Reload),
+                Change::Pages(paths) if page.is_none_or(|page| paths.contains(page)) => {
+                    return Some(Event::Reload);
+                }
+                Change::Pages(_) => {}
+                Change::Styles => event = Some(Event::SwapStyles),
+            }
+        }
+        event
+    }
 }
 
 /// The site as `serve` answers it, shared by every connection.
@@ -410,8 +497,8 @@ fn connection(mut stream: TcpStream, preview: &Preview) {
                     return;
                 }
             }
-            Answer::Events(since) => {
-                preview.stream_events(stream, since);
+            Answer::Events { since, page } => {
+                preview.stream_events(stream, since, page);
                 return;
             }
         }
@@ -514,8 +601,12 @@ pub fn parse_head(buffer: &[u8]) -> Head {
 /// What to send back.
 pub enum Answer {
     Reply(Reply),
-    /// A live-reload event stream, from this generation on.
-    Events(Option<u64>),
+    /// A live-reload event stream, from this generation on, to the page served at this path
+    /// (any page when not known).
+    Events {
+        since: Option<u64>,
+        page: Option<String>,
+    },
 }
 
 pub struct Reply {
@@ -648,32 +739,51 @@ impl Preview {
     fn publish_first(&self, first: FirstPages, started: Instant) {
         let pages = first.rendered;
         let css_only = first.css_only;
-        {
+        let change = {
             let mut current = write_lock(&self.current);
             current.first_css_only = css_only;
-            let shown = first
+            let shown: ShownFirst = first
                 .files
                 .into_iter()
                 .map(|(path, bytes)| (path, Some(bytes)))
                 .chain(first.removed.into_iter().map(|path| (path, None)))
                 .collect();
+            let before = Served {
+                files: &current.files,
+                first: &current.first,
+            };
+            let after = Served {
+                first: &shown,
+                ..before
+            };
+            let change = if css_only {
+                Change::Styles
+            } else {
+                Change::Pages(Arc::new(
+                    before.changed_in(after, current.first.keys().chain(shown.keys())),
+                ))
+            };
             current.first = Arc::new(shown);
-        }
+            change
+        };
+        self.advance(change);
         println!(
             "Showed {pages} {} first in {} ms",
             if pages == 1 { "page" } else { "pages" },
             started.elapsed().as_millis()
         );
-        let mut live = lock(&self.live.state);
-        live.generation += 1;
-        live.css_only = css_only;
+    }
+
+    /// Tells open pages what changed.
+    fn advance(&self, change: Change) {
+        lock(&self.live.state).advance(change);
         self.live.changed.notify_all();
     }
 
     /// Shows a build's result in the terminal and to open pages.
     fn publish(&self, outcome: Result<Outcome, Vec<Diagnostic>>, started: Instant) {
         let elapsed = started.elapsed().as_millis();
-        let css_only;
+        let change;
         // Printed once the lock is let go, so that printing never holds up a page.
         let mut printed = String::new();
         let mut problems_printed = String::new();
@@ -681,7 +791,8 @@ impl Preview {
         {
             let mut current = write_lock(&self.current);
             // The rebuild's pages replace those shown first, even where they are as before.
-            let shown_first = !std::mem::take(&mut current.first).is_empty();
+            let first = std::mem::take(&mut current.first);
+            let shown_first = !first.is_empty();
             let first_css_only = std::mem::take(&mut current.first_css_only);
             match outcome {
                 Ok(outcome) => {
@@ -697,7 +808,7 @@ impl Preview {
                         && !shown_first
                     {
                         printed = format!("Rebuilt in {elapsed} ms: nothing changed\n");
-                        css_only = None;
+                        change = None;
                     } else {
                         printed = match outcome.changed.len() {
                             1 => format!("Rebuilt in {elapsed} ms: 1 file changed\n"),
@@ -709,8 +820,23 @@ impl Preview {
                         } else {
                             outcome.css_only
                         };
-                        css_only =
-                            Some(only_styles && current.problems.is_none() && !warnings_changed);
+                        change = Some(if current.problems.is_some() || warnings_changed {
+                            Change::Everything
+                        } else if only_styles {
+                            Change::Styles
+                        } else {
+                            let before = Served {
+                                files: &current.files,
+                                first: &first,
+                            };
+                            let after = Served {
+                                files: &outcome.files,
+                                first: &ShownFirst::new(),
+                            };
+                            Change::Pages(Arc::new(
+                                before.changed_in(after, first.keys().chain(&outcome.changed)),
+                            ))
+                        });
                         current.files = outcome.files;
                         current.sources = outcome.sources;
                         current.problems = None;
@@ -725,10 +851,14 @@ impl Preview {
                         "The site could not be rebuilt ({errors} {}); open pages show why until it is fixed\n",
                         if errors == 1 { "error" } else { "errors" }
                     ));
-                    css_only = Some(false);
+                    change = Some(Change::Everything);
                     current.problems = Some(problems.into());
                 }
             }
+        }
+        // Open pages are told first, so that a rebuild printed is one they know of.
+        if let Some(change) = change {
+            self.advance(change);
         }
         if let Some((before, now)) = warnings_before {
             let _ = write_new_warnings(&mut io::BufWriter::new(io::stderr().lock()), &before, &now);
@@ -736,13 +866,6 @@ impl Preview {
         eprint!("{problems_printed}");
         print!("{printed}");
         let _ = io::stdout().flush();
-        let Some(css_only) = css_only else {
-            return;
-        };
-        let mut live = lock(&self.live.state);
-        live.generation += 1;
-        live.css_only = css_only;
-        self.live.changed.notify_all();
     }
 
     fn stop(&self) {
@@ -825,11 +948,17 @@ impl Preview {
             PANEL_JS => (script, include_str!("panel.js")),
             PANEL_CSS => ("text/css; charset=utf-8", include_str!("panel.css")),
             EVENTS => {
-                let since = query
-                    .split('&')
-                    .find_map(|pair| pair.strip_prefix("since="))
-                    .and_then(|n| n.parse().ok());
-                return Answer::Events(since);
+                let parameter = |name: &str| {
+                    query.split('&').find_map(|pair| {
+                        let (key, value) = pair.split_once('=')?;
+                        let value = percent_decode_str(value).decode_utf8().ok()?;
+                        (key == name).then(|| value.into_owned())
+                    })
+                };
+                return Answer::Events {
+                    since: parameter("since").and_then(|n| n.parse().ok()),
+                    page: parameter("page"),
+                };
             }
             _ => return Answer::Reply(Reply::text(404, "Not found.\n")),
         };
@@ -837,6 +966,9 @@ impl Preview {
     }
 
     fn site_file(&self, path: &str, key: String) -> Reply {
+        // Read before the files: a page served as the next generation makes it names the
+        // generation before, so it reloads once more rather than never.
+        let generation = lock(&self.live.state).generation;
         let current = read_lock(&self.current);
         let files = current.files.clone();
         let first = current.first.clone();
@@ -853,11 +985,11 @@ impl Preview {
                     .any(|p| p.is_error() && p.display_path() == *own)
             });
         drop(current);
-        let generation = lock(&self.live.state).generation;
-        let file = |key: &str| match first.get(key) {
-            Some(shown_first) => shown_first.clone(),
-            None => files.get(key).cloned(),
+        let served = Served {
+            files: &files,
+            first: &first,
         };
+        let file = |key: &str| served.get(key).cloned();
 
         let (status, key) = if file(&key).is_some() {
             if key.ends_with(".html") {
@@ -890,9 +1022,12 @@ impl Preview {
             Some(problems) => (status, page_html(file(&key)), &problems[..]),
             None => (status, page_html(file(&key)), &warnings[..]),
         };
+        // A missing page may be added: its answer reloads on any change.
+        let page = (status == 200).then_some(key.as_str());
         let html = with_preview_tags(
             &html,
             generation,
+            page,
             Problems { all: shown, own },
             problems.is_some(),
             self.site.as_deref(),
@@ -902,7 +1037,7 @@ impl Preview {
 
     /// Server-sent events to one open page, on its connection's thread, until the page goes
     /// away (noticed within `CLOSED_CHECK`) or the server stops.
-    fn stream_events(&self, mut stream: TcpStream, since: Option<u64>) {
+    fn stream_events(&self, mut stream: TcpStream, since: Option<u64>, page: Option<String>) {
         let mut seen = since.unwrap_or_else(|| lock(&self.live.state).generation);
         let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\
                     Cache-Control: no-store\r\nConnection: close\r\n\r\n";
@@ -928,13 +1063,12 @@ impl Preview {
                     return;
                 }
                 let generation = live_state.generation;
-                let event = if generation == seen {
-                    None
-                } else if live_state.css_only && generation == seen + 1 {
-                    Some(format!("event: css\ndata: {generation}\n\n"))
-                } else {
-                    Some(format!("event: reload\ndata: {generation}\n\n"))
-                };
+                let event = live_state
+                    .event_for(page.as_deref(), seen)
+                    .map(|event| match event {
+                        Event::Reload => format!("event: reload\ndata: {generation}\n\n"),
+                        Event::SwapStyles => format!("event: css\ndata: {generation}\n\n"),
+                    });
                 seen = generation;
                 event
             };
@@ -987,7 +1121,7 @@ impl Preview {
                         return out;
                     }
                 }
-                Answer::Events(_) => {
+                Answer::Events { .. } => {
                     out.extend_from_slice(
                         b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n",
                     );
@@ -1104,16 +1238,20 @@ fn content_type(key: &str) -> String {
     }
 }
 
-/// Adds the live-reload script, and the panel of problems when there are any: external files,
+/// Adds the live-reload script, telling it the generation served and the page's path, and the panel of problems when there are any: external files,
 /// so that a strict Content-Security-Policy allows them.
 fn with_preview_tags(
     html: &str,
     generation: u64,
+    page: Option<&str>,
     shown: Problems,
     failed: bool,
     site: Option<&Path>,
 ) -> String {
-    let mut head = format!(r#"<script src="{RELOAD_JS}?since={generation}" defer></script>"#);
+    let page = page
+        .map(|page| format!("&amp;page={}", utf8_percent_encode(page, NON_ALPHANUMERIC)))
+        .unwrap_or_default();
+    let mut head = format!(r#"<script src="{RELOAD_JS}?since={generation}{page}" defer></script>"#);
     let mut body = String::new();
     if !shown.all.is_empty() {
         head.push_str(&format!(
@@ -1277,10 +1415,10 @@ mod tests {
             all: &[],
             own: None,
         };
-        let served = with_preview_tags(html, 7, none, false, None);
+        let served = with_preview_tags(html, 7, Some("a/index.html"), none, false, None);
         assert!(
             served.contains(
-                r#"<script src="/__communities/reload.js?since=7" defer></script></head>"#
+                r#"<script src="/__communities/reload.js?since=7&amp;page=a%2Findex%2Ehtml" defer></script></head>"#
             )
         );
         assert!(!served.contains("communities-panel"));
@@ -1289,7 +1427,7 @@ mod tests {
             all: &[warning],
             own: None,
         };
-        let served = with_preview_tags(html, 7, shown, false, None);
+        let served = with_preview_tags(html, 7, None, shown, false, None);
         assert!(served.contains(r#"<link rel="stylesheet" href="/__communities/panel.css">"#));
         assert!(served.contains(r#"<script src="/__communities/panel.js" defer></script></head>"#));
         assert!(served.contains("<code>content/a.md:4:2</code> warning"));
@@ -1548,6 +1686,80 @@ mod tests {
         assert_eq!(lock(&preview.live.state).generation, generation + 2);
         assert!(get("/a/").contains("<body>a</body>"));
         assert!(get("/").contains("home"));
+    }
+
+    #[test]
+    fn an_edit_shown_first_and_rebuilt_the_same_reloads_its_page_once_and_no_other() {
+        let preview = preview();
+        let edited: Arc<[u8]> = Arc::from(&b"<html><head></head><body>a, edited</body></html>"[..]);
+        let seen = lock(&preview.live.state).generation;
+        let event = |page: Option<&str>, seen: u64| lock(&preview.live.state).event_for(page, seen);
+        preview.publish_first(
+            FirstPages {
+                files: Files::from([("a/index.html".to_string(), edited.clone())]),
+                removed: Vec::new(),
+                rendered: 1,
+                css_only: false,
+            },
+            Instant::now(),
+        );
+        let reloaded = lock(&preview.live.state).generation;
+        assert_eq!(event(Some("a/index.html"), seen), Some(Event::Reload));
+        assert_eq!(event(Some("index.html"), seen), None);
+        // A page whose path is not known (a missing page's answer) reloads on any change.
+        assert_eq!(event(None, seen), Some(Event::Reload));
+
+        let mut files = (*read_lock(&preview.current).files).clone();
+        files.insert("a/index.html".to_string(), edited);
+        files.insert("feed.xml".to_string(), Arc::from(&b"<feed/>"[..]));
+        let rebuilt = Outcome {
+            files: Arc::new(files),
+            changed: vec!["a/index.html".to_string(), "feed.xml".to_string()],
+            rendered: 1,
+            css_only: false,
+            warnings: Vec::new(),
+            sources: Arc::default(),
+        };
+        preview.publish(Ok(rebuilt), Instant::now());
+        assert_eq!(event(Some("a/index.html"), reloaded), None);
+        assert_eq!(event(Some("feed.xml"), reloaded), Some(Event::Reload));
+        // A page that missed the first reload still gets one.
+        assert_eq!(event(Some("a/index.html"), seen), Some(Event::Reload));
+        assert_eq!(event(Some("index.html"), seen), None);
+
+        // Warnings show on every page.
+        let warned = Outcome {
+            files: read_lock(&preview.current).files.clone(),
+            changed: Vec::new(),
+            rendered: 0,
+            css_only: false,
+            warnings: vec![Diagnostic::warning("content/a.md", 1, 1, "a warning")],
+            sources: Arc::default(),
+        };
+        let before = lock(&preview.live.state).generation;
+        preview.publish(Ok(warned), Instant::now());
+        assert_eq!(event(Some("index.html"), before), Some(Event::Reload));
+    }
+
+    #[test]
+    fn open_pages_swap_stylesheets_unless_their_content_changed_or_they_are_far_behind() {
+        let mut live = LiveState::default();
+        live.advance(Change::Styles);
+        assert_eq!(live.event_for(Some("a.html"), 0), Some(Event::SwapStyles));
+        assert_eq!(live.event_for(Some("a.html"), 1), None);
+        live.advance(Change::Pages(Arc::new(HashSet::from([
+            "b.html".to_string()
+        ]))));
+        assert_eq!(live.event_for(Some("a.html"), 0), Some(Event::SwapStyles));
+        assert_eq!(live.event_for(Some("b.html"), 0), Some(Event::Reload));
+        assert_eq!(live.event_for(Some("a.html"), 1), None);
+        live.advance(Change::Everything);
+        assert_eq!(live.event_for(Some("a.html"), 2), Some(Event::Reload));
+        for _ in 0..CHANGES_KEPT {
+            live.advance(Change::Pages(Arc::default()));
+        }
+        assert_eq!(live.event_for(Some("a.html"), 3), None);
+        assert_eq!(live.event_for(Some("a.html"), 2), Some(Event::Reload));
     }
 
     #[test]

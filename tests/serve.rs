@@ -114,6 +114,50 @@ impl Server {
         self.url.trim_start_matches("http://").to_string()
     }
 
+    /// Waits for a line the server prints that starts with `start`, and returns it.
+    fn printed(&self, start: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let line = self
+                .output
+                .recv_timeout(DEADLINE.saturating_sub(started.elapsed()))
+                .unwrap_or_else(|_| panic!("serve never printed {start:?}"));
+            if line.starts_with(start) {
+                return line;
+            }
+        }
+    }
+
+    /// The generation the page at `path` is served at, and its live-reload events as the
+    /// page itself asks for them.
+    fn open(&self, path: &str) -> (u64, Events) {
+        let (_, _, page) = self.get(path);
+        let query = page
+            .split_once("/__communities/reload.js?")
+            .and_then(|(_, rest)| rest.split_once('"'))
+            .expect("the page has the live-reload script")
+            .0
+            .replace("&amp;", "&");
+        let since = query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("since="))
+            .and_then(|n| n.parse().ok())
+            .expect("the script names its generation");
+        let mut stream = TcpStream::connect(self.address()).unwrap();
+        write!(
+            stream,
+            "GET /__communities/events?{query} HTTP/1.1\r\nHost: {}\r\n\r\n",
+            self.address()
+        )
+        .unwrap();
+        stream.set_read_timeout(Some(DEADLINE)).unwrap();
+        let mut events = Events(BufReader::new(stream));
+        let mut line = String::new();
+        events.0.read_line(&mut line).unwrap();
+        assert!(line.starts_with("HTTP/1.1 200"), "{line}");
+        (since, events)
+    }
+
     /// Sends `request` as written on a new connection and reads the answer until it closes.
     fn raw(&self, request: &str) -> (u16, String) {
         let mut stream = TcpStream::connect(self.address()).unwrap();
@@ -213,16 +257,7 @@ fn files_the_site_ignores_saved_beside_a_page_rebuild_nothing() {
     std::thread::sleep(Duration::from_millis(500));
     let text = read(site.path(), CASE_STUDY).replace("## The starting point", "## Where it began");
     write(site.path(), CASE_STUDY, &text);
-    let started = Instant::now();
-    let rebuilt = loop {
-        let line = server
-            .output
-            .recv_timeout(DEADLINE.saturating_sub(started.elapsed()))
-            .expect("serve rebuilds after the page is saved");
-        if line.starts_with("Rebuilt in") {
-            break line;
-        }
-    };
+    let rebuilt = server.printed("Rebuilt in");
     assert!(rebuilt.ends_with(": 1 file changed"), "{rebuilt}");
 }
 
@@ -504,6 +539,68 @@ fn open_pages_are_told_to_reload_after_an_edit() {
         }
         assert!(started.elapsed() < DEADLINE, "no reload event");
     }
+}
+
+/// An open page's live-reload event stream.
+struct Events(BufReader<TcpStream>);
+
+impl Events {
+    /// The next event's name and the generation it tells of.
+    fn next(&mut self) -> (String, u64) {
+        let mut name = None;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            self.0.read_line(&mut line).expect("an event arrives");
+            assert!(!line.is_empty(), "the event stream ended");
+            if let Some(event) = line.trim().strip_prefix("event: ") {
+                name = Some(event.to_string());
+            } else if let Some(data) = line.trim().strip_prefix("data: ") {
+                let name = name.take().expect("an event names itself before its data");
+                return (name, data.parse().expect("the data is a generation"));
+            }
+        }
+    }
+}
+
+#[test]
+fn an_edit_reloads_the_open_pages_it_changed_once_and_leaves_the_others_alone() {
+    let site = fixture("serve");
+    let server = Server::start(site.path());
+    let (_, mut case_study) = server.open("/case-studies/croft-community-fridge/");
+    let (_, mut about) = server.open("/about/");
+
+    let text = read(site.path(), CASE_STUDY).replace("## What happened", "## What we did");
+    write(site.path(), CASE_STUDY, &text);
+    assert_eq!(case_study.next().0, "reload");
+    server.printed("Rebuilt in");
+    // Pages are told of a rebuild before it is printed: a page opened now is served after it.
+    let (rebuilt, _) = server.open("/about/");
+
+    let about_file = "content/about.md";
+    write(
+        site.path(),
+        about_file,
+        &format!("{}\nOne more line.\n", read(site.path(), about_file)),
+    );
+    let (event, generation) = about.next();
+    assert_eq!(event, "reload");
+    assert!(
+        generation > rebuilt,
+        "the about page was told to reload for the case study's edit (generation {generation})"
+    );
+    // The case study was shown first and then rebuilt the same: it reloaded once.
+    write(
+        site.path(),
+        CASE_STUDY,
+        &text.replace("## What we did", "## What we do"),
+    );
+    let (event, generation) = case_study.next();
+    assert_eq!(event, "reload");
+    assert!(
+        generation > rebuilt,
+        "the case study reloaded twice for one edit"
+    );
 }
 
 #[cfg(unix)]
