@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use tera::Tera;
 
 use crate::assets::{self, Fingerprints};
+use crate::background_drop::BackgroundDrop;
 use crate::content::{Source, url_segment};
 use crate::diagnostics::Diagnostic;
 use crate::diagnostics::display_path;
@@ -578,6 +579,8 @@ impl Session {
             problems,
             &checkpoint,
         )?;
+        // Freed elsewhere if a checkpoint gives up.
+        let site = BackgroundDrop::new(site);
         checkpoint()?;
 
         let (statics, fingerprints) = pipeline::fingerprint(&self.sources.root, &site)?;
@@ -603,7 +606,14 @@ impl Session {
         };
         // Pages keep their output unless what they read or their templates changed.
         let keep = keep.map(|_| edited_templates.unwrap_or_default());
-        let built = self.render(keep, site, theme, statics, &edits.files, overtaken)?;
+        let built = self.render(
+            keep,
+            site.into_inner(),
+            theme,
+            statics,
+            &edits.files,
+            overtaken,
+        )?;
         let outcome = Outcome {
             files: built.files.clone(),
             changed: built.changed.clone(),
@@ -668,6 +678,7 @@ impl Session {
             overtaken,
         );
         if rendered.overtaken {
+            drop(BackgroundDrop::new((site, sink, rendered)));
             return Err(Stop::Overtaken);
         }
         if !rendered.problems.is_empty() {

@@ -15,12 +15,15 @@
 //!   (with `sources`, the files as last read) and `serve` (with `watch` and `cms_backend`)
 //!   serves what it makes.
 //!
+//! `background_drop` frees large values on a thread of their own, for the model and `serve`.
+//!
 //! Every layer reports problems as `diagnostics::Diagnostic`. `tests/layout.rs` proves that no
 //! module imports one that imports it back. Modules that only the crate uses are private, so
 //! the compiler reports what nothing calls.
 
 pub mod assets;
 mod autolink;
+mod background_drop;
 pub mod cms;
 pub mod cms_backend;
 pub mod config;

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use tera::Tera;
 
 use crate::assets::{self, Fingerprints};
+use crate::background_drop::BackgroundDrop;
 use crate::config::{Config, DEFAULT_MAX_FILE_MB};
 use crate::content::{self, Source};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
@@ -138,6 +139,8 @@ pub fn model<E: From<Vec<Diagnostic>> + Send>(
         checkpoint,
     )?;
     problems.extend(model_problems);
+    // Freed elsewhere if a checkpoint gives up.
+    let site = BackgroundDrop::new(site);
     checkpoint()?;
     problems.extend(links::check(&site, checkpoint)?);
     checkpoint()?;
@@ -149,7 +152,7 @@ pub fn model<E: From<Vec<Diagnostic>> + Send>(
     if problems.has_errors() {
         return Err(problems.into_sorted().into());
     }
-    Ok((site, problems.into_sorted()))
+    Ok((site.into_inner(), problems.into_sorted()))
 }
 
 /// The files of the site's own theme `static/`, then those of `static/`; `owners` reports a
@@ -434,9 +437,8 @@ pub fn build(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
         warnings,
         pictures: site.pictures.work(),
     };
-    // Letting go of a large model takes a moment on one core: it is done beside the report
-    // of the build, not before it.
-    std::thread::spawn(move || drop(site));
+    // Let go of beside the report of the build, not before it.
+    drop(BackgroundDrop::new(site));
     Ok(summary)
 }
 

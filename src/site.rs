@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
+use crate::background_drop::BackgroundDrop;
 use crate::config::Config;
 use crate::content::{Source, content_relative, url_segment};
 use crate::diagnostics::{Diagnostic, ProblemKind, display_path};
@@ -242,8 +243,10 @@ impl Site {
         checkpoint: &(dyn Fn() -> Result<(), E> + Sync),
     ) -> Result<(Site, Vec<Diagnostic>), E> {
         let mut problems = Vec::new();
-        let (mut published, left_out): (Vec<Source>, Vec<Source>) =
+        let (published, left_out): (Vec<Source>, Vec<Source>) =
             sources.into_iter().partition(|s| drafts || !s.meta.draft);
+        // Freed elsewhere if a checkpoint gives up, like the pages made from it.
+        let mut published = BackgroundDrop::new(published);
         published.sort_by(|a, b| a.url.cmp(&b.url).then_with(|| a.path.cmp(&b.path)));
         problems.extend(url_collisions(&published));
         // Once rendered, the Markdown is only needed as `rendered`: each body is let go as soon
@@ -254,7 +257,7 @@ impl Site {
             .collect();
 
         let assets = place_assets(&published, asset_paths);
-        let targets = LinkTargets::new(&published, &assets);
+        let targets = BackgroundDrop::new(LinkTargets::new(&published, &assets));
         let sanitizer = sanitizer_for(&config);
         let drafts_left_out: BTreeSet<(String, String)> = left_out
             .iter()
@@ -321,8 +324,8 @@ impl Site {
                     }
                 }
             });
-        let mut pages: Vec<Page> = Vec::with_capacity(published.len());
-        for (source, body) in published.into_iter().zip(bodies) {
+        let mut pages = BackgroundDrop::new(Vec::with_capacity(published.len()));
+        for (source, body) in published.into_inner().into_iter().zip(bodies) {
             problems.extend(body.problems);
             pages.push(Page {
                 source,
@@ -350,13 +353,13 @@ impl Site {
         Ok((
             Site {
                 config,
-                pages: pages.into_iter().map(Arc::new).collect(),
+                pages: pages.into_inner().into_iter().map(Arc::new).collect(),
                 taxonomies: Arc::new(taxonomies),
                 assets: Arc::new(assets),
                 static_files: Arc::new(static_files),
                 drafts_left_out: Arc::new(drafts_left_out.into_iter().collect()),
                 pictures,
-                targets: Arc::new(targets),
+                targets: Arc::new(targets.into_inner()),
             },
             problems,
         ))
