@@ -491,7 +491,7 @@ impl Site {
                 let Some(k) = terms.iter().position(|term| term.url == url) else {
                     continue;
                 };
-                if !self.spelt_alike(def.field, &terms[k], value) {
+                if !self.spelt_alike(def, &terms[k], value) {
                     return self.relist_terms();
                 }
                 terms[k].pages.retain(|&i| i != index);
@@ -511,7 +511,7 @@ impl Site {
                 let url = term_url(def, value);
                 match terms.iter().position(|term| term.url == url) {
                     Some(k) => {
-                        if !self.spelt_alike(def.field, &terms[k], value) {
+                        if !self.spelt_alike(def, &terms[k], value) {
                             return self.relist_terms();
                         }
                         // Where it was, if its date or title moved it.
@@ -547,11 +547,16 @@ impl Site {
     }
 
     /// Whether every page of `term`, and `value`, write it as the term is shown.
-    fn spelt_alike(&self, field: &str, term: &Term, value: &str) -> bool {
+    fn spelt_alike(&self, def: &TaxonomyDef, term: &Term, value: &str) -> bool {
+        // A fixed vocabulary's values are its choices, each at an address of its own (a test
+        // proves it): only free tags can be written two ways, so only their pages are read.
+        if def.choices.is_some() {
+            return value == term.value;
+        }
         let segment = url_segment(&term.value);
         value == term.value
             && term.pages.iter().all(|&i| {
-                let terms = self.pages[i].source.meta.terms(field);
+                let terms = self.pages[i].source.meta.terms(def.field);
                 terms
                     .iter()
                     .all(|other| *other == term.value || url_segment(other) != segment)
@@ -1187,6 +1192,23 @@ pub(crate) fn test_config() -> Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_value_of_a_fixed_vocabulary_is_an_address_of_its_own() {
+        for def in TAXONOMIES {
+            let Some(choices) = def.choices else { continue };
+            let mut addresses = BTreeSet::new();
+            for choice in choices {
+                assert!(
+                    crate::content::is_plain_segment(choice.value),
+                    "{}: {}",
+                    def.field,
+                    choice.value
+                );
+                assert!(addresses.insert(url_segment(choice.value)), "{}", choice.value);
+            }
+        }
+    }
 
     #[test]
     fn pages_sharing_a_title_are_named_up_to_three_then_counted() {
