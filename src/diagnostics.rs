@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use rayon::slice::ParallelSliceMut;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     Error,
@@ -428,7 +430,8 @@ impl Diagnostics {
 
     /// Sorted by file and position, duplicates removed.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
-        self.0.sort();
+        // A large site can have thousands of warnings.
+        self.0.par_sort();
         self.0.dedup();
         self.0
     }

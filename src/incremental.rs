@@ -622,7 +622,10 @@ impl Session {
             warnings,
             sources: built.sources.clone(),
         };
-        self.built = Some(built);
+        // Freeing the last model here would hold up the next edit.
+        if let Some(last) = self.built.replace(built) {
+            drop(BackgroundDrop::new(last));
+        }
         Ok(outcome)
     }
 

@@ -204,10 +204,7 @@ enum Message {
 /// overtook before it began, on threads of its own at a lower priority: rendering an edit
 /// never queues behind it, and takes the processors from it while both run.
 fn site_wide_worker(work: &mpsc::Receiver<SiteWideWork>, done: impl Fn(SiteWide)) {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .start_handler(|_| yield_to_edits())
-        .build()
-        .ok();
+    let pool = pool_below_edits(SITE_WIDE_NICENESS);
     while let Ok(mut next) = work.recv() {
         while let Ok(newer) = work.try_recv() {
             next = newer;
@@ -220,15 +217,26 @@ fn site_wide_worker(work: &mpsc::Receiver<SiteWideWork>, done: impl Fn(SiteWide)
     }
 }
 
-/// Lowers the calling thread's priority, so that the site-wide work runs on what the rebuild
-/// of an edit leaves.
-fn yield_to_edits() {
-    // SAFETY: setpriority has no memory-safety preconditions; on Linux, process 0 is the
-    // calling thread alone. Failing leaves the priority as it was, which is only slower.
-    #[cfg(target_os = "linux")]
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
-    }
+/// How far below serving pages and rendering an edit's own pages first the rebuild runs, so
+/// that neither waits for it.
+const REBUILD_NICENESS: i32 = 5;
+/// The site-wide work runs on what the rebuild leaves.
+const SITE_WIDE_NICENESS: i32 = 10;
+
+/// Threads at a lower priority (`niceness`); `None` when none can be started, and the work
+/// is done on the calling thread.
+fn pool_below_edits(niceness: i32) -> Option<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .start_handler(move |_| {
+            // SAFETY: setpriority has no memory-safety preconditions; on Linux, process 0 is
+            // the calling thread alone. Failing leaves the priority as it was, only slower.
+            #[cfg(target_os = "linux")]
+            unsafe {
+                libc::setpriority(libc::PRIO_PROCESS, 0, niceness);
+            }
+        })
+        .build()
+        .ok()
 }
 
 /// Serves the site-wide outputs the worker made.
@@ -307,6 +315,7 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
             })
         });
     }
+    let rebuild_pool = pool_below_edits(REBUILD_NICENESS);
     let mut taken = 0;
     // When the edits not yet rebuilt began to wait.
     let mut waiting: Option<Instant> = None;
@@ -351,7 +360,11 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
         }
         let since = *waiting.get_or_insert(started);
         let overtaken = || saves.load(Ordering::SeqCst) > taken;
-        let Some(outcome) = session.finish(&overtaken) else {
+        let finished = match &rebuild_pool {
+            Some(pool) => pool.install(|| session.finish(&overtaken)),
+            None => session.finish(&overtaken),
+        };
+        let Some(outcome) = finished else {
             continue;
         };
         waiting = None;

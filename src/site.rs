@@ -890,9 +890,12 @@ fn same_titles(pages: &[Page]) -> Vec<Diagnostic> {
         let title = page.source.meta.title.trim().to_lowercase();
         by_title.entry((page.parent, title)).or_default().push(i);
     }
-    let mut problems = Vec::new();
-    for same in by_title.values().filter(|same| same.len() > 1) {
-        for &i in same {
+    // On every core: a large site can have thousands of pages that share titles.
+    by_title
+        .par_iter()
+        .filter(|(_, same)| same.len() > 1)
+        .flat_map_iter(|(_, same)| same.iter().map(move |&i| (same, i)))
+        .map(|(same, i)| {
             let source = &pages[i].source;
             let others: Vec<&Path> = same
                 .iter()
@@ -900,23 +903,20 @@ fn same_titles(pages: &[Page]) -> Vec<Diagnostic> {
                 .map(|&o| pages[o].source.path.as_path())
                 .collect();
             let (line, column) = source.locator().key_position("title");
-            problems.push(
-                Diagnostic::warning(
-                    &source.path,
-                    line,
-                    column,
-                    format!(
-                        "{} in this section {} the same title, so listings and search results show pages that look alike",
-                        some_of(&others),
-                        if others.len() == 1 { "has" } else { "have" }
-                    ),
-                )
-                .with_kind(ProblemKind::ContentQuality)
-                .with_hint("give each page a title that says how it differs"),
-            );
-        }
-    }
-    problems
+            Diagnostic::warning(
+                &source.path,
+                line,
+                column,
+                format!(
+                    "{} in this section {} the same title, so listings and search results show pages that look alike",
+                    some_of(&others),
+                    if others.len() == 1 { "has" } else { "have" }
+                ),
+            )
+            .with_kind(ProblemKind::ContentQuality)
+            .with_hint("give each page a title that says how it differs")
+        })
+        .collect()
 }
 
 /// The first few of `paths` by name, then how many more: a title that a hundred pages share
@@ -1205,7 +1205,11 @@ mod tests {
                     def.field,
                     choice.value
                 );
-                assert!(addresses.insert(url_segment(choice.value)), "{}", choice.value);
+                assert!(
+                    addresses.insert(url_segment(choice.value)),
+                    "{}",
+                    choice.value
+                );
             }
         }
     }
