@@ -156,7 +156,11 @@ impl LiveState {
     /// What the page served at `page` (any page when not known) must do, having seen the
     /// site as at generation `seen`.
     fn event_for(&self, page: Option<&str>, seen: u64) -> Option<Event> {
-        let behind = usize::try_from(self.generation.saturating_sub(seen)).unwrap_or(usize::MAX);
+        // Served by an earlier run of `serve`, whose generations were others.
+        if seen > self.generation {
+            return Some(Event::Reload);
+        }
+        let behind = usize::try_from(self.generation - seen).unwrap_or(usize::MAX);
         if behind == 0 {
             return None;
         }
@@ -1755,8 +1759,15 @@ mod tests {
     }
 
     #[test]
-    fn open_pages_swap_stylesheets_unless_their_content_changed_or_they_are_far_behind() {
+    fn open_pages_swap_stylesheets_unless_their_content_changed_or_they_are_far_behind_or_older_than_the_server()
+     {
         let mut live = LiveState::default();
+        assert_eq!(live.event_for(Some("a.html"), 0), None);
+        assert_eq!(
+            live.event_for(Some("a.html"), 9),
+            Some(Event::Reload),
+            "a page served by an earlier run"
+        );
         live.advance(Change::Styles);
         assert_eq!(live.event_for(Some("a.html"), 0), Some(Event::SwapStyles));
         assert_eq!(live.event_for(Some("a.html"), 1), None);
