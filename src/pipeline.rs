@@ -437,7 +437,7 @@ pub fn build(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
         warnings,
         pictures: site.pictures.work(),
     };
-    // Let go of beside the report of the build, not before it.
+    // Freed beside the report of the build, not before it.
     drop(BackgroundDrop::new(site));
     Ok(summary)
 }
