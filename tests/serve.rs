@@ -143,6 +143,11 @@ impl Server {
             .find_map(|pair| pair.strip_prefix("since="))
             .and_then(|n| n.parse().ok())
             .expect("the script names its generation");
+        (since, self.events(&query))
+    }
+
+    /// A live-reload event stream asked for with `query`.
+    fn events(&self, query: &str) -> Events {
         let mut stream = TcpStream::connect(self.address()).unwrap();
         write!(
             stream,
@@ -155,7 +160,7 @@ impl Server {
         let mut line = String::new();
         events.0.read_line(&mut line).unwrap();
         assert!(line.starts_with("HTTP/1.1 200"), "{line}");
-        (since, events)
+        events
     }
 
     /// Sends `request` as written on a new connection and reads the answer until it closes.
@@ -515,28 +520,13 @@ fn two_hundred_requests_on_a_hundred_concurrent_connections_all_succeed() {
 fn open_pages_are_told_to_reload_after_an_edit() {
     let site = fixture("serve");
     let server = Server::start(site.path());
-    let address = server.url.trim_start_matches("http://").to_string();
-    let mut stream = TcpStream::connect(&address).unwrap();
-    write!(
-        stream,
-        "GET /__communities/events HTTP/1.1\r\nHost: {address}\r\n\r\n"
-    )
-    .unwrap();
-    let mut events = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    events.read_line(&mut line).unwrap();
-    assert!(line.starts_with("HTTP/1.1 200"), "{line}");
-    stream.set_read_timeout(Some(DEADLINE)).unwrap();
+    // Without its page's path, as a page of an older preview asks.
+    let mut events = server.events("");
 
     let text = read(site.path(), CASE_STUDY).replace("## What happened", "## What we did");
     write(site.path(), CASE_STUDY, &text);
     let started = Instant::now();
-    loop {
-        line.clear();
-        events.read_line(&mut line).expect("an event arrives");
-        if line.trim() == "event: reload" {
-            break;
-        }
+    while events.next().0 != "reload" {
         assert!(started.elapsed() < DEADLINE, "no reload event");
     }
 }
