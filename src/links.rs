@@ -3,10 +3,11 @@
 //! checked against what the build publishes, once the whole site is modelled. Each broken one
 //! is an error at its line and column, with the nearest existing target as a hint.
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::collections::{HashMap, HashSet};
 
 use percent_encoding::percent_decode_str;
+use rayon::prelude::*;
 
 use crate::content::content_relative;
 use crate::diagnostics::{Diagnostic, ProblemKind, did_you_mean};
@@ -36,9 +37,10 @@ pub struct Targets<'s> {
     anchors: Vec<HashSet<&'s str>>,
     /// The whole report's ids, by its year page: each section's own and its part's.
     report_anchors: HashMap<usize, HashSet<&'s str>>,
-    /// What a hint may suggest, sorted so that it is the same from run to run.
-    content_names: Vec<String>,
-    path_names: Vec<String>,
+    /// What a hint may suggest, sorted so that it is the same from run to run; made for the
+    /// first broken link, since most builds have none.
+    content_names: OnceCell<Vec<String>>,
+    path_names: OnceCell<Vec<String>>,
     /// Finding the nearest name compares it with every target: only so many broken links
     /// of a build get a suggestion, so that a site full of them is not checked in square time.
     hints_left: Cell<usize>,
@@ -49,53 +51,15 @@ const MAX_HINTS: usize = 20;
 
 impl<'s> Targets<'s> {
     pub fn of(site: &'s Site) -> Targets<'s> {
-        let mut by_content = HashMap::new();
-        let mut by_path = HashMap::new();
-        for (i, page) in site.pages.iter().enumerate() {
-            by_content.insert(page.source.content_path.clone(), Target::Page(i));
-            by_path.insert(page.url().to_string(), Target::Page(i));
-        }
-        for asset in site.assets.iter() {
-            if asset.source.starts_with("content") {
-                by_content.insert(content_relative(&asset.source), Target::Other);
-            }
-            by_path.insert(asset.url.clone(), Target::Other);
-        }
-        for file in site.static_files.iter() {
-            by_path.insert(file.url.clone(), Target::Other);
-        }
-        for file in theme::theme_files("static") {
-            let inner = file.path().strip_prefix("static").unwrap_or(file.path());
+        // The addresses and the ids apart, on two cores: each takes a while on a big site.
+        let ((mut by_content, mut by_path), (anchors, report_anchors)) =
+            rayon::join(|| addresses(site), || ids(site));
+        for &i in report_anchors.keys() {
             by_path.insert(
-                format!("/{}", inner.to_string_lossy().replace('\\', "/")),
-                Target::Other,
+                jobs::job_url(site, Job::FullReport(i)),
+                Target::FullReport(i),
             );
         }
-        for url in jobs::generated_urls(site) {
-            by_path.insert(url, Target::Other);
-        }
-        let mut report_anchors = HashMap::new();
-        for (i, page) in site.pages.iter().enumerate() {
-            let ids: HashSet<&str> = page
-                .children
-                .iter()
-                .filter_map(|&c| site.pages[c].part.as_ref())
-                .flat_map(|part| std::iter::once(&part.id).chain(&part.rendered.anchors))
-                .map(String::as_str)
-                .collect();
-            if !ids.is_empty() {
-                by_path.insert(
-                    jobs::job_url(site, Job::FullReport(i)),
-                    Target::FullReport(i),
-                );
-                report_anchors.insert(i, ids);
-            }
-        }
-        let anchors = site
-            .pages
-            .iter()
-            .map(|p| p.rendered.anchors.iter().map(String::as_str).collect())
-            .collect();
         for generated in [publish::FEED, publish::SITEMAP, publish::ROBOTS] {
             by_path.insert(generated.to_string(), Target::Other);
         }
@@ -103,25 +67,13 @@ impl<'s> Targets<'s> {
             by_content.insert(content_path.clone(), Target::Draft(i));
             by_path.insert(url.clone(), Target::Draft(i));
         }
-        let mut content_names: Vec<String> = by_content
-            .iter()
-            .filter(|(_, t)| !matches!(t, Target::Draft(_)))
-            .map(|(p, _)| format!("@/{p}"))
-            .collect();
-        content_names.sort();
-        let mut path_names: Vec<String> = by_path
-            .iter()
-            .filter(|(_, t)| !matches!(t, Target::Draft(_)))
-            .map(|(p, _)| p.clone())
-            .collect();
-        path_names.sort();
         Targets {
             by_content,
             by_path,
             anchors,
             report_anchors,
-            content_names,
-            path_names,
+            content_names: OnceCell::new(),
+            path_names: OnceCell::new(),
             hints_left: Cell::new(MAX_HINTS),
         }
     }
@@ -134,6 +86,16 @@ impl<'s> Targets<'s> {
         }
         self.hints_left.set(left - 1);
         did_you_mean(found, names)
+    }
+
+    /// Every content path a link may name, as `@/...`.
+    fn content_names(&self) -> impl Iterator<Item = &str> {
+        sorted_names(&self.content_names, &self.by_content, |p| format!("@/{p}"))
+    }
+
+    /// Every site path a link may name.
+    fn path_names(&self) -> impl Iterator<Item = &str> {
+        sorted_names(&self.path_names, &self.by_path, String::clone)
     }
 
     /// A site path as the build writes it: `/about` finds `/about/`, `/about/index.html` too.
@@ -162,6 +124,83 @@ pub fn check<E>(
         problems.extend(check_page(site, &targets, i, &page.rendered));
     }
     Ok(problems)
+}
+
+/// Every page and file by its content path and by its site path.
+fn addresses(site: &Site) -> (HashMap<String, Target>, HashMap<String, Target>) {
+    let mut by_content = HashMap::new();
+    let mut by_path = HashMap::new();
+    for (i, page) in site.pages.iter().enumerate() {
+        by_content.insert(page.source.content_path.clone(), Target::Page(i));
+        by_path.insert(page.url().to_string(), Target::Page(i));
+    }
+    for asset in site.assets.iter() {
+        if asset.source.starts_with("content") {
+            by_content.insert(content_relative(&asset.source), Target::Other);
+        }
+        by_path.insert(asset.url.clone(), Target::Other);
+    }
+    for file in site.static_files.iter() {
+        by_path.insert(file.url.clone(), Target::Other);
+    }
+    for file in theme::theme_files("static") {
+        let inner = file.path().strip_prefix("static").unwrap_or(file.path());
+        by_path.insert(
+            format!("/{}", inner.to_string_lossy().replace('\\', "/")),
+            Target::Other,
+        );
+    }
+    for url in jobs::generated_urls(site) {
+        by_path.insert(url, Target::Other);
+    }
+    (by_content, by_path)
+}
+
+/// Each page's ids, and those of the whole report of each year page that has one.
+type Ids<'s> = (Vec<HashSet<&'s str>>, HashMap<usize, HashSet<&'s str>>);
+
+fn ids(site: &Site) -> Ids<'_> {
+    let anchors = site
+        .pages
+        .par_iter()
+        .map(|p| p.rendered.anchors.iter().map(String::as_str).collect())
+        .collect();
+    let report_anchors = site
+        .pages
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, page)| {
+            let ids: HashSet<&str> = page
+                .children
+                .iter()
+                .filter_map(|&c| site.pages[c].part.as_ref())
+                .flat_map(|part| std::iter::once(&part.id).chain(&part.rendered.anchors))
+                .map(String::as_str)
+                .collect();
+            (!ids.is_empty()).then_some((i, ids))
+        })
+        .collect();
+    (anchors, report_anchors)
+}
+
+/// The names of `targets` but drafts', as `name` writes them, sorted once into `names`.
+fn sorted_names<'t>(
+    names: &'t OnceCell<Vec<String>>,
+    targets: &HashMap<String, Target>,
+    name: fn(&String) -> String,
+) -> impl Iterator<Item = &'t str> {
+    names
+        .get_or_init(|| {
+            let mut names: Vec<String> = targets
+                .iter()
+                .filter(|(_, t)| !matches!(t, Target::Draft(_)))
+                .map(|(p, _)| name(p))
+                .collect();
+            names.sort();
+            names
+        })
+        .iter()
+        .map(String::as_str)
 }
 
 /// The links and pictures of one page, rendered as `rendered`.
@@ -241,10 +280,7 @@ fn check_link(
                         "the {what} {dest:?} leads to content/{content_path}, which does not exist"
                     ),
                     targets
-                        .nearest(
-                            &format!("@/{content_path}"),
-                            targets.content_names.iter().map(String::as_str),
-                        )
+                        .nearest(&format!("@/{content_path}"), targets.content_names())
                     .or_else(|| Some(if link.picture {
                         "put the picture in content/ beside the page (or in the page's folder) and write its file name".into()
                     } else {
@@ -260,7 +296,7 @@ fn check_link(
                 None => {
                     return problem(
                         format!("the {what} {dest:?} leads to no page or file of this site"),
-                        targets.nearest(&site_path, targets.path_names.iter().map(String::as_str))
+                        targets.nearest(&site_path, targets.path_names())
                             .or_else(|| Some("link to a page by its file, e.g. [Botcheston](@/case-studies/botcheston.md)".into())),
                     );
                 }

@@ -11,7 +11,7 @@ use crate::jobs::{self, Job};
 use crate::paths::output_path;
 use crate::publish;
 use crate::search;
-use crate::site::Site;
+use crate::site::{Asset, Site};
 use crate::theme::{self, THEME_DIR};
 
 /// Files that hosts read as their own settings, written by the build or kept free by it.
@@ -32,16 +32,46 @@ enum Source {
     File(PathBuf),
 }
 
-#[derive(Debug, Clone)]
-struct Owner {
-    source: Source,
-    /// In words, for messages: "the page content/about.md".
-    what: String,
+/// Who claims an output path. Described in words only for a collision, which is rare: a
+/// big site claims tens of thousands of paths.
+#[derive(Debug, Clone, Copy)]
+enum Owner<'s> {
+    /// A file the build makes itself, by its address.
+    Site(&'static str),
+    /// One of the search index's files, which the build names as it writes them.
+    SearchIndex,
+    Job(Job),
+    /// A file of the built-in theme, by its output path.
+    Theme(&'s str),
+    Asset(&'s Asset),
+}
+
+impl Owner<'_> {
+    /// Where a collision is reported, and who is who in its message: "the page content/about.md".
+    fn describe(self, site: &Site) -> (Source, String) {
+        let theme = |path: &str| (Source::Theme, format!("the theme's {path}"));
+        match self {
+            Owner::Site(path) => (Source::Site, format!("the site's own {path}")),
+            Owner::SearchIndex => (
+                Source::Site,
+                format!("the site's search index ({}/)", search::DIR),
+            ),
+            Owner::Job(job) => describe_job(site, job),
+            Owner::Theme(path) => theme(path),
+            Owner::Asset(asset) if asset.source.starts_with(THEME_DIR) => {
+                theme(&output_path(&asset.url))
+            }
+            Owner::Asset(asset) => (
+                Source::File(asset.source.clone()),
+                display_path(&asset.source),
+            ),
+        }
+    }
 }
 
 /// Every collision between two owners of one output path.
 pub fn check(site: &Site) -> Vec<Diagnostic> {
-    let mut owners = Owners::default();
+    let mut owners = Owners::new(site);
     for path in [
         "/404.html",
         publish::FEED,
@@ -51,46 +81,34 @@ pub fn check(site: &Site) -> Vec<Diagnostic> {
     .into_iter()
     .chain(HOST_FILES)
     {
-        let owner = Owner {
-            source: Source::Site,
-            what: format!("the site's own {path}"),
-        };
-        owners.claim(&output_path(path), owner);
+        owners.claim(&output_path(path), Owner::Site(path));
     }
-    for job in jobs::all_jobs(site) {
-        if let Some(owner) = job_owner(site, job) {
-            owners.claim(&output_path(&jobs::job_url(site, job)), owner);
-        }
+    // The 404 page is claimed above, before any page could take its name as a folder.
+    for job in jobs::all_jobs(site)
+        .into_iter()
+        .filter(|&j| j != Job::NotFound)
+    {
+        owners.claim(&output_path(&jobs::job_url(site, job)), Owner::Job(job));
     }
-    let theme = |path: &str| Owner {
-        source: Source::Theme,
-        what: format!("the theme's {path}"),
-    };
-    for file in theme::theme_files("static") {
-        let inner = file.path().strip_prefix("static").unwrap_or(file.path());
-        owners.claim(&display_path(inner), theme(&display_path(inner)));
+    let theme_files: Vec<String> = theme::theme_files("static")
+        .into_iter()
+        .map(|file| display_path(file.path().strip_prefix("static").unwrap_or(file.path())))
+        .collect();
+    for path in &theme_files {
+        owners.claim(path, Owner::Theme(path));
     }
     let stylesheet = highlight::STYLESHEET.trim_start_matches('/');
-    owners.claim(stylesheet, theme(stylesheet));
+    owners.claim(stylesheet, Owner::Theme(stylesheet));
     for asset in site.static_files.iter().chain(site.assets.iter()) {
-        let path = output_path(&asset.url);
-        let owner = if asset.source.starts_with(THEME_DIR) {
-            theme(&path)
-        } else {
-            Owner {
-                source: Source::File(asset.source.clone()),
-                what: display_path(&asset.source),
-            }
-        };
-        owners.claim(&path, owner);
+        owners.claim(&output_path(&asset.url), Owner::Asset(asset));
     }
     owners.problems
 }
 
-/// Who owns a job's output; `None` for the 404 page, claimed with the site's own files.
-fn job_owner(site: &Site, job: Job) -> Option<Owner> {
+/// Where a collision with a job's output is reported, and the job in words.
+fn describe_job(site: &Site, job: Job) -> (Source, String) {
     let page = |i: usize| site.pages[i].source.path.clone();
-    let (source, what) = match job {
+    match job {
         Job::Page(i) => (
             Source::Page(page(i)),
             format!("the page {}", display_path(&page(i))),
@@ -131,57 +149,67 @@ fn job_owner(site: &Site, job: Job) -> Option<Owner> {
             ),
         ),
         Job::Search => (Source::Site, "the site's search page".to_string()),
-        Job::NotFound => return None,
-    };
-    Some(Owner { source, what })
+        Job::NotFound => Owner::Site("/404.html").describe(site),
+    }
 }
 
-#[derive(Default)]
-struct Owners {
-    taken: HashMap<String, Owner>,
+struct Owners<'s> {
+    site: &'s Site,
+    taken: HashMap<String, Owner<'s>>,
     /// Folders of the output with the first owner of a file inside: a file cannot take the
     /// name of a folder (`robots.txt/index.html` beside `robots.txt`).
-    folders: HashMap<String, Owner>,
+    folders: HashMap<String, Owner<'s>>,
+    /// The search index's folder (`search/`) and its page's own file in it.
+    search_folder: String,
+    search_page: String,
     problems: Vec<Diagnostic>,
 }
 
-impl Owners {
+impl<'s> Owners<'s> {
+    fn new(site: &'s Site) -> Owners<'s> {
+        Owners {
+            site,
+            taken: HashMap::new(),
+            folders: HashMap::new(),
+            search_folder: format!("{}/", search::DIR),
+            search_page: output_path(&format!("/{}/", search::DIR)),
+            problems: Vec::new(),
+        }
+    }
+
     /// The owner that already has `path`, its folder's name, or the name of a folder it is.
-    fn earlier(&self, path: &str) -> Option<Owner> {
-        let search_page = output_path(&format!("/{}/", search::DIR));
-        if path.starts_with(&format!("{}/", search::DIR)) && path != search_page {
-            // The search index's files are named by the build as it writes them.
-            return Some(Owner {
-                source: Source::Site,
-                what: format!("the site's search index ({}/)", search::DIR),
-            });
+    fn earlier(&self, path: &str) -> Option<Owner<'s>> {
+        if path.starts_with(&self.search_folder) && path != self.search_page {
+            return Some(Owner::SearchIndex);
         }
         self.taken
             .get(path)
             .or_else(|| folders_of(path).find_map(|folder| self.taken.get(folder)))
             .or_else(|| self.folders.get(path))
-            .cloned()
+            .copied()
     }
 
-    fn claim(&mut self, path: &str, owner: Owner) {
+    fn claim(&mut self, path: &str, owner: Owner<'s>) {
         let Some(earlier) = self.earlier(path) else {
             for folder in folders_of(path) {
-                self.folders
-                    .entry(folder.to_string())
-                    .or_insert_with(|| owner.clone());
+                if !self.folders.contains_key(folder) {
+                    self.folders.insert(folder.to_string(), owner);
+                }
             }
             self.taken.insert(path.to_string(), owner);
             return;
         };
+        let (source, what) = owner.describe(self.site);
+        let (earlier_source, earlier_what) = earlier.describe(self.site);
         // The site's theme replaces the built-in file; two pages of one address are reported
         // where the pages are modelled.
         if matches!(
-            (&earlier.source, &owner.source),
+            (&earlier_source, &source),
             (Source::Theme, Source::Theme) | (Source::Page(_), Source::Page(_))
         ) {
             return;
         }
-        let (at, hint) = match (&owner.source, &earlier.source) {
+        let (at, hint) = match (&source, &earlier_source) {
             (Source::File(file), _) | (_, Source::File(file)) => {
                 (file.clone(), "rename or move this file")
             }
@@ -198,8 +226,7 @@ impl Owners {
         let mut problem = Diagnostic::file_error(
             Path::new(&at),
             format!(
-                "{} would be published at /{address}, where it clashes with {}",
-                owner.what, earlier.what
+                "{what} would be published at /{address}, where it clashes with {earlier_what}"
             ),
         )
         .with_kind(ProblemKind::UrlCollision);

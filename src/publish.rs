@@ -6,6 +6,7 @@
 //! host), and as a forced rule in `_redirects`. Netlify serves an existing file in preference
 //! to a rule that is not forced, so the rule says `301!` to answer with a real redirect.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use atom_syndication::{Entry, Feed, FixedDateTime, Link, Person, Text};
@@ -128,18 +129,23 @@ fn encoded_path(path: &str) -> String {
 /// Every alias must be a path on the site that nothing else is published at, and a page's
 /// source must be a web address.
 pub fn check(site: &Site) -> Vec<Diagnostic> {
-    let mut taken: HashMap<String, String> = HashMap::new();
+    // What has each output path, in two words put together only for a message: a big site
+    // has tens of thousands.
+    let mut taken: HashMap<String, (&str, Cow<str>)> = HashMap::new();
     for page in &site.pages {
-        taken.insert(output_path(page.url()), format!("the page {}", page.url()));
+        taken.insert(output_path(page.url()), ("the page", page.url().into()));
     }
     for url in jobs::generated_urls(site) {
-        taken.insert(output_path(&url), format!("the listing {url}"));
+        taken.insert(output_path(&url), ("the listing", url.into()));
     }
     for asset in site.assets.iter().chain(site.static_files.iter()) {
-        taken.insert(output_path(&asset.url), format!("the file {}", asset.url));
+        taken.insert(
+            output_path(&asset.url),
+            ("the file", asset.url.as_str().into()),
+        );
     }
     for reserved in [FEED, SITEMAP, ROBOTS, REDIRECTS, "/404.html"] {
-        taken.insert(output_path(reserved), format!("the site's {reserved}"));
+        taken.insert(output_path(reserved), ("the site's", reserved.into()));
     }
     let mut problems = Vec::new();
     for (i, page) in site.pages.iter().enumerate() {
@@ -156,12 +162,12 @@ pub fn check(site: &Site) -> Vec<Diagnostic> {
                 Ok(path) => {
                     let file = output_path(&path);
                     match taken.get(&file) {
-                        Some(owner) => Some((
-                            format!("the alias {alias} is already the address of {owner}"),
+                        Some((what, name)) => Some((
+                            format!("the alias {alias} is already the address of {what} {name}"),
                             "remove this alias: that address cannot lead to two places",
                         )),
                         None => {
-                            taken.insert(file, format!("an alias of {}", site.pages[i].url()));
+                            taken.insert(file, ("an alias of", site.pages[i].url().into()));
                             None
                         }
                     }
