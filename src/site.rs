@@ -342,7 +342,7 @@ impl Site {
         checkpoint()?;
         link_sections(&mut pages);
         checkpoint()?;
-        problems.extend(same_titles(&pages));
+        problems.extend(same_titles(&pages, checkpoint)?);
         checkpoint()?;
         link_report_order(&mut pages);
         checkpoint()?;
@@ -884,7 +884,11 @@ fn link_report_order(pages: &mut [Page]) {
 }
 
 /// Two pages listed in one section under one title: a resident cannot tell them apart.
-fn same_titles(pages: &[Page]) -> Vec<Diagnostic> {
+/// `checkpoint` is asked before each warning.
+fn same_titles<E: Send>(
+    pages: &[Page],
+    checkpoint: &(dyn Fn() -> Result<(), E> + Sync),
+) -> Result<Vec<Diagnostic>, E> {
     let mut by_title: HashMap<(Option<usize>, String), Vec<usize>> = HashMap::new();
     for (i, page) in pages.iter().enumerate() {
         let title = page.source.meta.title.trim().to_lowercase();
@@ -896,6 +900,7 @@ fn same_titles(pages: &[Page]) -> Vec<Diagnostic> {
         .filter(|(_, same)| same.len() > 1)
         .flat_map_iter(|(_, same)| same.iter().map(move |&i| (same, i)))
         .map(|(same, i)| {
+            checkpoint()?;
             let source = &pages[i].source;
             let others: Vec<&Path> = same
                 .iter()
@@ -903,7 +908,7 @@ fn same_titles(pages: &[Page]) -> Vec<Diagnostic> {
                 .map(|&o| pages[o].source.path.as_path())
                 .collect();
             let (line, column) = source.locator().key_position("title");
-            Diagnostic::warning(
+            Ok(Diagnostic::warning(
                 &source.path,
                 line,
                 column,
@@ -914,7 +919,7 @@ fn same_titles(pages: &[Page]) -> Vec<Diagnostic> {
                 ),
             )
             .with_kind(ProblemKind::ContentQuality)
-            .with_hint("give each page a title that says how it differs")
+            .with_hint("give each page a title that says how it differs"))
         })
         .collect()
 }

@@ -10,7 +10,7 @@ use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, ne
 use crate::diagnostics::Diagnostic;
 
 /// Short enough to feel instant, long enough that an editor's write-then-rename is one batch.
-const DEBOUNCE: Duration = Duration::from_millis(10);
+const DEBOUNCE: Duration = Duration::from_millis(5);
 
 /// The folders watched with everything in them; site.yaml is seen through the root's watch.
 const SOURCES: [&str; 3] = ["content", "themes", "static"];

@@ -453,7 +453,6 @@ fn body_edits_then_front_matter_edits_match_a_full_build_after_each() {
     }
 }
 
-/// The pages `first_pages` served, by output path, as they were served.
 /// Gives the case study a new title.
 fn rename_fridge(root: &Path) {
     replace(
@@ -464,6 +463,7 @@ fn rename_fridge(root: &Path) {
     );
 }
 
+/// The pages `first_pages` served, by output path, as they were served.
 fn served_first(session: &mut Session, viewed: &[&str]) -> BTreeMap<String, String> {
     let viewed: Vec<String> = viewed.iter().map(|v| v.to_string()).collect();
     let first = session.first_pages(&viewed).expect("pages served first");
@@ -596,6 +596,29 @@ fn viewed_term_pages_are_served_first_as_the_rebuild_makes_them_when_a_new_tag_r
     session.take(&[root.join(CASE_STUDY)]);
     let viewed = ["tags/wellbeing/index.html", "tags/green-spaces/index.html"];
     let served = served_first(&mut session, &viewed);
+    let outcome = update_whole(&mut session, &[]);
+    assert_served_as_rebuilt(&served, &outcome, &viewed);
+}
+
+#[test]
+fn a_site_yaml_edit_is_served_first_on_the_viewed_pages_as_the_rebuild_makes_them() {
+    let site = fixture("serve");
+    let root = site.path();
+    let mut session = first_build(root);
+    replace(
+        root,
+        "site.yaml",
+        "title: \"Leicestershire Communities\"",
+        "title: \"Leicestershire Communities Online\"",
+    );
+    session.take(&[root.join("site.yaml")]);
+    let viewed = [
+        "case-studies/croft-community-fridge/index.html",
+        "case-studies/index.html",
+    ];
+    let served = served_first(&mut session, &viewed);
+    assert!(served[viewed[0]].contains("Leicestershire Communities Online"));
+    // Their stylesheets and scripts are linked by the names the rebuild gives them.
     let outcome = update_whole(&mut session, &[]);
     assert_served_as_rebuilt(&served, &outcome, &viewed);
 }
