@@ -306,7 +306,10 @@ pub fn fingerprint(
 /// `fingerprint` again after edits to stylesheets and scripts alone, from what it gave before:
 /// only the edited files are read and hashed again, where reading every file took 20 ms on a
 /// big site. `None` when an edited file is anything else, or was not published as one of them
-/// (new, gone, or hidden by a file of the same path): `fingerprint` then.
+/// (new, gone, or hidden by a file of the same path): `fingerprint` then. A folder among them
+/// is passed over: it is not published itself. The folder a theme's first stylesheet of its
+/// own is saved in stays among the edits until a rebuild ends, which never happens while
+/// saves come quickly, and every file was hashed again for each save.
 pub fn fingerprint_edited(
     root: &Path,
     statics: &BTreeMap<String, StaticFile>,
@@ -315,7 +318,7 @@ pub fn fingerprint_edited(
 ) -> Option<(BTreeMap<String, StaticFile>, Fingerprints)> {
     let mut statics = statics.clone();
     let mut fingerprints = fingerprints.clone();
-    for file in edited {
+    for file in edited.iter().filter(|path| !root.join(path).is_dir()) {
         let published = statics.iter().find_map(|(published, made)| {
             matches!(made, StaticFile::Made(source, _) if source == file).then(|| published.clone())
         })?;
@@ -469,4 +472,34 @@ pub fn check(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
         warnings,
         pictures: site.pictures.work(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_edited_stylesheets_are_hashed_again_whatever_folders_were_made_for_them() {
+        let root = tempfile::tempdir().unwrap();
+        let sheet = PathBuf::from("themes/default/static/style.css");
+        std::fs::create_dir_all(root.path().join("themes/default/static")).unwrap();
+        std::fs::write(root.path().join(&sheet), "body { color: red; }").unwrap();
+        let mut fingerprints = Fingerprints::default();
+        let old = b"body{color:blue}".to_vec();
+        let published = fingerprints.add("style.css", &old);
+        let statics = BTreeMap::from([(published.clone(), StaticFile::Made(sheet.clone(), old))]);
+        let edited = BTreeSet::from([PathBuf::from("themes/default/static"), sheet.clone()]);
+
+        let (statics, fingerprints) =
+            fingerprint_edited(root.path(), &statics, &fingerprints, &edited)
+                .expect("the stylesheet alone is hashed again");
+        let new = fingerprints.get("/style.css").expect("still published");
+        assert_ne!(new, format!("/{published}"));
+        let Some(StaticFile::Made(source, bytes)) = statics.get(new.trim_start_matches('/')) else {
+            panic!("{statics:?}");
+        };
+        assert_eq!(source, &sheet);
+        assert!(String::from_utf8_lossy(bytes).contains("red"));
+        assert_eq!(statics.len(), 1, "the old name is gone");
+    }
 }
