@@ -17,8 +17,8 @@ use tera::Tera;
 use crate::assets::{self, Fingerprints};
 use crate::background_drop::BackgroundDrop;
 use crate::content::{Source, url_segment};
-use crate::diagnostics::Diagnostic;
 use crate::diagnostics::display_path;
+use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::images::Pictures;
 use crate::jobs::{self, Job};
 use crate::links;
@@ -28,7 +28,7 @@ use crate::paths::output_path;
 use crate::pipeline::{self, StaticFile};
 use crate::render::{self, Reads};
 use crate::search;
-use crate::site::{Body, ModelCache, Page, Site};
+use crate::site::{self, Body, ModelCache, Page, Site};
 use crate::sources::{Edits, Parsed, Sources};
 use crate::theme::{self, Templates};
 
@@ -44,7 +44,7 @@ pub struct Outcome {
     /// Only stylesheets changed, and pages only in the hashed names they link them by, so
     /// open pages can swap them instead of reloading.
     pub css_only: bool,
-    pub warnings: Vec<Diagnostic>,
+    pub warnings: Arc<[Diagnostic]>,
     /// Each page's output path and its source file, so that `serve` can tell which pages a
     /// failed rebuild broke.
     pub sources: Arc<HashMap<String, PathBuf>>,
@@ -91,6 +91,16 @@ struct Built {
     site_wide: SiteWideState,
     /// Output path -> job, for every job of the model.
     jobs: HashMap<String, Job>,
+    warnings: Warnings,
+}
+
+/// The warnings a build serves, and what reading each file found, so that a body edit can
+/// swap what the edited page gave for what it gives now and keep every other page's.
+#[derive(Clone, Default)]
+struct Warnings {
+    all: Arc<[Diagnostic]>,
+    /// Each file's problems from reading it, where it has any.
+    read: HashMap<PathBuf, Vec<Diagnostic>>,
 }
 
 /// The theme's templates as read, and compiled.
@@ -503,7 +513,7 @@ impl Session {
             changed,
             rendered: 0,
             css_only: false,
-            warnings: Vec::new(),
+            warnings: built.warnings.all.clone(),
             sources: built.sources.clone(),
         }))
     }
@@ -604,11 +614,16 @@ impl Session {
         };
         // Pages keep their output unless what they read or their templates changed.
         let keep = keep.map(|_| edited_templates.unwrap_or_default());
+        let warnings = Warnings {
+            all: warnings.into(),
+            read: self.sources.read_problems(),
+        };
         let built = self.render(
             keep,
             site.into_inner(),
             theme,
             statics,
+            warnings,
             &edits.files,
             overtaken,
         )?;
@@ -617,7 +632,7 @@ impl Session {
             changed: built.changed.clone(),
             rendered: built.rendered,
             css_only: pending.css_only == Some(true) && !built.changed.is_empty(),
-            warnings,
+            warnings: built.warnings.all.clone(),
             sources: built.sources.clone(),
         };
         // Freeing the last model here would hold up the next edit.
@@ -631,12 +646,14 @@ impl Session {
     /// those `keep` names (all pages without `keep`, when site.yaml or the names pages link
     /// files by changed), and copies the files that changed. The site-wide outputs of the
     /// last build stay until they are made again.
+    #[allow(clippy::too_many_arguments)]
     fn render(
         &self,
         keep: Option<BTreeSet<String>>,
         site: Site,
         theme: Theme,
         statics: BTreeMap<String, StaticFile>,
+        warnings: Warnings,
         changed_files: &BTreeSet<PathBuf>,
         overtaken: &(dyn Fn() -> bool + Sync),
     ) -> Result<Built, Stop> {
@@ -735,6 +752,7 @@ impl Session {
             changed,
             rendered: rendered.urls.len(),
             site_wide,
+            warnings,
         })
     }
 
@@ -766,7 +784,11 @@ impl Session {
         }
         let built = self.built.as_ref()?;
         let targets = links::Targets::of(&built.site);
+        let bodies = self.bodies.lock().unwrap_or_else(PoisonError::into_inner);
         let mut updates = Vec::new();
+        // The warnings the edited pages gave as last built, and those they give now.
+        let mut gone = Vec::new();
+        let mut new = Vec::new();
         for path in reparsed {
             let parsed = self.sources.parsed.get(path)?;
             let source = parsed.source.as_ref()?;
@@ -780,29 +802,59 @@ impl Session {
             if !same_front_matter || parsed.problems.iter().any(Diagnostic::is_error) {
                 return None;
             }
-            let mut body = built.site.render_body(source);
-            body.problems.extend(links::check_page(
-                &built.site,
-                &targets,
-                index,
-                &body.rendered,
-            ));
-            if body.problems.iter().any(Diagnostic::is_error) {
+            let body = built.site.render_body(source);
+            let link_problems = links::check_page(&built.site, &targets, index, &body.rendered);
+            if body
+                .problems
+                .iter()
+                .chain(&link_problems)
+                .any(Diagnostic::is_error)
+            {
                 return None;
             }
-            body.problems.extend(parsed.problems.iter().cloned());
-            updates.push((index, source.clone(), body));
+            gone.extend(built.warnings.read.get(path).into_iter().flatten().cloned());
+            gone.extend(
+                bodies
+                    .get(path)
+                    .into_iter()
+                    .flat_map(|kept| kept.body.problems.iter().cloned()),
+            );
+            let old = &built.site.pages[index].rendered;
+            gone.extend(links::check_page(&built.site, &targets, index, old));
+            new.extend(parsed.problems.iter().cloned());
+            new.extend(body.problems.iter().cloned());
+            new.extend(link_problems);
+            updates.push((index, source.clone(), body, parsed));
         }
+        drop(bodies);
+        let settings = site::body_settings(&built.site.config);
         let built = self.built.as_mut()?;
-        let mut warnings = Vec::new();
         let site = Arc::make_mut(&mut built.site);
-        let edited: Vec<PathBuf> = updates
-            .iter()
-            .map(|(_, source, _)| source.path.clone())
-            .collect();
-        for (index, source, body) in updates {
-            warnings.extend(site.put_body(index, source, body));
+        let mut bodies = self.bodies.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut edited = Vec::new();
+        for (index, source, body, parsed) in updates {
+            let path = source.path.clone();
+            if parsed.problems.is_empty() {
+                built.warnings.read.remove(&path);
+            } else {
+                built
+                    .warnings
+                    .read
+                    .insert(path.clone(), parsed.problems.clone());
+            }
+            // The next model takes it as it is, and the next body edit of the page knows
+            // what it gave.
+            let kept = KeptBody {
+                file: parsed.hash,
+                settings,
+                body: body.clone(),
+            };
+            bodies.insert(path.clone(), kept);
+            site.put_body(index, source, body);
+            edited.push(path);
         }
+        drop(bodies);
+        built.warnings.all = swap_warnings(&built.warnings.all, &gone, new);
         // Only the pages that show an edited page can change: the others' contexts hold none
         // of its values, and the values every page shares come from front matter alone.
         let candidates: Vec<Job> = built
@@ -850,10 +902,29 @@ impl Session {
             changed: built.changed.clone(),
             rendered: built.rendered,
             css_only: false,
-            warnings,
+            warnings: built.warnings.all.clone(),
             sources: built.sources.clone(),
         }))
     }
+}
+
+/// `all` without `gone` (each once) and with `new`, sorted as a build sorts them.
+fn swap_warnings(
+    all: &[Diagnostic],
+    gone: &[Diagnostic],
+    new: Vec<Diagnostic>,
+) -> Arc<[Diagnostic]> {
+    let mut kept = all.to_vec();
+    for warning in gone {
+        if let Ok(at) = kept.binary_search(warning) {
+            kept.remove(at);
+        }
+    }
+    kept.extend(new);
+    kept.into_iter()
+        .collect::<Diagnostics>()
+        .into_sorted()
+        .into()
 }
 
 /// A page's terms: each taxonomy's position and the term's address segment.

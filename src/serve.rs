@@ -813,7 +813,7 @@ impl Preview {
             let first_css_only = std::mem::take(&mut current.first_css_only);
             match outcome {
                 Ok(outcome) => {
-                    let warnings: Arc<[Diagnostic]> = outcome.warnings.into();
+                    let warnings = outcome.warnings;
                     let warnings_changed = warnings != current.warnings;
                     warnings_before = Some((
                         std::mem::replace(&mut current.warnings, warnings.clone()),
@@ -1696,7 +1696,7 @@ mod tests {
             changed: Vec::new(),
             rendered: 0,
             css_only: false,
-            warnings: Vec::new(),
+            warnings: Arc::from([]),
             sources: Arc::default(),
         };
         preview.publish(Ok(unchanged), Instant::now());
@@ -1734,7 +1734,7 @@ mod tests {
             changed: vec!["a/index.html".to_string(), "feed.xml".to_string()],
             rendered: 1,
             css_only: false,
-            warnings: Vec::new(),
+            warnings: Arc::from([]),
             sources: Arc::default(),
         };
         preview.publish(Ok(rebuilt), Instant::now());
@@ -1750,7 +1750,7 @@ mod tests {
             changed: Vec::new(),
             rendered: 0,
             css_only: false,
-            warnings: vec![Diagnostic::warning("content/a.md", 1, 1, "a warning")],
+            warnings: Arc::from([Diagnostic::warning("content/a.md", 1, 1, "a warning")]),
             sources: Arc::default(),
         };
         let before = lock(&preview.live.state).generation;

@@ -206,6 +206,16 @@ impl ModelCache for NoCache {
     fn put_related(&self, _: u64, _: &[(usize, Vec<usize>)]) {}
 }
 
+/// What a body's rendering reads of site.yaml: the base path, and what keeps, cleans or
+/// refuses raw HTML. A body kept under other settings is rendered again.
+pub fn body_settings(config: &Config) -> u64 {
+    hash_of((
+        config.base_path(),
+        config.html.sanitize,
+        &config.html.iframe_hosts,
+    ))
+}
+
 impl Site {
     /// Builds the model from parsed sources. Drafts are dropped unless `drafts` is set.
     pub fn build(
@@ -263,12 +273,7 @@ impl Site {
             .iter()
             .map(|s| (s.content_path.clone(), s.url.clone()))
             .collect();
-        // Raw HTML is kept, cleaned or refused by these.
-        let settings = hash_of((
-            config.base_path(),
-            config.html.sanitize,
-            &config.html.iframe_hosts,
-        ));
+        let settings = body_settings(&config);
 
         let resolve = |path: &str| {
             let url = match targets.pages.get(path) {
@@ -445,14 +450,12 @@ impl Site {
         index
     }
 
-    /// Puts an edited page's source and rendered body in place of the model's; returns what
-    /// rendering found wrong.
-    pub fn put_body(&mut self, index: usize, source: Source, body: Body) -> Vec<Diagnostic> {
+    /// Puts an edited page's source and rendered body in place of the model's.
+    pub fn put_body(&mut self, index: usize, source: Source, body: Body) {
         let page = Arc::make_mut(&mut self.pages[index]);
         page.source = source;
         page.rendered = body.rendered;
         page.part = body.part;
-        body.problems
     }
 
     /// Makes the terms again from the pages as they are now, for serving the term pages of an

@@ -203,6 +203,15 @@ impl Sources {
         Read { reparsed, css_only }
     }
 
+    /// Each Markdown file's problems from reading it, where it has any.
+    pub fn read_problems(&self) -> HashMap<PathBuf, Vec<Diagnostic>> {
+        self.parsed
+            .iter()
+            .filter(|(_, parsed)| !parsed.problems.is_empty())
+            .map(|(path, parsed)| (path.clone(), parsed.problems.clone()))
+            .collect()
+    }
+
     /// Every problem of the files as last read: site.yaml's, finding the files', and each
     /// Markdown file's.
     pub fn problems(&self) -> Diagnostics {

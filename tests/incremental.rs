@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::{fixture, read, write};
-use communities::diagnostics::ProblemKind;
+use communities::diagnostics::{Diagnostic, ProblemKind};
 use communities::incremental::{Outcome, Session};
 use communities::output::MARKER;
 use communities::pipeline::{self, Options};
@@ -17,6 +17,11 @@ const CASE_STUDY: &str = "content/case-studies/croft-community-fridge.md";
 
 /// Every file of a full `build --drafts` of the site as it is now.
 fn full_build(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    full_build_with_warnings(root).0
+}
+
+/// A full build's files and warnings.
+fn full_build_with_warnings(root: &Path) -> (BTreeMap<String, Vec<u8>>, Vec<Diagnostic>) {
     let out = tempfile::tempdir().unwrap();
     let output = out.path().join("public");
     let options = Options {
@@ -25,8 +30,8 @@ fn full_build(root: &Path) -> BTreeMap<String, Vec<u8>> {
         drafts: true,
         base_url: Some(BASE.to_string()),
     };
-    pipeline::build(&options).unwrap_or_else(|p| panic!("full build failed: {p:?}"));
-    walkdir::WalkDir::new(&output)
+    let summary = pipeline::build(&options).unwrap_or_else(|p| panic!("full build failed: {p:?}"));
+    let files = walkdir::WalkDir::new(&output)
         .into_iter()
         .flatten()
         .filter(|e| e.file_type().is_file() && e.file_name() != MARKER)
@@ -37,7 +42,8 @@ fn full_build(root: &Path) -> BTreeMap<String, Vec<u8>> {
                 std::fs::read(e.path()).unwrap(),
             )
         })
-        .collect()
+        .collect();
+    (files, summary.warnings)
 }
 
 fn files(outcome: &Outcome) -> BTreeMap<String, Vec<u8>> {
@@ -848,7 +854,17 @@ fn apply(root: &Path, edit: &Edit) -> Vec<String> {
     match *edit {
         Edit::Body(p, n) => {
             let text = read(root, EDITED[p]);
-            write(root, EDITED[p], &format!("{text}\nEdited paragraph {n}.\n"));
+            // Half of them with raw HTML that is taken out with a warning.
+            let script = if n % 2 == 0 {
+                "<script>alert(1)</script>\n"
+            } else {
+                ""
+            };
+            write(
+                root,
+                EDITED[p],
+                &format!("{text}\nEdited paragraph {n}.\n{script}"),
+            );
             vec![EDITED[p].to_string()]
         }
         Edit::Title(p, n) => {
@@ -996,7 +1012,9 @@ proptest::proptest! {
             Some(outcome) => outcome.expect("site-wide outputs"),
             None => rebuilt,
         };
-        assert_same_site(&files(&served), &full_build(root));
+        let (built, warnings) = full_build_with_warnings(root);
+        assert_same_site(&files(&served), &built);
+        assert_eq!(&served.warnings[..], &warnings[..]);
     }
 }
 

@@ -751,3 +751,22 @@ fn an_idle_connection_is_closed_by_the_server() {
         "{waited:?}"
     );
 }
+
+#[test]
+fn a_body_edit_keeps_the_warnings_of_the_other_pages_in_the_panel() {
+    let site = fixture("serve");
+    let root = site.path();
+    let about =
+        read(root, "content/about.md").replace("\n---\n", "\n---\n\n<script>alert(1)</script>\n");
+    write(root, "content/about.md", &about);
+    let server = Server::start(root);
+    server.wait_for("/about/", |_, body| body.contains("communities-panel"));
+
+    let text = read(root, CASE_STUDY).replace("## What happened", "## What we did");
+    write(root, CASE_STUDY, &text);
+    server.wait_for("/case-studies/croft-community-fridge/", |_, body| {
+        body.contains("What we did")
+    });
+    let (_, _, page) = server.get("/about/");
+    assert!(page.contains("communities-panel"), "{page}");
+}
