@@ -81,6 +81,20 @@ impl Location {
             Location::Output(path) => (2, path, 0, 0),
         }
     }
+
+    /// `sort_key` with the path's parts joined by a zero byte, below any byte a part holds,
+    /// so that comparing bytes orders paths nearly as comparing them part by part does.
+    fn byte_key(&self) -> (u8, Vec<u8>, usize, usize) {
+        let (order, path, line, column) = self.sort_key();
+        let mut bytes = Vec::new();
+        for (i, part) in path.components().enumerate() {
+            if i > 0 {
+                bytes.push(0);
+            }
+            bytes.extend_from_slice(part.as_os_str().as_encoded_bytes());
+        }
+        (order, bytes, line, column)
+    }
 }
 
 impl Ord for Location {
@@ -430,8 +444,12 @@ impl Diagnostics {
 
     /// Sorted by file and position, duplicates removed.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
-        // A large site can have thousands of warnings.
-        self.0.par_sort();
+        // A large site can have thousands of warnings, and comparing paths part by part made
+        // sorting them take 10-15 ms at 10,000 pages. A key compared byte by byte puts them
+        // in nearly the same order first; the sort after it then only confirms it.
+        self.0
+            .par_sort_by_cached_key(|diagnostic| diagnostic.location.byte_key());
+        self.0.sort();
         self.0.dedup();
         self.0
     }
@@ -595,5 +613,28 @@ mod tests {
         let sorted = all.into_sorted();
         assert_eq!(sorted.len(), 2);
         assert_eq!(sorted[0].path(), Some(Path::new("a.md")));
+    }
+
+    #[test]
+    fn sorting_many_problems_orders_them_as_comparing_them_whole_does() {
+        let paths = [
+            "a/b.md", "a-b.md", "a", "ab/c.md", "../x.md", "-x.md", "a/b/c.md", "a.md",
+        ];
+        let mut problems: Vec<Diagnostic> = Vec::new();
+        for (i, path) in paths.iter().enumerate() {
+            for line in [3, 1] {
+                problems.push(Diagnostic::warning(*path, line, 1, format!("warning {i}")));
+                problems.push(Diagnostic::error(*path, line, 1, "an error"));
+            }
+            problems.push(Diagnostic::file_error(*path, "unreadable"));
+        }
+        problems.push(Diagnostic::site_error("no site.yaml"));
+        problems.push(problems[0].clone());
+        problems.reverse();
+        let mut expected = problems.clone();
+        expected.sort();
+        expected.dedup();
+        let sorted = problems.into_iter().collect::<Diagnostics>().into_sorted();
+        assert_eq!(sorted, expected);
     }
 }
