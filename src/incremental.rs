@@ -26,7 +26,7 @@ use crate::models::TAXONOMIES;
 use crate::output::{Files, MemorySink};
 use crate::paths::output_path;
 use crate::pipeline::{self, StaticFile};
-use crate::render::{self, Reads};
+use crate::render::{self, Previous, Reads};
 use crate::search;
 use crate::site::{self, Body, ModelCache, Page, Site};
 use crate::sources::{Edits, Parsed, Sources};
@@ -719,22 +719,11 @@ impl Session {
             })
             .map(|(path, file)| (path.clone(), file.clone()))
             .collect();
-        let filtered: HashMap<String, Reads>;
-        let reads = match (kept, &keep) {
-            (Some(kept), Some(edited)) if edited.is_empty() => &kept.reads,
-            (Some(kept), Some(edited)) => {
-                filtered = kept
-                    .reads
-                    .iter()
-                    .filter(|(_, reads)| !edited.contains(reads.template()))
-                    .map(|(url, reads)| (url.clone(), reads.clone()))
-                    .collect();
-                &filtered
-            }
-            _ => {
-                filtered = HashMap::new();
-                &filtered
-            }
+        // Not a copy of the last build's reads without the edited templates' pages: making
+        // one took 20-35 ms at 10,000 pages that a newer save could not cut short.
+        let recorded = match (kept, &keep) {
+            (Some(kept), Some(edited)) => Previous::new(&kept.reads, Some(edited)),
+            _ => Previous::NOTHING,
         };
         let sink = MemorySink::default();
         let mut rendered = pipeline::write_pages(
@@ -742,7 +731,7 @@ impl Session {
             &site,
             &theme.tera,
             &copied,
-            Some(reads),
+            Some(recorded),
             &sink,
             overtaken,
         );
@@ -919,7 +908,7 @@ impl Session {
             &built.site,
             &built.theme.tera,
             &candidates,
-            Some(&built.reads),
+            Some(Previous::new(&built.reads, None)),
             &sink,
             &|| false,
         );

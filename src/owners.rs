@@ -11,7 +11,7 @@ use crate::jobs::{self, Job};
 use crate::paths::output_path;
 use crate::publish;
 use crate::search;
-use crate::site::{Asset, Site};
+use crate::site::{Asset, CHECKPOINT_EVERY, Site};
 use crate::theme::{self, THEME_DIR};
 
 /// Files that hosts read as their own settings, written by the build or kept free by it.
@@ -69,8 +69,12 @@ impl Owner<'_> {
     }
 }
 
-/// Every collision between two owners of one output path.
-pub fn check(site: &Site) -> Vec<Diagnostic> {
+/// Every collision between two owners of one output path. `checkpoint` may stop it between
+/// jobs: a big site has tens of thousands.
+pub fn check<E>(
+    site: &Site,
+    checkpoint: &(dyn Fn() -> Result<(), E> + Sync),
+) -> Result<Vec<Diagnostic>, E> {
     let mut owners = Owners::new(site);
     for path in [
         "/404.html",
@@ -84,11 +88,12 @@ pub fn check(site: &Site) -> Vec<Diagnostic> {
         owners.claim(&output_path(path), Owner::Site(path));
     }
     // The 404 page is claimed above, before any page could take its name as a folder.
-    for job in jobs::all_jobs(site)
-        .into_iter()
-        .filter(|&j| j != Job::NotFound)
-    {
-        owners.claim(&output_path(&jobs::job_url(site, job)), Owner::Job(job));
+    let jobs = jobs::all_jobs(site);
+    for some in jobs.chunks(CHECKPOINT_EVERY) {
+        checkpoint()?;
+        for &job in some.iter().filter(|&&j| j != Job::NotFound) {
+            owners.claim(&output_path(&jobs::job_url(site, job)), Owner::Job(job));
+        }
     }
     let theme_files: Vec<String> = theme::theme_files("static")
         .into_iter()
@@ -102,7 +107,7 @@ pub fn check(site: &Site) -> Vec<Diagnostic> {
     for asset in site.static_files.iter().chain(site.assets.iter()) {
         owners.claim(&output_path(&asset.url), Owner::Asset(asset));
     }
-    owners.problems
+    Ok(owners.problems)
 }
 
 /// Where a collision with a job's output is reported, and the job in words.
@@ -240,4 +245,31 @@ impl<'s> Owners<'s> {
 /// `a/b/c.html` -> `a/b`, `a`.
 fn folders_of(path: &str) -> impl Iterator<Item = &str> {
     path.match_indices('/').map(|(at, _)| &path[..at])
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::site::{test_config, test_sources};
+
+    #[test]
+    fn the_output_path_checks_give_way_between_pages_of_a_big_site() {
+        let files: Vec<(String, &str)> = (0..2 * CHECKPOINT_EVERY)
+            .map(|i| (format!("content/notes/note-{i}.md"), "title: A note"))
+            .collect();
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, f)| (p.as_str(), *f)).collect();
+        let (site, _) = Site::build(test_config(), test_sources(&files), &[], true);
+        // Newer edits arrive once the check has begun.
+        let asked = AtomicUsize::new(0);
+        let checkpoint = || match asked.fetch_add(1, Ordering::SeqCst) {
+            0 => Ok(()),
+            _ => Err("overtaken"),
+        };
+        assert_eq!(check(&site, &checkpoint), Err("overtaken"));
+        asked.store(0, Ordering::SeqCst);
+        assert_eq!(publish::check(&site, &checkpoint), Err("overtaken"));
+        assert!(check(&site, &|| Ok::<(), ()>(())).is_ok());
+    }
 }

@@ -1,6 +1,6 @@
 //! The build, start to end: load, parse, validate, model, render, write.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,7 +21,7 @@ use crate::markdown;
 use crate::output::{DirSink, NullSink, Sink, Staging};
 use crate::owners;
 use crate::publish;
-use crate::render::{self, Reads, Rendered};
+use crate::render::{self, Previous, Rendered};
 use crate::search;
 use crate::site::{Asset, ModelCache, NoCache, Site, to_the_end};
 use crate::theme::{self, THEME_DIR};
@@ -145,10 +145,13 @@ pub fn model<E: From<Vec<Diagnostic>> + Send>(
     problems.extend(links::check(&site, checkpoint)?);
     checkpoint()?;
     // Each maps every output path, which takes a while on a big site.
-    let (owner_problems, address_problems) =
-        rayon::join(|| owners::check(&site), || publish::check(&site));
-    problems.extend(owner_problems);
-    problems.extend(address_problems);
+    let (owner_problems, address_problems) = rayon::join(
+        || owners::check(&site, checkpoint),
+        || publish::check(&site, checkpoint),
+    );
+    problems.extend(owner_problems?);
+    problems.extend(address_problems?);
+    checkpoint()?;
     if problems.has_errors() {
         return Err(problems.into_sorted().into());
     }
@@ -379,19 +382,20 @@ pub fn write_site(
     }
 }
 
-/// The pages, the content editor's files and the given static files. With `reads` (as
-/// `serve` keeps them), only pages whose reads differ are rendered, and every page's reads
-/// are recorded for the next time. Pages are left undone once `stop` says so.
+/// The pages, the content editor's files and the given static files. With `previous` (as
+/// `serve` keeps it), only pages whose reads or templates changed are rendered, and every
+/// page's reads are recorded for the next time. Pages are left undone once `stop` says so.
 pub fn write_pages(
     root: &Path,
     site: &Site,
     tera: &Tera,
     statics: &BTreeMap<String, StaticFile>,
-    reads: Option<&HashMap<String, Reads>>,
+    previous: Option<Previous>,
     sink: &dyn Sink,
     stop: &(dyn Fn() -> bool + Sync),
 ) -> Rendered {
-    let mut rendered = render::render_changed(site, tera, &jobs::all_jobs(site), reads, sink, stop);
+    let jobs = jobs::all_jobs(site);
+    let mut rendered = render::render_changed(site, tera, &jobs, previous, sink, stop);
     if rendered.overtaken {
         return rendered;
     }

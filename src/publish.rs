@@ -23,7 +23,7 @@ use crate::jobs;
 use crate::models::Kind;
 use crate::output::Sink;
 use crate::paths::output_path;
-use crate::site::Site;
+use crate::site::{CHECKPOINT_EVERY, Site};
 use crate::theme;
 
 pub const FEED: &str = "/atom.xml";
@@ -127,13 +127,19 @@ fn encoded_path(path: &str) -> String {
 }
 
 /// Every alias must be a path on the site that nothing else is published at, and a page's
-/// source must be a web address.
-pub fn check(site: &Site) -> Vec<Diagnostic> {
+/// source must be a web address. `checkpoint` may stop it between pages.
+pub fn check<E>(
+    site: &Site,
+    checkpoint: &(dyn Fn() -> Result<(), E> + Sync),
+) -> Result<Vec<Diagnostic>, E> {
     // What has each output path, in two words put together only for a message: a big site
     // has tens of thousands.
     let mut taken: HashMap<String, (&str, Cow<str>)> = HashMap::new();
-    for page in &site.pages {
-        taken.insert(output_path(page.url()), ("the page", page.url().into()));
+    for some in site.pages.chunks(CHECKPOINT_EVERY) {
+        checkpoint()?;
+        for page in some {
+            taken.insert(output_path(page.url()), ("the page", page.url().into()));
+        }
     }
     for url in jobs::generated_urls(site) {
         taken.insert(output_path(&url), ("the listing", url.into()));
@@ -147,6 +153,7 @@ pub fn check(site: &Site) -> Vec<Diagnostic> {
     for reserved in [FEED, SITEMAP, ROBOTS, REDIRECTS, "/404.html"] {
         taken.insert(output_path(reserved), ("the site's", reserved.into()));
     }
+    checkpoint()?;
     let mut problems = Vec::new();
     for (i, page) in site.pages.iter().enumerate() {
         // Made only for a page with a problem, once for all its aliases.
@@ -196,7 +203,7 @@ pub fn check(site: &Site) -> Vec<Diagnostic> {
             );
         }
     }
-    problems
+    Ok(problems)
 }
 
 fn is_web_address(text: &str) -> bool {

@@ -187,6 +187,10 @@ pub trait ModelCache: Sync {
     fn put_related(&self, key: u64, related: &[(usize, Vec<usize>)]);
 }
 
+/// Pages or jobs checked between two checkpoints where each takes a few microseconds: a big
+/// site has tens of thousands.
+pub const CHECKPOINT_EVERY: usize = 1024;
+
 /// A checkpoint that never stops: for models built to the end whatever happens meanwhile.
 pub fn to_the_end<E>() -> Result<(), E> {
     Ok(())
