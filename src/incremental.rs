@@ -315,12 +315,16 @@ impl Session {
             // A file new since the last model (a theme's first stylesheet of its own, say).
             site.static_files = Arc::new(pipeline::find_static_files(root).0);
         }
-        // A stylesheet or script of new content has a new name, which every page links.
-        let renamed = edits.config
-            || edits
-                .files
-                .iter()
-                .any(|file| assets::is_fingerprinted(&display_path(file)));
+        // A stylesheet or script of new content has a new name, which every page links. Other
+        // files keep their names: a picture or attachment saved while saves of other kinds
+        // wait to be rebuilt made every file hashed again for each save shown first.
+        let edited_assets: BTreeSet<PathBuf> = edits
+            .files
+            .iter()
+            .filter(|file| assets::is_fingerprinted(&display_path(file)))
+            .cloned()
+            .collect();
+        let renamed = edits.config || !edited_assets.is_empty();
         let (statics, fingerprints) = if renamed {
             // The files to copy come from the last model, as the rest of this one does, and
             // site.yaml changes none of them: only edited ones are made again.
@@ -328,7 +332,7 @@ impl Session {
                 root,
                 &built.statics,
                 &built.theme.fingerprints,
-                &edits.files,
+                &edited_assets,
             )
             .or_else(|| pipeline::fingerprint(root, &site).ok())?;
             (Cow::Owned(statics), Arc::new(fingerprints))
