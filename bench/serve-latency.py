@@ -7,7 +7,10 @@ renamed over the page, as editors' tools save), with saves 0.3 s apart and 3 s a
 save it polls over HTTP and records the time from the save to the edited page served with the
 change ("page"), and to the last affected page (listing, term page, other pages of the same
 template) served with it ("last"). A save overtaken by the next one (0.3 s apart) counts as
-served when the server shows that later save, since servers apply saves in order.
+served when the server shows that later save, since servers apply saves in order. Once a
+save is not shown within the timeout, the kind's remaining saves at that pace are not made:
+a server that cannot keep up would otherwise take hours at 10,000 pages. Kinds are
+SETTLE seconds apart.
 
 Kinds: body, title (front matter: the page, its section listing and its first tag's page),
 tag (a new tag: the page and the new term page), add, remove and rename a case study (the
@@ -40,6 +43,9 @@ PROJECT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT = 900.0
 FETCH_TIMEOUT = 60.0
 POLL = 0.002
+# Between kinds: long enough for a server to rebuild the whole site after the last kind's
+# saves, so that each kind starts from a server with nothing left to do.
+SETTLE = 5.0
 KINDS = ["body", "title", "tag", "add", "remove", "rename", "bundle", "template",
          "stylesheet", "config"]
 
@@ -263,6 +269,7 @@ def run_kind(site, kind, edits, pause, prefix, edit_timeout):
     pages, lasts = [None] * edits, [None] * edits
     page_checks, last_checks = [], []
     threads = []
+    timed_out = threading.Event()
 
     def watch(i, saved):
         deadline = time.monotonic() + edit_timeout
@@ -272,8 +279,16 @@ def run_kind(site, kind, edits, pause, prefix, edit_timeout):
         done = first_passing(site.port, lambda: last_checks[i:], deadline)
         if done is not None:
             lasts[i] = (done - saved) * 1000
+        else:
+            timed_out.set()
 
+    made = 0
     for i, marker in enumerate(markers):
+        if timed_out.is_set():
+            print(f"{prefix} {kind} {pause}s: a save was not shown within {edit_timeout:.0f} s; "
+                  f"the other {edits - i} saves are not made", file=sys.stderr)
+            break
+        made += 1
         saved = time.perf_counter()
         page, last = site.edit(kind, marker, i)
         page_checks.append(page)
@@ -287,10 +302,10 @@ def run_kind(site, kind, edits, pause, prefix, edit_timeout):
     for thread in threads:
         thread.join()
     if kind == "add":
-        site.added = markers
+        site.added = markers[:made]
     site.restore(kind)
-    time.sleep(pause)
-    return pages, lasts
+    time.sleep(max(pause, SETTLE))
+    return pages[:made], lasts[:made]
 
 
 def rss_mb(pid):
