@@ -62,62 +62,6 @@ pub struct FirstPages {
     pub rendered: usize,
     /// Only stylesheets changed, and pages only in the hashed names they link them by.
     pub css_only: bool,
-    /// The other pages that show an edited page, to render once these are served.
-    showing: Option<Showing>,
-}
-
-/// Pages that show an edited page (its listing, its terms' pages, related links), as the
-/// last build recorded them, with the provisional model they are rendered from.
-#[derive(Debug)]
-struct Showing {
-    site: Site,
-    tera: Arc<Tera>,
-    jobs: Vec<Job>,
-}
-
-/// Pages rendered first as showing an edited page, at most: a page shown on more waits for
-/// the rebuild for the rest, which is no slower than before.
-const SHOWING_FIRST: usize = 64;
-
-impl FirstPages {
-    /// Pages served first with none to follow them.
-    #[cfg(test)]
-    pub(crate) fn of(files: Files, removed: Vec<String>) -> FirstPages {
-        FirstPages {
-            rendered: files.len(),
-            files,
-            removed,
-            css_only: false,
-            showing: None,
-        }
-    }
-
-    /// These pages with the other pages that show an edited page, to serve in their place;
-    /// `None` when there are none, or one of them cannot be rendered (the rebuild reports it).
-    pub fn with_pages_showing_edits(&self) -> Option<FirstPages> {
-        let showing = self.showing.as_ref()?;
-        let sink = MemorySink::default();
-        let rendered = render::render_changed(
-            &showing.site,
-            &showing.tera,
-            &showing.jobs,
-            None,
-            &sink,
-            &|| false,
-        );
-        if !rendered.problems.is_empty() {
-            return None;
-        }
-        let mut files = self.files.clone();
-        files.extend(sink.into_files());
-        Some(FirstPages {
-            files,
-            removed: self.removed.clone(),
-            rendered: self.rendered + rendered.urls.len(),
-            css_only: self.css_only,
-            showing: None,
-        })
-    }
 }
 
 fn page_sources(site: &Site) -> Arc<HashMap<String, PathBuf>> {
@@ -416,8 +360,6 @@ impl Session {
         let mut changed_terms: BTreeSet<(usize, String)> = BTreeSet::new();
         // A page shown first by an edit since the last rebuild and gone since.
         let mut vanished = false;
-        // Pages of the last model edited or gone, which the pages that show them show anew.
-        let mut edited: Vec<PathBuf> = Vec::new();
         for path in &self.pending.reparsed {
             // Moved or removed again since it was read (its rebuild overtaken): what is
             // there now is among the files read, and a page gone is found gone below.
@@ -434,9 +376,6 @@ impl Session {
                 return None;
             }
             let known = site.page_of_file(path);
-            if known.is_some() {
-                edited.push(path.clone());
-            }
             let before = known.map(|i| site.pages[i].clone());
             let terms_before = before.as_deref().map(page_terms).unwrap_or_default();
             let index = match known {
@@ -478,7 +417,6 @@ impl Session {
                 .collect()
         };
         for index in gone {
-            edited.push(site.pages[index].source.path.clone());
             removed.extend(
                 jobs::page_jobs(&site, index)
                     .into_iter()
@@ -522,16 +460,6 @@ impl Session {
                 .filter(|path| !removed.contains(path))
                 .filter_map(|path| job_of(path).copied()),
         );
-        let showing: Vec<Job> = built
-            .reads
-            .iter()
-            .filter(|(_, reads)| edited.iter().any(|path| reads.shows(path)))
-            .filter_map(|(url, _)| job_of(&output_path(url)).copied())
-            .filter(|job| !first.contains(job))
-            .collect::<BTreeSet<Job>>()
-            .into_iter()
-            .take(SHOWING_FIRST)
-            .collect();
         let first: Vec<Job> = first.into_iter().collect();
         let rendered = render::render_changed(&site, &tera, &first, None, &sink, &|| false);
         if !rendered.problems.is_empty() {
@@ -542,11 +470,6 @@ impl Session {
             removed,
             rendered: rendered.urls.len(),
             css_only: self.pending.css_only == Some(true),
-            showing: (!showing.is_empty()).then_some(Showing {
-                site,
-                tera,
-                jobs: showing,
-            }),
         };
         // Served in place of what earlier edits showed first, so that a page gone since is
         // no longer among them.

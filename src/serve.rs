@@ -359,17 +359,11 @@ pub fn serve(options: &ServeOptions) -> Result<(), Diagnostic> {
         // The edited page and the pages open in the browser first; the rest of the rebuild
         // gives way to newer edits, whose own pages come first in turn, and ends once the
         // editor pauses for as long as it takes.
-        let overtaken = || saves.load(Ordering::SeqCst) > taken;
         if let Some(first) = session.first_pages(&preview.viewed()) {
-            preview.publish_first(&first, started);
-            // Then the other pages that show what was edited, unless a newer save waits.
-            if !overtaken()
-                && let Some(more) = first.with_pages_showing_edits()
-            {
-                preview.publish_first(&more, started);
-            }
+            preview.publish_first(first, started);
         }
         let since = *waiting.get_or_insert(started);
+        let overtaken = || saves.load(Ordering::SeqCst) > taken;
         let finished = match &rebuild_pool {
             Some(pool) => pool.install(|| session.finish(&overtaken)),
             None => session.finish(&overtaken),
@@ -759,7 +753,7 @@ impl Preview {
     /// they are until the rebuild ends. They replace those shown first before: each edit's
     /// cover every edit since the last rebuild, and a page added and removed meanwhile is
     /// among them no longer.
-    fn publish_first(&self, first: &FirstPages, started: Instant) {
+    fn publish_first(&self, first: FirstPages, started: Instant) {
         let pages = first.rendered;
         let css_only = first.css_only;
         let change = {
@@ -767,9 +761,9 @@ impl Preview {
             current.first_css_only = css_only;
             let shown: ShownFirst = first
                 .files
-                .iter()
-                .map(|(path, bytes)| (path.clone(), Some(bytes.clone())))
-                .chain(first.removed.iter().map(|path| (path.clone(), None)))
+                .into_iter()
+                .map(|(path, bytes)| (path, Some(bytes)))
+                .chain(first.removed.into_iter().map(|path| (path, None)))
                 .collect();
             let before = Served {
                 files: &current.files,
@@ -1682,15 +1676,17 @@ mod tests {
         assert!(get("/a/").contains("<body>a</body>"));
         get("/");
         assert_eq!(preview.viewed(), ["index.html", "a/index.html"]);
-        let first = FirstPages::of(
-            Files::from([(
+        let first = FirstPages {
+            files: Files::from([(
                 "a/index.html".to_string(),
                 Arc::from(&b"<html><head></head><body>a, edited</body></html>"[..]),
             )]),
-            vec!["index.html".to_string()],
-        );
+            removed: vec!["index.html".to_string()],
+            rendered: 1,
+            css_only: false,
+        };
         let generation = lock(&preview.live.state).generation;
-        preview.publish_first(&first, Instant::now());
+        preview.publish_first(first, Instant::now());
         assert_eq!(lock(&preview.live.state).generation, generation + 1);
         assert!(get("/a/").contains("a, edited"));
         assert_eq!(status_of(get("/").as_bytes()), 404);
@@ -1716,10 +1712,12 @@ mod tests {
         let seen = lock(&preview.live.state).generation;
         let event = |page: Option<&str>, seen: u64| lock(&preview.live.state).event_for(page, seen);
         preview.publish_first(
-            &FirstPages::of(
-                Files::from([("a/index.html".to_string(), edited.clone())]),
-                Vec::new(),
-            ),
+            FirstPages {
+                files: Files::from([("a/index.html".to_string(), edited.clone())]),
+                removed: Vec::new(),
+                rendered: 1,
+                css_only: false,
+            },
             Instant::now(),
         );
         let reloaded = lock(&preview.live.state).generation;
@@ -1796,15 +1794,20 @@ mod tests {
                 format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes(),
             )
         };
-        let shown_first = |files: Files| FirstPages::of(files, Vec::new());
+        let shown_first = |files: Files| FirstPages {
+            rendered: files.len(),
+            files,
+            removed: Vec::new(),
+            css_only: false,
+        };
         let added = Files::from([(
             "new/index.html".to_string(),
             Arc::from(&b"<html><head></head><body>new</body></html>"[..]),
         )]);
-        preview.publish_first(&shown_first(added), Instant::now());
+        preview.publish_first(shown_first(added), Instant::now());
         assert_eq!(status_of(&get("/new/")), 200);
         // The next edit removed it: what it shows first no longer has the page.
-        preview.publish_first(&shown_first(Files::new()), Instant::now());
+        preview.publish_first(shown_first(Files::new()), Instant::now());
         assert_eq!(status_of(&get("/new/")), 404);
     }
 

@@ -509,38 +509,6 @@ fn an_edited_title_is_served_first_on_its_page_and_the_viewed_listing_then_every
 }
 
 #[test]
-fn the_pages_that_show_an_edited_title_are_served_next_as_the_rebuild_makes_them() {
-    let site = fixture("serve");
-    let root = site.path();
-    let mut session = first_build(root);
-    rename_fridge(root);
-    session.take(&[root.join(CASE_STUDY)]);
-    // Nothing is open: the edited page is served first alone, then the pages that show it.
-    let first = session.first_pages(&[]).expect("pages served first");
-    let page = "case-studies/croft-community-fridge/index.html";
-    assert!(first.files.contains_key(page));
-    assert!(!first.files.contains_key("case-studies/index.html"));
-    let next = first
-        .with_pages_showing_edits()
-        .expect("pages that show it");
-    for listing in [
-        page,
-        "case-studies/index.html",
-        "tags/community-fridge/index.html",
-        "index.html",
-    ] {
-        assert!(next.files.contains_key(listing), "{listing}");
-    }
-    let rebuilt = session
-        .finish(&|| false)
-        .expect("nothing overtakes it")
-        .expect("the rebuild");
-    for (path, bytes) in &next.files {
-        assert_eq!(Some(bytes), rebuilt.files.get(path), "{path}");
-    }
-}
-
-#[test]
 fn an_edit_served_first_and_overtaken_by_its_undo_leaves_the_site_as_it_was() {
     let site = fixture("serve");
     let root = site.path();
