@@ -48,7 +48,7 @@ pub struct Rendered {
 
 /// What the last build of `serve` recorded each job reading, by its site path, and the
 /// templates edited since.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub struct Previous<'a> {
     reads: Option<&'a HashMap<String, Reads>>,
     edited_templates: Option<&'a BTreeSet<String>>,
