@@ -401,9 +401,10 @@ def main():
 
         print(f"Save to served, {args.pages}-page corpus, {args.edits} saves per kind and pace "
               "(ms, median/max; page = the edited page, last = every affected page):")
-        print(f"{'server':<13}{'kind':<12}{'pace s':>7}{'page':>16}{'last':>16}")
+        # Two spaces before each figure, so that wide ones (with misses) stay apart.
+        print(f"{'server':<13}{'kind':<12}{'pace s':>7}  {'page':>24}  {'last':>24}")
         for name, kind, pace, pages, lasts in rows:
-            print(f"{name:<13}{kind:<12}{pace:>7}{summary(pages):>16}{summary(lasts):>16}")
+            print(f"{name:<13}{kind:<12}{pace:>7}  {summary(pages):>24}  {summary(lasts):>24}")
         for name, mb in memory.items():
             print(f"{name}: {mb:.0f} MB resident after the run")
     finally:
