@@ -96,7 +96,7 @@ struct Built {
 
 /// The warnings a build serves, and what reading each file found, so that a body edit can
 /// swap what the edited page gave for what it gives now and keep every other page's.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 struct Warnings {
     all: Arc<[Diagnostic]>,
     /// Each file's problems from reading it, where it has any.
@@ -872,9 +872,15 @@ impl Session {
         }
         drop(bodies);
         let settings = site::body_settings(&built.site.config);
+        // The next model takes each new body as it is, and the next body edit of the page
+        // knows what it gave.
+        let cache = KeptModel {
+            bodies: &self.bodies,
+            parsed: &self.sources.parsed,
+            related: &self.related,
+        };
         let built = self.built.as_mut()?;
         let site = Arc::make_mut(&mut built.site);
-        let mut bodies = self.bodies.lock().unwrap_or_else(PoisonError::into_inner);
         let mut edited = Vec::new();
         for (index, source, body, parsed) in updates {
             let path = source.path.clone();
@@ -886,18 +892,10 @@ impl Session {
                     .read
                     .insert(path.clone(), parsed.problems.clone());
             }
-            // The next model takes it as it is, and the next body edit of the page knows
-            // what it gave.
-            let kept = KeptBody {
-                file: parsed.hash,
-                settings,
-                body: body.clone(),
-            };
-            bodies.insert(path.clone(), kept);
+            cache.put_body(&source, settings, &body);
             site.put_body(index, source, body);
             edited.push(path);
         }
-        drop(bodies);
         built.warnings.all = swap_warnings(&built.warnings.all, &gone, new);
         // Only the pages that show an edited page can change: the others' contexts hold none
         // of its values, and the values every page shares come from front matter alone.
