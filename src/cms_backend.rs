@@ -613,7 +613,7 @@ fn errors_of_check(root: &Path, replaced: &[(PathBuf, Vec<u8>)]) -> Vec<Diagnost
         sources,
         &files.assets,
         false,
-        &NoCache,
+        &NoCache::default(),
         problems,
         &to_the_end,
     )

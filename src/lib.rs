@@ -15,7 +15,8 @@
 //!   (with `sources`, the files as last read) and `serve` (with `watch` and `cms_backend`)
 //!   serves what it makes.
 //!
-//! `background_drop` frees large values on a thread of their own, for the model and `serve`.
+//! `background_drop` frees large values on a thread of their own, for the model and `serve`;
+//! `spill` keeps rendered bodies in a temporary file from rendering to writing, for `build`.
 //!
 //! Every layer reports problems as `diagnostics::Diagnostic`. `tests/layout.rs` proves that no
 //! module imports one that imports it back. Modules that only the crate uses are private, so
@@ -50,6 +51,7 @@ pub mod search;
 pub mod serve;
 pub mod site;
 mod sources;
+pub mod spill;
 mod theme;
 mod view;
 mod watch;

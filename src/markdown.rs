@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use percent_encoding::percent_decode_str;
 use pulldown_cmark::{
@@ -19,6 +20,7 @@ use crate::diagnostics::{Diagnostic, ProblemKind, line_col};
 use crate::highlight;
 use crate::images;
 use crate::sanitize::{self, Sanitizer};
+use crate::spill::{Spill, Stored};
 
 /// Deeper nesting (quotes in lists in HTML elements...) than any real page has; beyond it the
 /// HTML parser's work grows with the square of the depth, so the page is refused.
@@ -74,13 +76,27 @@ pub struct LinkRef {
 
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
-    pub html: String,
+    pub html: Stored,
+    /// Whether the HTML has a code block that `highlight::code_block` coloured, and so needs
+    /// the highlighting stylesheet (19 KiB that other pages need not load).
+    pub highlighted_code: bool,
     pub toc: Vec<Heading>,
     /// The text without markup, for search and descriptions.
-    pub text: String,
+    pub text: Stored,
     pub links: Vec<LinkRef>,
     /// The ids a `#...` link can lead to: headings' and footnotes'.
     pub anchors: Vec<String>,
+}
+
+impl Rendered {
+    /// Its HTML and text moved into `spill` when there is one, to wait there to be written.
+    pub fn spilled(self, spill: Option<&Arc<Spill>>) -> Rendered {
+        Rendered {
+            html: self.html.spilled(spill),
+            text: self.text.spilled(spill),
+            ..self
+        }
+    }
 }
 
 /// Where a Markdown body sits, for resolving its relative links and reporting at file lines.
@@ -1168,9 +1184,10 @@ impl<'a, 'c> Renderer<'a, 'c> {
         }
         (
             Rendered {
-                html,
+                highlighted_code: html.contains("<pre class=\"hl-code\">"),
+                html: html.into(),
                 toc: self.toc,
-                text: self.text.trim_end().to_string(),
+                text: self.text.trim_end().to_string().into(),
                 links: self.links,
                 anchors: self.anchors,
             },
@@ -1385,6 +1402,14 @@ fn normalise(path: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn html(out: &Rendered) -> String {
+        out.html.read().unwrap().into_owned()
+    }
+
+    fn text(out: &Rendered) -> String {
+        out.text.read().unwrap().into_owned()
+    }
+
     fn ctx() -> Context<'static> {
         Context {
             path: Path::new("content/annual-report/2020-21/grants.md"),
@@ -1415,19 +1440,13 @@ mod tests {
             "grants",
             &resolver,
         );
-        assert!(
-            out.html
-                .contains("<h3 id=\"grants-overview\">Overview</h3>")
-        );
-        assert!(out.html.contains("<h4 id=\"grants-next\">Next</h4>"));
-        assert!(out.html.contains("href=\"#grants-next\""));
-        assert!(out.html.contains("href=\"/case-studies/b/#x\""));
-        assert!(
-            out.html
-                .contains("<a href=\"#grants-fn-1\" id=\"grants-fnref-1\">1</a>")
-        );
-        assert!(out.html.contains("<li id=\"grants-fn-1\">"));
-        assert!(out.html.contains("href=\"#grants-fnref-1\""));
+        assert!(html(&out).contains("<h3 id=\"grants-overview\">Overview</h3>"));
+        assert!(html(&out).contains("<h4 id=\"grants-next\">Next</h4>"));
+        assert!(html(&out).contains("href=\"#grants-next\""));
+        assert!(html(&out).contains("href=\"/case-studies/b/#x\""));
+        assert!(html(&out).contains("<a href=\"#grants-fn-1\" id=\"grants-fnref-1\">1</a>"));
+        assert!(html(&out).contains("<li id=\"grants-fn-1\">"));
+        assert!(html(&out).contains("href=\"#grants-fnref-1\""));
         assert_eq!(
             out.anchors,
             [
@@ -1524,7 +1543,8 @@ mod tests {
             &ctx(),
             &resolver,
         );
-        assert_eq!(out.text, "Title One two three four five");
+        assert_eq!(text(&out), "Title One two three four five");
+        assert!(!out.highlighted_code);
     }
 
     #[test]
@@ -1534,17 +1554,17 @@ mod tests {
             &ctx(),
             &resolver,
         );
+        assert!(html(&out).contains("<pre class=\"hl-code\"><code class=\"language-rust\">"));
         assert!(
-            out.html
-                .contains("<pre class=\"hl-code\"><code class=\"language-rust\">")
-        );
-        assert!(
-            out.html
-                .contains("<code class=\"language-nope\">&lt;b&gt;x&lt;/b&gt;\n</code>"),
+            html(&out).contains("<code class=\"language-nope\">&lt;b&gt;x&lt;/b&gt;\n</code>"),
             "{}",
-            out.html
+            html(&out)
         );
-        let words: Vec<&str> = out.text.split_whitespace().collect();
+        let plain = text(&out);
+        let words: Vec<&str> = plain.split_whitespace().collect();
+        assert!(out.highlighted_code, "it needs the highlighting stylesheet");
+        let (plain, _) = render("```nope\n<b>x</b>\n```\n", &ctx(), &resolver);
+        assert!(!plain.highlighted_code);
         assert_eq!(words, ["let", "a", "=", "1;", "<b>x</b>"]);
     }
 
@@ -1558,8 +1578,8 @@ mod tests {
                     | a | b |\n|:-|-:|\n| 1 | 2 |\n\nA note.[^n]\n\n[^n]: The note.\n\n\
                     ```json\n{\"it's\": \"<b>\"}\n```\n";
         let (out, _) = render(body, &ctx, &resolver);
-        assert!(out.html.contains("<hr>") && out.html.contains("<pre class=\"hl-code\">"));
-        assert_eq!(sanitizer.clean(&out.html), out.html);
+        assert!(html(&out).contains("<hr>") && html(&out).contains("<pre class=\"hl-code\">"));
+        assert_eq!(sanitizer.clean(&html(&out)), html(&out));
     }
 
     #[test]
@@ -1570,8 +1590,8 @@ mod tests {
             &sanitising(&sanitizer),
             &resolver,
         );
-        assert_eq!(out.html, "<p>Visit <a>the hall</a>.</p>\n");
-        assert_eq!(sanitizer.clean(&out.html), out.html);
+        assert_eq!(html(&out), "<p>Visit <a>the hall</a>.</p>\n");
+        assert_eq!(sanitizer.clean(&html(&out)), html(&out));
         assert!(
             problems[0].message.contains("only valid web"),
             "{problems:?}"
@@ -1594,7 +1614,7 @@ mod tests {
         let sanitizer = Sanitizer::new(&[]);
         let ctx = sanitising(&sanitizer);
         let (out, _) = render("<div>\n\n*Open*\n\n---\n", &ctx, &resolver);
-        assert_eq!(out.html, "<div>\n<p><em>Open</em></p>\n<hr>\n</div>");
+        assert_eq!(html(&out), "<div>\n<p><em>Open</em></p>\n<hr>\n</div>");
     }
 
     #[test]
@@ -1606,9 +1626,9 @@ mod tests {
             &ctx,
             &resolver,
         );
-        assert!(!out.html.contains("javascript"), "{}", out.html);
-        assert!(!out.html.contains("data:"), "{}", out.html);
-        assert!(out.html.contains("<a>form</a>"), "{}", out.html);
+        assert!(!html(&out).contains("javascript"), "{}", html(&out));
+        assert!(!html(&out).contains("data:"), "{}", html(&out));
+        assert!(html(&out).contains("<a>form</a>"), "{}", html(&out));
         let found: Vec<(usize, usize)> = problems
             .iter()
             .map(|p| (p.line().unwrap_or(0), p.column().unwrap_or(0)))
@@ -1627,8 +1647,11 @@ mod tests {
             &ctx,
             &resolver,
         );
-        assert_eq!(out.html.matches("href=\"/communities/about/\"").count(), 2);
-        assert!(out.html.contains("href=\"//cdn.example/x\""));
+        assert_eq!(
+            html(&out).matches("href=\"/communities/about/\"").count(),
+            2
+        );
+        assert!(html(&out).contains("href=\"//cdn.example/x\""));
     }
 
     #[test]
@@ -1644,9 +1667,9 @@ mod tests {
             let (out, problems) = render(&body, &ctx, &resolver);
             assert!(problems.is_empty(), "{problems:?}");
             assert!(
-                out.html.contains("<iframe src=\"https://www.youtube-nocookie.com/embed/x\" title=\"Video\"></iframe>"),
+                html(&out).contains("<iframe src=\"https://www.youtube-nocookie.com/embed/x\" title=\"Video\"></iframe>"),
                 "{}",
-                out.html
+                html(&out)
             );
         }
     }

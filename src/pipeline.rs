@@ -24,6 +24,7 @@ use crate::publish;
 use crate::render::{self, Previous, Rendered};
 use crate::search;
 use crate::site::{Asset, ModelCache, NoCache, Site, to_the_end};
+use crate::spill::{Spill, Stored};
 use crate::theme::{self, THEME_DIR};
 
 #[derive(Debug, Clone, Default)]
@@ -92,7 +93,9 @@ fn load_with(
         sources,
         &files.assets,
         options.drafts,
-        &NoCache,
+        &NoCache {
+            spill: Spill::new(),
+        },
         problems,
         &to_the_end,
     )
@@ -450,12 +453,13 @@ pub fn build(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
 }
 
 /// Lets go of the pages' rendered HTML once every page is written: what is made from the
-/// whole site after the pages (feed, sitemap, search index) does not read it, and it is the
-/// largest part of the model. HTML that `serve` keeps for its next build is shared, and stays.
+/// whole site after the pages (feed, sitemap, search index) does not read it, and where no
+/// spill could be made it is the largest part of the model. HTML that `serve` keeps for its
+/// next build is shared, and stays.
 fn release_html(site: &mut Site) {
     for page in site.pages.iter_mut().filter_map(Arc::get_mut) {
         if let Some(rendered) = Arc::get_mut(&mut page.rendered) {
-            rendered.html = String::new();
+            rendered.html = Stored::default();
         }
         if let Some(part) = page.part.as_mut().and_then(Arc::get_mut) {
             part.rendered = markdown::Rendered::default();
@@ -481,6 +485,25 @@ pub fn check(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_build_keeps_rendered_bodies_in_its_spill_rather_than_in_memory() {
+        let options = Options {
+            root: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+            ..Options::default()
+        };
+        let (site, _) = load(&options).expect("this site builds");
+        let page = site
+            .pages
+            .iter()
+            .find(|p| p.source.content_path == "about.md")
+            .expect("the about page is published");
+        let (html, text) = (&page.rendered.html, &page.rendered.text);
+        assert!(matches!(html, Stored::Spilled { .. }), "{html:?}");
+        assert!(matches!(text, Stored::Spilled { .. }), "{text:?}");
+        assert!(html.read().unwrap().contains("<p>"));
+        assert!(!text.read().unwrap().contains('<'));
+    }
 
     #[test]
     fn only_edited_stylesheets_are_hashed_again_whatever_folders_were_made_for_them() {

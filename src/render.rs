@@ -22,6 +22,7 @@ use crate::jobs::{
     Job, allowed_value, empty_term_url, empty_terms, home_pages, job_url, listed, paginates,
     shown_items,
 };
+use crate::markdown;
 use crate::models::{self, AREAS, Kind, RESOURCE_KINDS};
 use crate::output::Sink;
 use crate::paths::{full_report_url, listing_url, output_path, page_count};
@@ -141,12 +142,12 @@ pub fn render_changed(
             ..Rendered::default()
         };
     }
+    let mut problems = problems.into_inner().unwrap_or_else(|p| p.into_inner());
+    problems.extend(std::mem::take(
+        &mut *shared.unread.lock().unwrap_or_else(|p| p.into_inner()),
+    ));
     let mut rendered = Rendered {
-        problems: problems
-            .into_inner()
-            .unwrap_or_else(|p| p.into_inner())
-            .into_iter()
-            .collect(),
+        problems: problems.into_iter().collect(),
         ..Rendered::default()
     };
     for (url, reads, made) in done.into_iter().flatten() {
@@ -396,6 +397,8 @@ struct Shared<'a> {
     summaries: Vec<OnceLock<Value>>,
     /// Site path -> URL for every copied file, to link attachments and images.
     files: HashMap<&'a Path, &'a str>,
+    /// Bodies whose HTML could not be read back from the build's spill.
+    unread: Mutex<Vec<Diagnostic>>,
 }
 
 impl Drop for Shared<'_> {
@@ -425,6 +428,7 @@ impl<'a> Shared<'a> {
             variables: template_variables(tera),
             summaries: site.pages.iter().map(|_| OnceLock::new()).collect(),
             files,
+            unread: Mutex::default(),
         };
         shared.taxonomies = shared.taxonomy_values().into();
         shared.site_value = shared.site_value();
@@ -433,6 +437,24 @@ impl<'a> Shared<'a> {
 
     fn link(&self, site_path: &str) -> String {
         self.site.config.link(site_path)
+    }
+
+    /// The HTML of a body of `page`, read back from the spill if it waits there; if that
+    /// fails, the build fails at the page's file rather than publish the page without it.
+    fn body_html(&self, page: &Page, rendered: &markdown::Rendered) -> Value {
+        match rendered.html.read() {
+            Ok(html) => Value::safe_string(&html),
+            Err(e) => {
+                self.unread
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(Diagnostic::file_error(
+                        &page.source.path,
+                        format!("the page's rendered text could not be read back: {e}"),
+                    ));
+                Value::none()
+            }
+        }
     }
 
     fn site_value(&self) -> Value {
@@ -634,7 +656,7 @@ impl<'a> Shared<'a> {
         };
         let config = &self.site.config;
         map.insert("permalink".into(), config.permalink(page.url()).into());
-        map.insert("content".into(), Value::safe_string(&page.rendered.html));
+        map.insert("content".into(), self.body_html(page, &page.rendered));
         map.insert("toc".into(), Value::from_serializable(&page.rendered.toc));
         map.insert(
             "updated".into(),
@@ -786,10 +808,7 @@ impl<'a> Shared<'a> {
             Job::Page(i) | Job::SectionPage(i, _) => {
                 let page = &site.pages[i];
                 context.insert_value("page", || self.page_value(i));
-                context.insert(
-                    "highlighted_code",
-                    &has_highlighted_code(&page.rendered.html),
-                );
+                context.insert("highlighted_code", &page.rendered.highlighted_code);
                 let (shown, total) = listed(site, page, job);
                 context.insert_value("pages", || self.summaries_of(&shown));
                 if paginates(page) {
@@ -853,14 +872,13 @@ impl<'a> Shared<'a> {
                     Value::from(page)
                 });
                 context.insert_value("sections", || self.report_parts(i));
-                let highlighted = std::iter::once(site.pages[i].rendered.html.as_str())
-                    .chain(site.pages[i].children.iter().filter_map(|&c| {
+                let highlighted = site.pages[i].rendered.highlighted_code
+                    || site.pages[i].children.iter().any(|&c| {
                         site.pages[c]
                             .part
                             .as_ref()
-                            .map(|p| p.rendered.html.as_str())
-                    }))
-                    .any(has_highlighted_code);
+                            .is_some_and(|p| p.rendered.highlighted_code)
+                    });
                 context.insert("highlighted_code", &highlighted);
             }
             Job::Search => {
@@ -890,7 +908,10 @@ impl<'a> Shared<'a> {
                 let part = self.site.pages[i].part.as_ref()?;
                 let mut map = self.page_value(i).into_map()?;
                 map.insert("id".into(), part.id.clone().into());
-                map.insert("content".into(), Value::safe_string(&part.rendered.html));
+                map.insert(
+                    "content".into(),
+                    self.body_html(&self.site.pages[i], &part.rendered),
+                );
                 Some(Value::from(map))
             })
             .collect::<Vec<_>>()
@@ -954,12 +975,6 @@ impl<'a> Shared<'a> {
             latest_report.map(|i| self.summary_of(i)).into()
         });
     }
-}
-
-/// Whether a body has a code block that `highlight::code_block` coloured, and so needs the
-/// highlighting stylesheet (19 KiB that other pages need not load).
-fn has_highlighted_code(html: &str) -> bool {
-    html.contains("<pre class=\"hl-code\">")
 }
 
 /// "PDF" from "plan.pdf".
@@ -1136,12 +1151,5 @@ mod tests {
         assert_eq!(pagination_numbers(1, 3), [1, 2, 3]);
         assert_eq!(pagination_numbers(10, 631), [1, 8, 9, 10, 11, 12, 631]);
         assert_eq!(pagination_numbers(631, 631), [1, 629, 630, 631]);
-    }
-
-    #[test]
-    fn highlighted_code_is_recognised_as_the_highlighter_writes_it() {
-        let block = crate::highlight::code_block("rust", "fn main() {}\n").unwrap();
-        assert!(has_highlighted_code(&block));
-        assert!(!has_highlighted_code("<pre><code>plain</code></pre>"));
     }
 }

@@ -20,6 +20,7 @@ use crate::markdown::{self, Rendered};
 use crate::models::{Kind, TAXONOMIES, TaxonomyDef, display_name};
 use crate::related;
 use crate::sanitize::Sanitizer;
+use crate::spill::Spill;
 
 /// How many related case studies a case study shows.
 const RELATED_COUNT: usize = 3;
@@ -185,6 +186,10 @@ pub trait ModelCache: Sync {
     fn put_body(&self, source: &Source, settings: u64, body: &Body);
     fn get_related(&self, key: u64) -> Option<Vec<(usize, Vec<usize>)>>;
     fn put_related(&self, key: u64, related: &[(usize, Vec<usize>)]);
+    /// Where rendered bodies wait to be written; in memory when `None`.
+    fn spill(&self) -> Option<&Arc<Spill>> {
+        None
+    }
 }
 
 /// Pages or jobs checked between two checkpoints where each takes a few microseconds: a big
@@ -196,8 +201,12 @@ pub fn to_the_end<E>() -> Result<(), E> {
     Ok(())
 }
 
-/// No earlier build: `build` computes everything.
-pub struct NoCache;
+/// No earlier build: `build` computes everything. With `spill`, each page's HTML and text wait
+/// there to be written rather than in memory.
+#[derive(Default)]
+pub struct NoCache {
+    pub spill: Option<Arc<Spill>>,
+}
 
 impl ModelCache for NoCache {
     fn get_body(&self, _: &Source, _: u64) -> Option<Body> {
@@ -208,6 +217,9 @@ impl ModelCache for NoCache {
         None
     }
     fn put_related(&self, _: u64, _: &[(usize, Vec<usize>)]) {}
+    fn spill(&self) -> Option<&Arc<Spill>> {
+        self.spill.as_ref()
+    }
 }
 
 /// What a body's rendering reads of site.yaml: the base path, and what keeps, cleans or
@@ -235,7 +247,7 @@ impl Site {
             asset_paths,
             Vec::new(),
             drafts,
-            &NoCache,
+            &NoCache::default(),
             pictures,
             &to_the_end::<Infallible>,
         );
@@ -293,6 +305,7 @@ impl Site {
             sanitizer: sanitizer.as_ref(),
             pictures: &pictures,
             content_file: &content_file,
+            spill: cache.spill(),
         };
         let bodies: Vec<Body> = published
             .par_iter()
@@ -392,6 +405,7 @@ impl Site {
             sanitizer: sanitizer.as_ref(),
             pictures: &self.pictures,
             content_file: &content_file,
+            spill: None,
         };
         render_body(source, &source.body, &ctx)
     }
@@ -613,6 +627,7 @@ struct BodyContext<'a> {
     sanitizer: Option<&'a Sanitizer>,
     pictures: &'a Pictures,
     content_file: &'a (dyn Fn(&str) -> Option<PathBuf> + Sync),
+    spill: Option<&'a Arc<Spill>>,
 }
 
 /// What is wrong with the picture a page's front matter names, at its `image:` line.
@@ -661,7 +676,7 @@ fn render_body(source: &Source, markdown: &str, with: &BodyContext) -> Body {
     let (rendered, problems) = markdown::render(markdown, &ctx, &resolve);
     let part = (source.kind == Kind::ReportSection).then(|| {
         let id = part_id(&source.url).to_string();
-        let rendered = markdown::render_part(markdown, &ctx, &id, &resolve);
+        let rendered = markdown::render_part(markdown, &ctx, &id, &resolve).spilled(with.spill);
         Arc::new(Part { id, rendered })
     });
     let mut lookups = lookups.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -670,7 +685,7 @@ fn render_body(source: &Source, markdown: &str, with: &BodyContext) -> Body {
         Lookup::Picture(file, version)
     }));
     Body {
-        rendered: Arc::new(rendered),
+        rendered: Arc::new(rendered.spilled(with.spill)),
         part,
         problems,
         lookups,
@@ -1266,7 +1281,7 @@ mod tests {
         home.body = "[A](case-studies/a.md), [B](case-studies/b.md)".into();
         let body = site.render_body(&home);
         assert!(body.problems.is_empty(), "{:?}", body.problems);
-        let html = &body.rendered.html;
+        let html = body.rendered.html.read().unwrap();
         assert!(html.contains(r#"href="/case-studies/first/""#), "{html}");
         assert!(html.contains(r#"href="/case-studies/second/""#), "{html}");
     }
@@ -1323,7 +1338,7 @@ mod tests {
                 &[],
                 Vec::new(),
                 true,
-                &NoCache,
+                &NoCache::default(),
                 Arc::new(Pictures::off()),
                 checkpoint,
             )

@@ -71,7 +71,7 @@ fn rendered(examples: &[Example]) -> HashMap<String, String> {
         .iter()
         .map(|page| {
             let id = page.source.content_path.trim_end_matches(".md").to_string();
-            (id, page.rendered.html.clone())
+            (id, page.rendered.html.read().unwrap().into_owned())
         })
         .collect()
 }

@@ -196,7 +196,7 @@ fn fuzz_regressions_render_inert() {
             pictures: None,
         };
         let (rendered, _) = render(&body, &ctx, &|_| None);
-        let document = scraper::Html::parse_fragment(&rendered.html);
+        let document = scraper::Html::parse_fragment(&rendered.html.read().unwrap());
         for element in document
             .root_element()
             .descendants()

@@ -38,7 +38,7 @@ fn page_with(files: &[(&str, &str)], body: &str) -> (String, Vec<String>) {
                 .find(|p| p.source.content_path == "page.md")
                 .expect("the page is published");
             (
-                page.rendered.html.clone(),
+                page.rendered.html.read().unwrap().into_owned(),
                 warnings
                     .iter()
                     .map(|w| first_line(&w.to_string()))
@@ -383,6 +383,12 @@ fn the_model_keeps_a_page_s_markdown_only_as_rendered_so_memory_does_not_hold_it
         .iter()
         .find(|p| p.source.content_path == "page.md")
         .expect("the page is published");
-    assert!(page.rendered.html.contains("<em>words</em>"));
+    assert!(
+        page.rendered
+            .html
+            .read()
+            .unwrap()
+            .contains("<em>words</em>")
+    );
     assert!(site.pages.iter().all(|p| p.source.body.is_empty()));
 }

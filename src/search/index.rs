@@ -1,19 +1,19 @@
 //! The inverted index: every stem, the folded words that reduce to it, and the pages that use
 //! it with their BM25 score, worked out here so the browser only adds scores up.
 
-use std::borrow::Borrow;
+use std::borrow::{Borrow, Cow};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::text::{Stems, fold, for_each_word};
 
-/// The text of one page, by field.
+/// The text of one page, by field; the body as read back from where it waits.
 pub struct Fields<'a> {
     pub title: &'a str,
     pub summary: &'a str,
     pub headings: &'a str,
-    pub body: &'a str,
+    pub body: Cow<'a, str>,
 }
 
 /// How much a word counts in each field: a word in the title or summary says more about a
@@ -49,27 +49,52 @@ pub struct Index {
 }
 
 impl Index {
-    /// Indexes pages; page numbers are positions in `docs`.
-    pub fn build(docs: &[Fields]) -> Index {
+    /// Indexes `pages` pages, numbered from 0, each page's fields as `fields` gives them.
+    pub fn build<'a, E: Send>(
+        pages: usize,
+        fields: &(dyn Fn(usize) -> Result<Fields<'a>, E> + Sync),
+    ) -> Result<Index, E> {
         // Each page's words become ids into one vocabulary a chunk of pages at a time, so that
-        // the words of every page are never held as strings at once (tens of KB a page).
-        // A chunk's words are given ids on one core while the next chunk is counted on the
-        // others.
+        // the words (and texts) of every page are never held as strings at once (tens of KB a
+        // page). A chunk's words are given ids on one core while the next chunk is counted on
+        // the others.
         let mut vocabulary = Vocabulary::default();
-        let mut interned: Vec<Interned> = Vec::with_capacity(docs.len());
+        let mut interned: Vec<Interned> = Vec::with_capacity(pages);
         let mut words: Vec<Counted> = Vec::new();
-        for chunk in docs.chunks(COUNT_CHUNK).map(Some).chain([None]) {
+        let chunks = (0..pages)
+            .step_by(COUNT_CHUNK)
+            .map(|start| start..pages.min(start + COUNT_CHUNK));
+        for chunk in chunks.map(Some).chain([None]) {
             let (next, ()) = rayon::join(
-                || chunk.map_or_else(Vec::new, |chunk| chunk.par_iter().map(count).collect()),
+                || match chunk {
+                    None => Ok(Vec::new()),
+                    Some(chunk) => chunk
+                        .into_par_iter()
+                        .map(|page| fields(page).map(|fields| count(&fields)))
+                        .collect::<Result<Vec<Counted>, E>>(),
+                },
                 || {
                     for page in words.drain(..) {
                         interned.push(vocabulary.intern(&page));
                     }
                 },
             );
-            words = next;
+            words = next?;
         }
-        Index::from_interned(&vocabulary, interned)
+        Ok(Index::from_interned(&vocabulary, interned))
+    }
+
+    /// Indexes the pages of `docs`, numbered by their positions.
+    #[cfg(test)]
+    pub fn of(docs: &[Fields]) -> Index {
+        let fields = |i: usize| {
+            let doc: &Fields = &docs[i];
+            Ok::<_, std::convert::Infallible>(Fields {
+                body: doc.body.as_ref().into(),
+                ..*doc
+            })
+        };
+        Index::build(docs.len(), &fields).unwrap_or_else(|never| match never {})
     }
 
     /// Indexes pages from their words as ids of `vocabulary`, which may hold words no page
@@ -208,7 +233,7 @@ pub fn count(doc: &Fields) -> Counted {
         (fold(doc.title), TITLE_WEIGHT),
         (fold(doc.summary), SUMMARY_WEIGHT),
         (fold(doc.headings), HEADINGS_WEIGHT),
-        (fold(doc.body), BODY_WEIGHT),
+        (fold(&doc.body), BODY_WEIGHT),
     ];
     let mut tf: FxHashMap<&str, u32> = FxHashMap::default();
     let mut length = 0;
@@ -260,7 +285,7 @@ mod tests {
             title,
             summary: "",
             headings: "",
-            body,
+            body: body.into(),
         }
     }
 
@@ -282,7 +307,7 @@ mod tests {
 
     #[test]
     fn word_forms_share_one_stem_and_its_postings() {
-        let index = Index::build(&[doc("Volunteering", "help"), doc("Garden", "our volunteers")]);
+        let index = Index::of(&[doc("Volunteering", "help"), doc("Garden", "our volunteers")]);
         let stem = stem_of(&index, "volunteers");
         assert_eq!(stem.text, "volunt");
         assert_eq!(stem.words, ["volunteering", "volunteers"]);
@@ -293,7 +318,7 @@ mod tests {
     #[test]
     fn a_title_word_outranks_the_same_word_in_the_body() {
         let filler = "parish meeting notes agenda minutes";
-        let index = Index::build(&[
+        let index = Index::of(&[
             doc("Allotments", filler),
             doc("Parish news", "allotments notes agenda minutes"),
         ]);
@@ -302,13 +327,13 @@ mod tests {
 
     #[test]
     fn rarer_words_score_higher_than_common_ones() {
-        let index = Index::build(&[doc("A", "hall library"), doc("B", "hall"), doc("C", "hall")]);
+        let index = Index::of(&[doc("A", "hall library"), doc("B", "hall"), doc("C", "hall")]);
         assert!(score(&index, "library", 0) > score(&index, "hall", 0));
     }
 
     #[test]
     fn shorter_pages_score_higher_for_the_same_count() {
-        let index = Index::build(&[
+        let index = Index::of(&[
             doc("A", "pantry"),
             doc(
                 "B",

@@ -23,6 +23,7 @@ mod index;
 mod shard;
 mod text;
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -204,26 +205,22 @@ fn made(site: &Site, mut last: Option<&mut Kept>) -> Result<(IndexFiles, Kept), 
         .collect();
     let heading_texts: Vec<String> = headings.par_iter().map(|h| h.join(" ")).collect();
     let described: Vec<String> = pages.par_iter().map(|p| description(p)).collect();
-    let fields: Vec<Fields> = pages
-        .iter()
-        .zip(&heading_texts)
-        .zip(&described)
-        .map(|((p, headings), summary)| Fields {
-            title: &p.source.meta.title,
-            summary,
-            headings,
-            body: &p.rendered.text,
+    let fields = |i: usize| {
+        Ok(Fields {
+            title: &pages[i].source.meta.title,
+            summary: &described[i],
+            headings: &heading_texts[i],
+            body: text_of(pages[i])?,
         })
-        .collect();
+    };
     let mut kept = Kept::default();
     let index = match last.as_deref_mut() {
-        None => Index::build(&fields),
+        None => Index::build(pages.len(), &fields)?,
         Some(last) => {
-            let words: Vec<Words> = pages
-                .par_iter()
-                .zip(&fields)
-                .map(|(page, fields)| last.words(page, fields))
-                .collect();
+            let words: Vec<Words> = (0..pages.len())
+                .into_par_iter()
+                .map(|i| Ok(last.words(pages[i], &fields(i)?)))
+                .collect::<Result<_, Diagnostic>>()?;
             // Counted anew on every core, then given ids on one.
             let interned: Vec<Arc<Interned>> = words
                 .into_iter()
@@ -237,13 +234,13 @@ fn made(site: &Site, mut last: Option<&mut Kept>) -> Result<(IndexFiles, Kept), 
                 .collect();
             kept.counted = pages
                 .iter()
-                .zip(&fields)
+                .zip(&described)
                 .zip(&interned)
-                .map(|((page, fields), interned)| {
+                .map(|((page, summary), interned)| {
                     let count = KeptCount {
                         rendered: page.rendered.clone(),
-                        title: fields.title.to_string(),
-                        summary: fields.summary.to_string(),
+                        title: page.source.meta.title.clone(),
+                        summary: summary.clone(),
                         interned: interned.clone(),
                     };
                     (page.url().to_string(), count)
@@ -252,7 +249,6 @@ fn made(site: &Site, mut last: Option<&mut Kept>) -> Result<(IndexFiles, Kept), 
             Index::from_interned(&last.vocabulary, interned)
         }
     };
-    drop(fields);
     let shards = shard::shards(&index, SHARD_BYTES);
     let compressor = Compressor {
         last: last.as_deref(),
@@ -277,24 +273,24 @@ fn made(site: &Site, mut last: Option<&mut Kept>) -> Result<(IndexFiles, Kept), 
         format!("{DIR}/facets.bin"),
         compressor.compress(positions, Compression::default()),
     ));
-    files.par_extend(
-        pages
-            .par_chunks(RESULTS_PER_FILE)
-            .zip(headings.par_chunks(RESULTS_PER_FILE))
-            .enumerate()
-            .map(|(file, (pages, headings))| {
-                let data: Vec<ResultData> = pages
-                    .iter()
-                    .zip(headings)
-                    .map(|(page, headings)| result_data(site, page, headings))
-                    .collect();
-                let json = serde_json::to_vec(&data).unwrap_or_default();
-                (
-                    format!("{DIR}/results/{file}.bin"),
-                    compressor.compress(json, Compression::default()),
-                )
-            }),
-    );
+    let results: Vec<(String, Vec<u8>)> = pages
+        .par_chunks(RESULTS_PER_FILE)
+        .zip(headings.par_chunks(RESULTS_PER_FILE))
+        .enumerate()
+        .map(|(file, (pages, headings))| {
+            let data: Vec<ResultData> = pages
+                .iter()
+                .zip(headings)
+                .map(|(page, headings)| result_data(site, page, headings))
+                .collect::<Result<_, _>>()?;
+            let json = serde_json::to_vec(&data).unwrap_or_default();
+            Ok((
+                format!("{DIR}/results/{file}.bin"),
+                compressor.compress(json, Compression::default()),
+            ))
+        })
+        .collect::<Result<_, Diagnostic>>()?;
+    files.extend(results);
 
     // The version changes with the index, so browsers never mix shards of two builds.
     let mut hasher = DefaultHasher::new();
@@ -376,19 +372,34 @@ impl Compressor<'_> {
     }
 }
 
-fn result_data<'a>(site: &Site, page: &'a Page, headings: &[&str]) -> ResultData<'a> {
+fn result_data<'a>(
+    site: &Site,
+    page: &'a Page,
+    headings: &[&str],
+) -> Result<ResultData<'a>, Diagnostic> {
     let meta = &page.source.meta;
-    ResultData {
+    Ok(ResultData {
         title: &meta.title,
         url: site.config.link(page.url()),
         kind: kind_label(page),
         date: date_view(meta.date),
         summary: meta.summary.as_deref().unwrap_or_default(),
         text: cut(
-            &with_heading_breaks(&page.rendered.text, headings),
+            &with_heading_breaks(&text_of(page)?, headings),
             EXCERPT_CHARS,
         ),
-    }
+    })
+}
+
+/// The page's plain text, read back from the spill if it waits there; if that fails, the
+/// build fails at the page's file rather than index the page without it.
+fn text_of(page: &Page) -> Result<Cow<'_, str>, Diagnostic> {
+    page.rendered.text.read().map_err(|e| {
+        Diagnostic::file_error(
+            &page.source.path,
+            format!("the page's text could not be read back for the search index: {e}"),
+        )
+    })
 }
 
 /// `bytes` in zlib's format, which `DecompressionStream("deflate")` reads. Text at the default

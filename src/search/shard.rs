@@ -172,10 +172,10 @@ mod tests {
                 title: "",
                 summary: "",
                 headings: "",
-                body: b,
+                body: b.as_str().into(),
             })
             .collect();
-        Index::build(&docs)
+        Index::of(&docs)
     }
 
     #[test]
