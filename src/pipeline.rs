@@ -373,7 +373,7 @@ pub fn write_site(
     sink: &dyn Sink,
 ) -> Result<usize, Vec<Diagnostic>> {
     let mut rendered = write_pages(root, site, tera, statics, None, sink, &|| false);
-    release_html(site);
+    release_written(site);
     rendered
         .problems
         .extend(write_site_wide(site, tera, sink, None));
@@ -452,14 +452,19 @@ pub fn build(options: &Options) -> Result<Summary, Vec<Diagnostic>> {
     Ok(summary)
 }
 
-/// Lets go of the pages' rendered HTML once every page is written: what is made from the
-/// whole site after the pages (feed, sitemap, search index) does not read it, and where no
-/// spill could be made it is the largest part of the model. HTML that `serve` keeps for its
-/// next build is shared, and stays.
-fn release_html(site: &mut Site) {
+/// Lets go of what only the pages needed once every page is written, as what is made from the
+/// whole site after them (feed, sitemap, search index) does not read it: the rendered HTML
+/// (the largest part of the model where no spill could be made), the links and anchors the
+/// link check read, and the front matter as written, which checks point into (90 MB at
+/// 100,000 pages, while the search index is made). What `serve` keeps for its next build is
+/// shared, and stays.
+fn release_written(site: &mut Site) {
     for page in site.pages.iter_mut().filter_map(Arc::get_mut) {
+        page.source.front_matter = String::new();
         if let Some(rendered) = Arc::get_mut(&mut page.rendered) {
             rendered.html = Stored::default();
+            rendered.links = Vec::new();
+            rendered.anchors = Vec::new();
         }
         if let Some(part) = page.part.as_mut().and_then(Arc::get_mut) {
             part.rendered = markdown::Rendered::default();
