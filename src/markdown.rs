@@ -1563,8 +1563,8 @@ mod tests {
         let plain = text(&out);
         let words: Vec<&str> = plain.split_whitespace().collect();
         assert!(out.highlighted_code, "it needs the highlighting stylesheet");
-        let (plain, _) = render("```nope\n<b>x</b>\n```\n", &ctx(), &resolver);
-        assert!(!plain.highlighted_code);
+        let (unknown, _) = render("```nope\n<b>x</b>\n```\n", &ctx(), &resolver);
+        assert!(!unknown.highlighted_code);
         assert_eq!(words, ["let", "a", "=", "1;", "<b>x</b>"]);
     }
 
