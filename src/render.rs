@@ -439,19 +439,16 @@ impl<'a> Shared<'a> {
         self.site.config.link(site_path)
     }
 
-    /// The HTML of a body of `page`, read back from the spill if it waits there; if that
-    /// fails, the build fails at the page's file rather than publish the page without it.
+    /// The HTML of a body of `page`, read back from the spill if it waits there; a failure
+    /// is kept to fail the build.
     fn body_html(&self, page: &Page, rendered: &markdown::Rendered) -> Value {
-        match rendered.html.read() {
+        match rendered.html.read_of(&page.source.path) {
             Ok(html) => Value::safe_string(&html),
-            Err(e) => {
+            Err(problem) => {
                 self.unread
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
-                    .push(Diagnostic::file_error(
-                        &page.source.path,
-                        format!("the page's rendered text could not be read back: {e}"),
-                    ));
+                    .push(problem);
                 Value::none()
             }
         }

@@ -7,8 +7,11 @@
 use std::borrow::Cow;
 use std::fs::File;
 use std::io;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::diagnostics::Diagnostic;
 
 /// An unnamed temporary file that texts are appended to from every core and read back from by
 /// position. The system removes it when the build lets it go, however the build ends.
@@ -120,6 +123,17 @@ impl Stored {
                     .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
             }
         }
+    }
+
+    /// `read`, a failure being a problem of `page`, the file it was rendered from: the build
+    /// then fails rather than publish the page without its text.
+    pub fn read_of(&self, page: &Path) -> Result<Cow<'_, str>, Diagnostic> {
+        self.read().map_err(|e| {
+            Diagnostic::file_error(
+                page,
+                format!("the page's rendered text could not be read back: {e}"),
+            )
+        })
     }
 }
 

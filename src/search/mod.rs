@@ -23,7 +23,6 @@ mod index;
 mod shard;
 mod text;
 
-use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -210,7 +209,7 @@ fn made(site: &Site, mut last: Option<&mut Kept>) -> Result<(IndexFiles, Kept), 
             title: &pages[i].source.meta.title,
             summary: &described[i],
             headings: &heading_texts[i],
-            body: text_of(pages[i])?,
+            body: pages[i].rendered.text.read_of(&pages[i].source.path)?,
         })
     };
     let mut kept = Kept::default();
@@ -385,20 +384,9 @@ fn result_data<'a>(
         date: date_view(meta.date),
         summary: meta.summary.as_deref().unwrap_or_default(),
         text: cut(
-            &with_heading_breaks(&text_of(page)?, headings),
+            &with_heading_breaks(&page.rendered.text.read_of(&page.source.path)?, headings),
             EXCERPT_CHARS,
         ),
-    })
-}
-
-/// The page's plain text, read back from the spill if it waits there; if that fails, the
-/// build fails at the page's file rather than index the page without it.
-fn text_of(page: &Page) -> Result<Cow<'_, str>, Diagnostic> {
-    page.rendered.text.read().map_err(|e| {
-        Diagnostic::file_error(
-            &page.source.path,
-            format!("the page's text could not be read back for the search index: {e}"),
-        )
     })
 }
 
