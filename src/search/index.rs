@@ -137,17 +137,38 @@ impl Index {
             .iter()
             .map(|page| f64::from(page.borrow().length))
             .collect();
-        // Weighted term frequency of each stem in each page, pages in order; each page's counts
-        // are let go as they are moved to their stems, so that they are not held twice.
-        let mut frequencies: Vec<Vec<(u32, u32)>> = vec![Vec::new(); distinct.len()];
-        let mut by_stem: FxHashMap<usize, u32> = FxHashMap::default();
-        let count = pages.len();
-        for (doc, page) in pages.into_iter().enumerate() {
-            for &(word, n) in &page.borrow().tf {
-                *by_stem.entry(word_stem[word as usize]).or_default() += n;
+        // Each stem's page count first, so that its list is made at its size: grown by
+        // doubling, the lists held a third more than they needed (65 MB at 100,000 pages).
+        // `last` is the page a stem was last seen in (pages go in order, from 1 here).
+        let mut last = vec![0u32; distinct.len()];
+        let mut sizes = vec![0usize; distinct.len()];
+        for (doc, page) in (1..).zip(&pages) {
+            for &(word, _) in &page.borrow().tf {
+                let stem = word_stem[word as usize];
+                if last[stem] != doc {
+                    last[stem] = doc;
+                    sizes[stem] += 1;
+                }
             }
-            for (stem, n) in by_stem.drain() {
-                frequencies[stem].push((doc as u32, n));
+        }
+        // Weighted term frequency of each stem in each page, pages in order: the words of a
+        // stem in a page add up in its last entry. Each page's counts are let go as they are
+        // moved to their stems, so that they are not held twice.
+        let mut frequencies: Vec<Vec<(u32, u32)>> =
+            sizes.into_iter().map(Vec::with_capacity).collect();
+        last.fill(0);
+        let count = pages.len();
+        for (doc, page) in (1..).zip(pages) {
+            for &(word, n) in &page.borrow().tf {
+                let stem = word_stem[word as usize];
+                if last[stem] == doc {
+                    if let Some(entry) = frequencies[stem].last_mut() {
+                        entry.1 += n;
+                    }
+                } else {
+                    last[stem] = doc;
+                    frequencies[stem].push((doc - 1, n));
+                }
             }
         }
 

@@ -248,14 +248,14 @@ fn made(site: &Site, mut last: Option<&mut Kept>) -> Result<(IndexFiles, Kept), 
             Index::from_interned(&last.vocabulary, interned)
         }
     };
-    let shards = shard::shards(&index, SHARD_BYTES);
+    // The shards hold all a query needs: the index is let go as they are made, before the
+    // result files are.
+    let shards = shard::shards(index, SHARD_BYTES);
     let compressor = Compressor {
         last: last.as_deref(),
         made: Mutex::default(),
         anew: AtomicUsize::new(0),
     };
-    // The shards hold all a query needs: the index is let go before the result files are made.
-    drop(index);
     let facets = facets(&pages);
     let (views, packed) = pack(&facets)?;
     let (fields, facet_bytes, positions) = positions(&packed);
