@@ -16,7 +16,8 @@
 //!   serves what it makes.
 //!
 //! `background_drop` frees large values on a thread of their own, for the model and `serve`;
-//! `spill` keeps rendered bodies in a temporary file from rendering to writing, for `build`.
+//! `spill` keeps rendered bodies in a temporary file from rendering to writing, for `build`;
+//! `memory` tunes how the process takes and gives back memory for each command.
 //!
 //! Every layer reports problems as `diagnostics::Diagnostic`. `tests/layout.rs` proves that no
 //! module imports one that imports it back. Modules that only the crate uses are private, so
@@ -36,6 +37,7 @@ pub mod incremental;
 pub mod jobs;
 mod links;
 pub mod markdown;
+pub mod memory;
 pub mod models;
 pub mod output;
 mod owners;

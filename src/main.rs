@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use communities::config::find_site_root;
 use communities::diagnostics::{Diagnostic, SourceLines, display_path};
+use communities::memory;
 use communities::pipeline::{self, Options, Summary};
 use communities::scaffold::{self, NewPage};
 use communities::schema;
@@ -130,33 +131,6 @@ impl SiteArgs {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc asks for transparent huge pages, and the kernel then zeroes two megabytes at each
-/// first touch of memory that mimalloc soon hands back (a tenth of the CPU time at 10,000
-/// pages). With ordinary pages the build's peak memory is an eighth lower, in about the same
-/// time (what the kernel saves, the processor spends on address translation). A refusal leaves
-/// huge pages on, which only costs memory. `serve` keeps them, and keeps the memory it frees
-/// (`keep_freed_memory`).
-fn without_huge_pages() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: prctl with PR_SET_THP_DISABLE takes plain integers and touches no memory of ours.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    }
-}
-
-/// mimalloc hands memory it freed back to the kernel after 10 ms. Between an editor's saves
-/// that is all the memory a rebuild used, and taking it back page by page slowed the first
-/// save after a pause (10,000 pages, saves 6 s apart: 90-350 ms to the first pages against
-/// 50-80 ms). `serve` keeps it instead: its memory stays at what its largest rebuild needed.
-fn keep_freed_memory() {
-    /// `mi_option_purge_delay` in mimalloc.h, which the bindings leave unnamed.
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    // SAFETY: mi_option_set takes plain integers and is called before any other thread runs.
-    unsafe {
-        libmimalloc_sys::mi_option_set(PURGE_DELAY, -1);
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -172,7 +146,7 @@ fn main() -> ExitCode {
                 drafts,
                 base_url,
             };
-            without_huge_pages();
+            memory::without_huge_pages();
             let result = pipeline::build(&options);
             Report::text(&options.root).print(result, "Built")
         }
@@ -190,7 +164,7 @@ fn main() -> ExitCode {
                 format,
                 deny_warnings,
             };
-            without_huge_pages();
+            memory::without_huge_pages();
             report.print(pipeline::check(&options), "Checked")
         }
         Command::Serve {
@@ -205,7 +179,7 @@ fn main() -> ExitCode {
                 port,
                 allowed_hosts: allow_host,
             };
-            keep_freed_memory();
+            memory::keep_freed_memory();
             match serve::serve(&options) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(problem) => {

@@ -18,6 +18,7 @@ use crate::images::{self, Pictures};
 use crate::jobs;
 use crate::links;
 use crate::markdown;
+use crate::memory;
 use crate::output::{DirSink, NullSink, Sink, Staging};
 use crate::owners;
 use crate::publish;
@@ -73,6 +74,7 @@ fn load_with(
         .map_or(DEFAULT_MAX_FILE_MB, |c| c.max_file_mb);
     let (files, walk_problems) = content::discover(root);
     problems.extend(walk_problems);
+    memory::free_at_once_on_a_large_site(files.pages.len());
     let parsed: Vec<(Option<Source>, Vec<Diagnostic>)> = files
         .pages
         .par_iter()
