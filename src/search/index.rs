@@ -137,26 +137,14 @@ impl Index {
             .iter()
             .map(|page| f64::from(page.borrow().length))
             .collect();
-        // Each stem's page count first, so that its list is made at its size: grown by
-        // doubling, the lists held a third more than they needed (65 MB at 100,000 pages).
-        // `last` is the page a stem was last seen in (pages go in order, from 1 here).
-        let mut last = vec![0u32; distinct.len()];
-        let mut sizes = vec![0usize; distinct.len()];
-        for (doc, page) in (1..).zip(&pages) {
-            for &(word, _) in &page.borrow().tf {
-                let stem = word_stem[word as usize];
-                if last[stem] != doc {
-                    last[stem] = doc;
-                    sizes[stem] += 1;
-                }
-            }
-        }
         // Weighted term frequency of each stem in each page, pages in order: the words of a
-        // stem in a page add up in its last entry. Each page's counts are let go as they are
-        // moved to their stems, so that they are not held twice.
-        let mut frequencies: Vec<Vec<(u32, u32)>> =
-            sizes.into_iter().map(Vec::with_capacity).collect();
-        last.fill(0);
+        // stem in a page add up in its last entry (`last` is the page, from 1, that a stem was
+        // last seen in). Each page's counts are let go as they are moved to their stems, so
+        // that they are not held twice; for the same reason the lists grow as they fill, as
+        // made at their sizes up front they were all held beside every page's counts (130 MB
+        // more at the peak at 100,000 pages).
+        let mut frequencies: Vec<Vec<(u32, u32)>> = vec![Vec::new(); distinct.len()];
+        let mut last = vec![0u32; distinct.len()];
         let count = pages.len();
         for (doc, page) in (1..).zip(pages) {
             for &(word, n) in &page.borrow().tf {
