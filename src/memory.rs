@@ -6,7 +6,7 @@
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// From this many pages on, a build gives memory back as soon as it is freed.
-pub const LARGE_SITE_PAGES: usize = 50_000;
+const LARGE_SITE_PAGES: usize = 50_000;
 
 /// mimalloc asks for transparent huge pages, and the kernel then zeroes two megabytes at each
 /// first touch of memory that mimalloc soon hands back (a tenth of the CPU time at 10,000
