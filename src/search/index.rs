@@ -6,7 +6,7 @@ use std::borrow::{Borrow, Cow};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use super::text::{Stems, fold, for_each_word};
+use super::text::{Stems, fold, for_each_word, is_stop_word};
 
 /// The text of one page, by field; the body as read back from where it waits.
 pub struct Fields<'a> {
@@ -245,13 +245,12 @@ pub fn count(doc: &Fields) -> Counted {
         (fold(&doc.body), BODY_WEIGHT),
     ];
     let mut tf: FxHashMap<&str, u32> = FxHashMap::default();
-    let mut length = 0;
     for (text, weight) in &texts {
-        for_each_word(text, |word| {
-            *tf.entry(word).or_default() += weight;
-            length += weight;
-        });
+        for_each_word(text, |word| *tf.entry(word).or_default() += weight);
     }
+    // Once per distinct word, not at each of the many uses of "the".
+    tf.retain(|word, _| !is_stop_word(word));
+    let length = tf.values().sum();
     let mut text = String::with_capacity(tf.keys().map(|w| w.len()).sum());
     let mut words = Vec::with_capacity(tf.len());
     for (word, n) in tf {
@@ -312,6 +311,19 @@ mod tests {
             .iter()
             .find(|p| p.0 == doc)
             .map_or(0.0, |p| stem.max * f32::from(p.1) / 255.0)
+    }
+
+    #[test]
+    fn stop_words_are_neither_counted_nor_part_of_a_page_s_length() {
+        let counted = count(&doc("The hall", "the village hall and its garden"));
+        let mut words: Vec<(&str, u32)> = counted.words().collect();
+        words.sort();
+        let title_and_body = TITLE_WEIGHT + BODY_WEIGHT;
+        assert_eq!(
+            words,
+            [("garden", 1), ("hall", title_and_body), ("village", 1)]
+        );
+        assert_eq!(counted.length, title_and_body + 2);
     }
 
     #[test]

@@ -29,7 +29,7 @@ const fn longest(words: &[&str]) -> usize {
 }
 
 /// Whether a folded word is a stop word; the list is sorted, so it is searched by halves.
-fn is_stop_word(word: &str) -> bool {
+pub fn is_stop_word(word: &str) -> bool {
     word.len() <= LONGEST_STOP_WORD && STOP_WORDS.binary_search(&word).is_ok()
 }
 
@@ -54,13 +54,41 @@ pub fn fold(text: &str) -> String {
     out
 }
 
-/// Calls `f` with each word of a folded text that is worth indexing: two characters or more,
-/// not a stop word.
+/// Calls `f` with each word of a folded text of two characters or more, stop words included
+/// (a page's counts drop them once per distinct word rather than at every use). Words are
+/// split on every character that is not a letter or digit; ASCII, nearly all of a page's text,
+/// is told apart byte by byte without decoding.
 pub fn for_each_word<'a>(folded: &'a str, mut f: impl FnMut(&'a str)) {
-    folded
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().nth(1).is_some() && !is_stop_word(w))
-        .for_each(&mut f);
+    let bytes = folded.as_bytes();
+    let mut word_start = None;
+    let mut at = 0;
+    while at < bytes.len() {
+        let (in_word, width) = if bytes[at].is_ascii() {
+            (bytes[at].is_ascii_alphanumeric(), 1)
+        } else {
+            // `at` is always at a character's start: ASCII bytes and whole characters are stepped over.
+            let c = folded[at..].chars().next().unwrap_or(' ');
+            (c.is_alphanumeric(), c.len_utf8())
+        };
+        match (in_word, word_start) {
+            (true, None) => word_start = Some(at),
+            (false, Some(start)) => {
+                emit_word(&folded[start..at], &mut f);
+                word_start = None;
+            }
+            _ => {}
+        }
+        at += width;
+    }
+    if let Some(start) = word_start {
+        emit_word(&folded[start..], &mut f);
+    }
+}
+
+fn emit_word<'a>(word: &'a str, f: &mut impl FnMut(&'a str)) {
+    if word.chars().nth(1).is_some() {
+        f(word);
+    }
 }
 
 /// Reduces folded words to stems ("volunteering" -> "volunt").
@@ -83,7 +111,11 @@ mod tests {
     fn words(text: &str) -> Vec<&str> {
         let folded = Box::leak(fold(text).into_boxed_str());
         let mut out = Vec::new();
-        for_each_word(folded, |w| out.push(w));
+        for_each_word(folded, |w| {
+            if !is_stop_word(w) {
+                out.push(w);
+            }
+        });
         out
     }
 
@@ -142,6 +174,22 @@ mod tests {
         for (word, stem) in pairs {
             assert_eq!(stems.stem(word), stem, "{word}");
         }
+    }
+
+    #[test]
+    fn words_split_on_any_character_that_is_no_letter_or_digit_whatever_its_script() {
+        assert_eq!(
+            words("ørsted—kraków · 東京 2024 x² ½ ǅ"),
+            ["ørsted", "krakow", "東京", "2024", "x2", "dz"]
+        );
+        let text = "mixed ascii, łódź… and «quoted» words; ends with ü";
+        let mut split = Vec::new();
+        for_each_word(text, |w| split.push(w));
+        let expected: Vec<&str> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() > 1)
+            .collect();
+        assert_eq!(split, expected);
     }
 
     #[test]
