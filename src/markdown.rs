@@ -274,13 +274,14 @@ impl<'a> Locator<'a> {
             let (line, column) = line_col(self.body, offset);
             (self.offset, self.line, self.column) = (offset, line, column);
         }
-        for c in self.body[self.offset..offset].chars() {
-            if c == '\n' {
-                self.line += 1;
-                self.column = 1;
-            } else {
-                self.column += 1;
+        // Counted a whole span at a time, not character by character: every link is located.
+        let span = &self.body[self.offset..offset];
+        match span.rfind('\n') {
+            Some(last) => {
+                self.line += span.bytes().filter(|&b| b == b'\n').count();
+                self.column = 1 + span[last + 1..].chars().count();
             }
+            None => self.column += span.chars().count(),
         }
         self.offset = offset;
         (self.first_line + self.line - 1, self.column)
@@ -1430,6 +1431,23 @@ mod tests {
 
     fn resolver(path: &str) -> Option<String> {
         (path == "case-studies/b.md").then(|| "/case-studies/b/".to_string())
+    }
+
+    #[test]
+    fn the_locator_gives_each_offset_the_line_and_column_of_the_file_forwards_or_back() {
+        let body = "ab\ncdé\n\nf [x](y) é\nlast";
+        let context = ctx();
+        let mut locator = Locator::new(body, &context);
+        let offsets: Vec<usize> = body.char_indices().map(|(at, _)| at).collect();
+        let back_and_forth = offsets.iter().chain(offsets.iter().rev()).step_by(3);
+        for &offset in offsets.iter().chain(back_and_forth) {
+            let (line, column) = line_col(body, offset);
+            assert_eq!(
+                locator.locate(offset),
+                (context.first_line + line - 1, column),
+                "at {offset}"
+            );
+        }
     }
 
     #[test]
