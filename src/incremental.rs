@@ -62,6 +62,74 @@ pub struct FirstPages {
     pub rendered: usize,
     /// Only stylesheets changed, and pages only in the hashed names they link them by.
     pub css_only: bool,
+    /// The model these pages were rendered from, which renders any other page asked for
+    /// before the rebuild ends; with `None`, other pages are served as they were.
+    pub provisional: Option<Arc<Provisional>>,
+}
+
+/// The model of the last build with the edits since laid over it, as an edit's pages shown
+/// first are rendered from. The rebuild finds which other pages the edits change, which on a
+/// big site takes a while; meanwhile any page asked for is rendered from this model when it
+/// is, so that a listing or term page opened then shows the edit as the rebuild will.
+pub struct Provisional {
+    site: Site,
+    tera: Arc<Tera>,
+    /// Output path -> job of the last build, and of the terms made again (see `job_at`).
+    jobs: Arc<HashMap<String, Job>>,
+    term_jobs: Option<HashMap<String, Job>>,
+    /// Each page rendered on request, once: `None` where it could not be.
+    rendered: Mutex<HashMap<String, Option<Arc<[u8]>>>>,
+}
+
+impl std::fmt::Debug for Provisional {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Provisional")
+            .field("pages", &self.site.pages.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Provisional {
+    fn job_of(&self, path: &str) -> Option<Job> {
+        job_at(&self.jobs, self.term_jobs.as_ref(), path)
+    }
+
+    /// The page at an output path as rendered from this model; `None` where no page of it
+    /// is there or rendering it found a problem (the rebuild then reports it).
+    pub fn page(&self, path: &str) -> Option<Arc<[u8]>> {
+        let job = self.job_of(path)?;
+        let rendered_once = || self.rendered.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(done) = rendered_once().get(path) {
+            return done.clone();
+        }
+        let sink = MemorySink::default();
+        let rendered =
+            render::render_changed(&self.site, &self.tera, &[job], None, &sink, &|| false);
+        let page = if rendered.problems.is_empty() {
+            sink.into_files().remove(path)
+        } else {
+            None
+        };
+        rendered_once().insert(path.to_string(), page.clone());
+        page
+    }
+}
+
+/// The job at an output path: of the last build, or of the terms made again when edits
+/// gained or lost some (whose jobs then replace every taxonomy job of the last build).
+fn job_at(
+    jobs: &HashMap<String, Job>,
+    term_jobs: Option<&HashMap<String, Job>>,
+    path: &str,
+) -> Option<Job> {
+    match term_jobs {
+        None => jobs.get(path).copied(),
+        Some(term_jobs) => term_jobs.get(path).copied().or_else(|| {
+            jobs.get(path)
+                .copied()
+                .filter(|job| !jobs::is_taxonomy_job(*job))
+        }),
+    }
 }
 
 fn page_sources(site: &Site) -> Arc<HashMap<String, PathBuf>> {
@@ -89,8 +157,9 @@ struct Built {
     /// Each page's output path and source file.
     sources: Arc<HashMap<String, PathBuf>>,
     site_wide: SiteWideState,
-    /// Output path -> job, for every job of the model.
-    jobs: HashMap<String, Job>,
+    /// Output path -> job, for every job of the model; shared with the model an edit shows
+    /// first.
+    jobs: Arc<HashMap<String, Job>>,
     warnings: Warnings,
 }
 
@@ -445,20 +514,11 @@ impl Session {
                 .collect();
             Some(jobs)
         };
-        let job_of = |path: &String| match &term_jobs {
-            None => built.jobs.get(path),
-            Some(term_jobs) => term_jobs.get(path).or_else(|| {
-                built
-                    .jobs
-                    .get(path)
-                    .filter(|job| !jobs::is_taxonomy_job(**job))
-            }),
-        };
         first.extend(
             viewed
                 .iter()
                 .filter(|path| !removed.contains(path))
-                .filter_map(|path| job_of(path).copied()),
+                .filter_map(|path| job_at(&built.jobs, term_jobs.as_ref(), path)),
         );
         let first: Vec<Job> = first.into_iter().collect();
         let rendered = render::render_changed(&site, &tera, &first, None, &sink, &|| false);
@@ -470,6 +530,13 @@ impl Session {
             removed,
             rendered: rendered.urls.len(),
             css_only: self.pending.css_only == Some(true),
+            provisional: Some(Arc::new(Provisional {
+                site,
+                tera,
+                jobs: built.jobs.clone(),
+                term_jobs,
+                rendered: Mutex::default(),
+            })),
         };
         // Served in place of what earlier edits showed first, so that a page gone since is
         // no longer among them.
@@ -787,7 +854,7 @@ impl Session {
         site_wide.generation += 1;
         Ok(Built {
             sources: page_sources(&site),
-            jobs: jobs_by_path(&site),
+            jobs: Arc::new(jobs_by_path(&site)),
             site: Arc::new(site),
             theme,
             statics,

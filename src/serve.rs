@@ -21,7 +21,7 @@ use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode
 
 use crate::cms_backend;
 use crate::diagnostics::{Diagnostic, SourceLines, display_path};
-use crate::incremental::{FirstPages, Outcome, Session, SiteWide, SiteWideWork};
+use crate::incremental::{FirstPages, Outcome, Provisional, Session, SiteWide, SiteWideWork};
 use crate::output::Files;
 use crate::watch::Watcher;
 
@@ -70,6 +70,8 @@ struct Current {
     first: Arc<ShownFirst>,
     /// Every edit since the last rebuild changed stylesheets alone.
     first_css_only: bool,
+    /// Renders, until the rebuild ends, the pages asked for that no edit showed first.
+    provisional: Option<Arc<Provisional>>,
     sources: Arc<HashMap<String, PathBuf>>,
     /// Shared, so that answering a page copies none of them: a big site can have thousands.
     warnings: Arc<[Diagnostic]>,
@@ -759,6 +761,7 @@ impl Preview {
         let change = {
             let mut current = write_lock(&self.current);
             current.first_css_only = css_only;
+            current.provisional = first.provisional;
             let shown: ShownFirst = first
                 .files
                 .into_iter()
@@ -809,6 +812,7 @@ impl Preview {
             let mut current = write_lock(&self.current);
             // The rebuild's pages replace those shown first, even where they are as before.
             let first = std::mem::take(&mut current.first);
+            current.provisional = None;
             let shown_first = !first.is_empty();
             let first_css_only = std::mem::take(&mut current.first_css_only);
             match outcome {
@@ -989,6 +993,7 @@ impl Preview {
         let current = read_lock(&self.current);
         let files = current.files.clone();
         let first = current.first.clone();
+        let provisional = current.provisional.clone();
         let problems = current.problems.clone();
         let warnings = current.warnings.clone();
         // The page's own file, whose problems its panel lists first.
@@ -1006,7 +1011,15 @@ impl Preview {
             files: &files,
             first: &first,
         };
-        let file = |key: &str| served.get(key).cloned();
+        // A page no edit showed first is rendered as the edits leave it, not served as it
+        // was, while their rebuild runs.
+        let file = |key: &str| {
+            let edited = provisional
+                .as_ref()
+                .filter(|_| !first.contains_key(key))
+                .and_then(|p| p.page(key));
+            edited.or_else(|| served.get(key).cloned())
+        };
 
         let (status, key) = if file(&key).is_some() {
             if key.ends_with(".html") {
@@ -1684,6 +1697,7 @@ mod tests {
             removed: vec!["index.html".to_string()],
             rendered: 1,
             css_only: false,
+            provisional: None,
         };
         let generation = lock(&preview.live.state).generation;
         preview.publish_first(first, Instant::now());
@@ -1717,6 +1731,7 @@ mod tests {
                 removed: Vec::new(),
                 rendered: 1,
                 css_only: false,
+                provisional: None,
             },
             Instant::now(),
         );
@@ -1799,6 +1814,7 @@ mod tests {
             files,
             removed: Vec::new(),
             css_only: false,
+            provisional: None,
         };
         let added = Files::from([(
             "new/index.html".to_string(),

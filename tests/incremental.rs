@@ -606,6 +606,55 @@ fn viewed_term_pages_are_served_first_as_the_rebuild_makes_them_when_a_new_tag_r
     assert_served_as_rebuilt(&served, &outcome, &viewed);
 }
 
+/// `paths` as the model of the edits since the last build renders them when asked for before
+/// their rebuild ends, none of them viewed.
+fn rendered_on_request(session: &mut Session, paths: &[&str]) -> BTreeMap<String, String> {
+    let first = session.first_pages(&[]).expect("pages served first");
+    let provisional = first.provisional.expect("the model of the edits");
+    paths
+        .iter()
+        .filter_map(|path| {
+            let page = provisional.page(path)?;
+            Some((
+                path.to_string(),
+                String::from_utf8_lossy(&page).into_owned(),
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn pages_not_viewed_are_rendered_on_request_as_the_rebuild_makes_them() {
+    let site = fixture("serve");
+    let root = site.path();
+    let mut session = first_build(root);
+    rename_fridge(root);
+    session.take(&[root.join(CASE_STUDY)]);
+    let listings = ["index.html", "case-studies/index.html"];
+    let rendered = rendered_on_request(&mut session, &listings);
+    assert!(rendered["index.html"].contains("Fridge renamed"));
+    let outcome = update_whole(&mut session, &[]);
+    assert_served_as_rebuilt(&rendered, &outcome, &listings);
+}
+
+#[test]
+fn term_pages_not_viewed_are_rendered_on_request_as_the_rebuild_makes_them_when_a_new_tag_renumbers_the_terms()
+ {
+    let site = fixture("serve");
+    let root = site.path();
+    let mut session = first_build(root);
+    set_field(root, CASE_STUDY, "tags", "[cold-storage]");
+    session.take(&[root.join(CASE_STUDY)]);
+    let terms = ["tags/wellbeing/index.html", "tags/green-spaces/index.html"];
+    let rendered = rendered_on_request(&mut session, &[terms[0], terms[1], "style.css"]);
+    assert!(
+        !rendered.contains_key("style.css"),
+        "only pages are rendered"
+    );
+    let outcome = update_whole(&mut session, &[]);
+    assert_served_as_rebuilt(&rendered, &outcome, &terms);
+}
+
 #[test]
 fn a_site_yaml_edit_is_served_first_on_the_viewed_pages_as_the_rebuild_makes_them() {
     let site = fixture("serve");
